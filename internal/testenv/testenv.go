@@ -1,0 +1,52 @@
+// Package testenv holds helpers shared by the project's tests: locating external binaries
+// (redis-server, chromium, node) and the shared datasets, with one rule for all of them.
+//
+// Outside CI a missing binary or dataset skips the test with a message saying what is missing.
+// With ASTRACAPH_INTEGRATION=1 (set by .ci/run) a missing binary fails the test instead, so a
+// green CI run can never hide an integration test that silently skipped.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// Integration reports whether integration tests are mandatory (ASTRACAPH_INTEGRATION=1).
+func Integration() bool { return os.Getenv("ASTRACAPH_INTEGRATION") == "1" }
+
+// LookPath returns the path of the first of names found on PATH. When none is found the
+// test is skipped, or failed when integration tests are mandatory.
+func LookPath(t testing.TB, names ...string) string {
+	t.Helper()
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	if Integration() {
+		t.Fatalf("required binary not installed: %v (ASTRACAPH_INTEGRATION=1)", names)
+	}
+	t.Skipf("skipping: binary not installed: %v", names)
+	return ""
+}
+
+// RepoRoot returns the module root, found from this source file's location.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// SharedData returns the absolute path of ../shared/data/<rel> next to the repository, or
+// skips the test with a clear message when it is absent. Datasets are never copied into the
+// repository.
+func SharedData(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(RepoRoot(), "..", "shared", "data", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared data not present: ../shared/data/%s", rel)
+	}
+	return p
+}
