@@ -1,0 +1,233 @@
+package astracaph
+
+import (
+	"crypto/pbkdf2"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"math/bits"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/scrypt"
+)
+
+// Algorithm names an ALTCHA hash or key-derivation function. Names are case-sensitive,
+// exactly as the official widget registers them.
+type Algorithm string
+
+// Algorithms of PoW v2 (and SHA-1/256/384/512 for PoW v1 and server signatures).
+const (
+	SHA1         Algorithm = "SHA-1" // legacy PoW v1 and server signatures only
+	SHA256       Algorithm = "SHA-256"
+	SHA384       Algorithm = "SHA-384"
+	SHA512       Algorithm = "SHA-512"
+	PBKDF2SHA256 Algorithm = "PBKDF2/SHA-256"
+	PBKDF2SHA384 Algorithm = "PBKDF2/SHA-384"
+	PBKDF2SHA512 Algorithm = "PBKDF2/SHA-512"
+	Scrypt       Algorithm = "SCRYPT"
+	Argon2id     Algorithm = "ARGON2ID"
+)
+
+// ErrUnknownAlgorithm is returned for an algorithm name outside the supported set.
+var ErrUnknownAlgorithm = errors.New("astracaph: unknown algorithm")
+
+// Defaults the official widget applies when a memory-hard challenge omits its memory
+// parameters (altcha.md §4.3); used only when verifying foreign challenges.
+const (
+	widgetScryptR        = 8
+	widgetArgon2MemoryKB = 16384
+)
+
+// internAlgorithm maps raw bytes to the constant, so decoding allocates nothing.
+func internAlgorithm(b []byte) (Algorithm, bool) {
+	switch string(b) {
+	case "SHA-1":
+		return SHA1, true
+	case "SHA-256":
+		return SHA256, true
+	case "SHA-384":
+		return SHA384, true
+	case "SHA-512":
+		return SHA512, true
+	case "PBKDF2/SHA-256":
+		return PBKDF2SHA256, true
+	case "PBKDF2/SHA-384":
+		return PBKDF2SHA384, true
+	case "PBKDF2/SHA-512":
+		return PBKDF2SHA512, true
+	case "SCRYPT":
+		return Scrypt, true
+	case "ARGON2ID":
+		return Argon2id, true
+	}
+	return "", false
+}
+
+// digestSize returns the output size of a plain hash algorithm, or 0.
+func (a Algorithm) digestSize() int {
+	switch a {
+	case SHA1:
+		return sha1.Size
+	case SHA256, PBKDF2SHA256:
+		return sha256.Size
+	case SHA384, PBKDF2SHA384:
+		return sha512.Size384
+	case SHA512, PBKDF2SHA512:
+		return sha512.Size
+	}
+	return 0
+}
+
+// isV2 reports whether a is a PoW v2 algorithm.
+func (a Algorithm) isV2() bool {
+	switch a {
+	case SHA256, SHA384, SHA512, PBKDF2SHA256, PBKDF2SHA384, PBKDF2SHA512, Scrypt, Argon2id:
+		return true
+	}
+	return false
+}
+
+// newHash returns the hash constructor for a plain hash algorithm.
+func (a Algorithm) newHash() func() hash.Hash {
+	switch a {
+	case SHA1:
+		return sha1.New
+	case SHA256, PBKDF2SHA256:
+		return sha256.New
+	case SHA384, PBKDF2SHA384:
+		return sha512.New384
+	case SHA512, PBKDF2SHA512:
+		return sha512.New
+	}
+	return nil
+}
+
+// sum appends H(b) to dst without allocating.
+func (a Algorithm) sum(dst, b []byte) []byte {
+	switch a {
+	case SHA1:
+		s := sha1.Sum(b)
+		return append(dst, s[:]...)
+	case SHA256, PBKDF2SHA256:
+		s := sha256.Sum256(b)
+		return append(dst, s[:]...)
+	case SHA384, PBKDF2SHA384:
+		s := sha512.Sum384(b)
+		return append(dst, s[:]...)
+	case SHA512, PBKDF2SHA512:
+		s := sha512.Sum512(b)
+		return append(dst, s[:]...)
+	}
+	panic("astracaph: sum of unsupported algorithm " + string(a))
+}
+
+// blockSize is the HMAC block size of a plain hash algorithm.
+func (a Algorithm) blockSize() int {
+	switch a {
+	case SHA384, SHA512, PBKDF2SHA384, PBKDF2SHA512:
+		return 128
+	}
+	return 64
+}
+
+// kdfParams is what key derivation needs from challenge parameters.
+type kdfParams struct {
+	Algorithm   Algorithm
+	Cost        int
+	KeyLength   int
+	MemoryCost  int
+	Parallelism int
+}
+
+// deriveKey computes KDF(salt, password) for PoW v2 (altcha.md §4.3). SHA-n truncates
+// once at the end, as altcha-lib ≥2.6 and every server port do.
+func deriveKey(p kdfParams, salt, password []byte) ([]byte, error) {
+	cost := max(p.Cost, 1)
+	switch p.Algorithm {
+	case SHA256, SHA384, SHA512:
+		buf := make([]byte, 0, len(salt)+len(password))
+		buf = append(append(buf, salt...), password...)
+		d := p.Algorithm.sum(make([]byte, 0, 64), buf)
+		for i := 1; i < cost; i++ {
+			d = p.Algorithm.sum(d[:0], d)
+		}
+		if p.KeyLength > 0 && p.KeyLength < len(d) {
+			d = d[:p.KeyLength]
+		}
+		return d, nil
+	case PBKDF2SHA256:
+		return pbkdf2.Key(sha256.New, string(password), salt, cost, p.KeyLength)
+	case PBKDF2SHA384:
+		return pbkdf2.Key(sha512.New384, string(password), salt, cost, p.KeyLength)
+	case PBKDF2SHA512:
+		return pbkdf2.Key(sha512.New, string(password), salt, cost, p.KeyLength)
+	case Scrypt:
+		r := p.MemoryCost
+		if r == 0 {
+			r = widgetScryptR
+		}
+		return scrypt.Key(password, salt, cost, r, max(p.Parallelism, 1), p.KeyLength)
+	case Argon2id:
+		m := p.MemoryCost
+		if m == 0 {
+			m = widgetArgon2MemoryKB
+		}
+		par := max(p.Parallelism, 1)
+		if par > 255 || m < 8*par || p.KeyLength < 4 {
+			return nil, fmt.Errorf("astracaph: invalid ARGON2ID parameters")
+		}
+		return argon2.IDKey(password, salt, uint32(cost), uint32(m), uint8(par), uint32(p.KeyLength)), nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrUnknownAlgorithm, p.Algorithm)
+}
+
+// password builds nonce ‖ uint32BE(counter) into dst.
+func appendPassword(dst, nonce []byte, counter uint32) []byte {
+	dst = append(dst, nonce...)
+	return binary.BigEndian.AppendUint32(dst, counter)
+}
+
+// hmacSum computes HMAC-alg(key, msg) with plain Sum calls, avoiding the allocations of
+// hmac.New. scratch is a reusable buffer (grown when needed) that the caller keeps; the
+// MAC is returned by value with its length.
+func hmacSum(alg Algorithm, key, msg []byte, scratch *[]byte) (mac [64]byte, n int) {
+	bs := alg.blockSize()
+	var kbuf [128]byte
+	k := kbuf[:0]
+	if len(key) > bs {
+		k = alg.sum(k, key)
+	} else {
+		k = append(k, key...)
+	}
+	need := bs + max(len(msg), 64)
+	if cap(*scratch) < need {
+		*scratch = make([]byte, 0, need)
+	}
+	buf := (*scratch)[:bs]
+	for i := range buf {
+		buf[i] = 0x36
+		if i < len(k) {
+			buf[i] ^= k[i]
+		}
+	}
+	buf = append(buf, msg...)
+	var inner [64]byte
+	in := alg.sum(inner[:0], buf)
+	buf = buf[:bs]
+	for i := range buf {
+		buf[i] = 0x5c
+		if i < len(k) {
+			buf[i] ^= k[i]
+		}
+	}
+	buf = append(buf, in...)
+	out := alg.sum(mac[:0], buf)
+	return mac, len(out)
+}
+
+// isPowerOfTwo reports whether n is a power of two (scrypt's N).
+func isPowerOfTwo(n int) bool { return n > 1 && bits.OnesCount(uint(n)) == 1 }

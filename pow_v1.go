@@ -1,0 +1,280 @@
+package astracaph
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/astracat/astracaph/internal/jsjson"
+)
+
+// PoW v1 (legacy, altcha.md §3): find number with hex(H(salt + decimal(number))) ==
+// challenge; signature = hex(HMAC_H(key, challengeHex)). Widgets 0.x–2.x speak only this.
+
+// ChallengeV1 is a legacy PoW v1 challenge; maxnumber is lower case as altcha-lib emits it.
+type ChallengeV1 struct {
+	Algorithm Algorithm `json:"algorithm"`
+	Challenge string    `json:"challenge"`
+	MaxNumber int64     `json:"maxnumber"`
+	Salt      string    `json:"salt"`
+	Signature string    `json:"signature"`
+}
+
+// ChallengeV1Options configures CreateChallengeV1.
+type ChallengeV1Options struct {
+	Algorithm  Algorithm  // SHA-256 (default), SHA-384 or SHA-512; SHA-1 only with AllowSHA1
+	MaxNumber  int64      // default 100,000
+	Number     *int64     // default: uniform in [1, MaxNumber]
+	SaltLength int        // random bytes, default 12
+	Salt       string     // fixed salt (tests)
+	ExpiresAt  time.Time  // carried as ?expires=<unix seconds>
+	Params     url.Values // extra signed parameters in the salt
+	HMACKey    []byte
+	Rand       io.Reader
+	AllowSHA1  bool // widgets reject SHA-1; only for legacy interop tests
+}
+
+// CreateChallengeV1 builds a PoW v1 challenge. The salt always ends with "&", the fix for
+// CVE-2025-68113 that stops digits being spliced between the parameters and the number.
+func CreateChallengeV1(o ChallengeV1Options) (ChallengeV1, error) {
+	if len(o.HMACKey) == 0 {
+		return ChallengeV1{}, ErrEmptyKey
+	}
+	if o.Algorithm == "" {
+		o.Algorithm = SHA256
+	}
+	switch o.Algorithm {
+	case SHA256, SHA384, SHA512:
+	case SHA1:
+		if !o.AllowSHA1 {
+			return ChallengeV1{}, fmt.Errorf("%w: SHA-1", ErrUnsolvable)
+		}
+	default:
+		return ChallengeV1{}, fmt.Errorf("%w: %q", ErrUnknownAlgorithm, o.Algorithm)
+	}
+	if o.MaxNumber == 0 {
+		o.MaxNumber = 100_000
+	}
+	if o.MaxNumber < 1 || o.MaxNumber > 1<<40 {
+		return ChallengeV1{}, fmt.Errorf("%w: maxnumber out of range", ErrInvalidOptions)
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	if o.SaltLength == 0 {
+		o.SaltLength = 12
+	}
+	salt := o.Salt
+	if salt == "" {
+		b := make([]byte, o.SaltLength)
+		if _, err := io.ReadFull(o.Rand, b); err != nil {
+			return ChallengeV1{}, fmt.Errorf("astracaph: random: %w", err)
+		}
+		salt = hex.EncodeToString(b)
+	}
+	params := url.Values{}
+	for k, v := range o.Params {
+		params[k] = v
+	}
+	if !o.ExpiresAt.IsZero() {
+		params.Set("expires", strconv.FormatInt(o.ExpiresAt.Unix(), 10))
+	}
+	if len(params) > 0 {
+		salt += "?" + encodeSearchParams(params, o.Params)
+	}
+	if !strings.HasSuffix(salt, "&") {
+		salt += "&"
+	}
+	var number int64
+	if o.Number != nil {
+		number = *o.Number
+	} else {
+		n, err := rand.Int(o.Rand, big.NewInt(o.MaxNumber))
+		if err != nil {
+			return ChallengeV1{}, fmt.Errorf("astracaph: random: %w", err)
+		}
+		number = n.Int64() + 1
+	}
+	ch, sig := v1ChallengeSignature(o.Algorithm, o.HMACKey, salt, strconv.FormatInt(number, 10))
+	return ChallengeV1{Algorithm: o.Algorithm, Challenge: ch, MaxNumber: o.MaxNumber, Salt: salt, Signature: sig}, nil
+}
+
+// encodeSearchParams writes params in the order URLSearchParams would: the caller's
+// parameters first (sorted, since Go maps have no order), then expires.
+func encodeSearchParams(all url.Values, user url.Values) string {
+	var b strings.Builder
+	write := func(k string) {
+		for _, v := range all[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(formEncode(k))
+			b.WriteByte('=')
+			b.WriteString(formEncode(v))
+		}
+	}
+	keys := make([]string, 0, len(user))
+	for k := range user {
+		if k != "expires" {
+			keys = append(keys, k)
+		}
+	}
+	sortStrings(keys)
+	for _, k := range keys {
+		write(k)
+	}
+	write("expires")
+	return b.String()
+}
+
+// v1ChallengeSignature returns hex(H(salt+number)) and hex(HMAC_H(key, thatHex)).
+func v1ChallengeSignature(alg Algorithm, key []byte, salt, number string) (string, string) {
+	buf := make([]byte, 0, len(salt)+len(number))
+	buf = append(append(buf, salt...), number...)
+	var d [64]byte
+	digest := alg.sum(d[:0], buf)
+	ch := hex.EncodeToString(digest)
+	var scratch []byte
+	mac, n := hmacSum(alg, key, []byte(ch), &scratch)
+	return ch, hex.EncodeToString(mac[:n])
+}
+
+// verifyV1 verifies a legacy payload (altcha-lib/v1 verifySolution, constant time).
+func verifyV1(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
+	res := SolutionResult{Version: 1, Salt: string(p.salt)}
+	alg, ok := internAlgorithm(p.algorithm)
+	if !ok || alg.isV2() && alg.digestSize() == 0 || strings.HasPrefix(string(alg), "PBKDF2") {
+		return res, fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, p.algorithm)
+	}
+	res.Algorithm = alg
+	if t, ok := parseFloat(p.time); ok {
+		res.Took = t
+	}
+	salt := string(p.salt)
+	if q := strings.IndexByte(salt, '?'); q >= 0 {
+		params, _ := url.ParseQuery(strings.TrimSuffix(salt[q+1:], "&"))
+		res.Params = make(map[string]string, len(params))
+		for k, v := range params {
+			res.Params[k] = v[0]
+		}
+		exp := params.Get("expires")
+		if exp == "" {
+			exp = params.Get("expire")
+		}
+		if exp != "" {
+			e, err := strconv.ParseFloat(exp, 64)
+			if err != nil || math.IsNaN(e) {
+				res.InvalidSolution = true
+				return res, nil
+			}
+			res.ExpiresAt = time.Unix(int64(e), 0)
+			if !opts.IgnoreExpiry && e*1000 < float64(opts.Now.UnixMilli()) {
+				res.Expired = true
+				return res, nil
+			}
+		}
+	}
+	num, ok := parseIntIn(p.number, 0, 1<<53)
+	if !ok {
+		res.InvalidSolution = true
+		return res, nil
+	}
+	res.Counter = uint64(num)
+	// Re-appending "&" makes a spliced salt ("…&1") hash differently: the splice fails.
+	if !strings.HasSuffix(salt, "&") {
+		salt += "&"
+	}
+	ch, sig := v1ChallengeSignature(alg, opts.HMACKey, salt, strconv.FormatInt(num, 10))
+	chOK := subtle.ConstantTimeCompare([]byte(ch), p.challenge) == 1
+	sigOK := subtle.ConstantTimeCompare([]byte(sig), p.signature) == 1
+	if !sigOK {
+		res.InvalidSignature = true
+		return res, nil
+	}
+	if !chOK {
+		res.InvalidSolution = true
+		return res, nil
+	}
+	res.Verified = true
+	return res, nil
+}
+
+// SolutionV1 is a solved PoW v1 challenge.
+type SolutionV1 struct {
+	Number int64
+	Took   float64
+}
+
+// SolveChallengeV1 brute-forces a v1 challenge over [0, maxnumber] (or further when
+// max is 0, like widget 3.x).
+func SolveChallengeV1(ctx context.Context, ch ChallengeV1) (SolutionV1, error) {
+	start := time.Now()
+	target, err := hex.DecodeString(ch.Challenge)
+	if err != nil || ch.Algorithm.digestSize() == 0 {
+		return SolutionV1{}, fmt.Errorf("%w: v1 challenge", ErrMalformedPayload)
+	}
+	limit := ch.MaxNumber
+	if limit <= 0 {
+		limit = 1 << 40
+	}
+	buf := []byte(ch.Salt)
+	base := len(buf)
+	var d [64]byte
+	for n := int64(0); n <= limit; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return SolutionV1{}, ctx.Err()
+		}
+		buf = strconv.AppendInt(buf[:base], n, 10)
+		if string(ch.Algorithm.sum(d[:0], buf)) == string(target) {
+			return SolutionV1{Number: n, Took: float64(time.Since(start).Milliseconds())}, nil
+		}
+	}
+	return SolutionV1{}, ErrNoSolution
+}
+
+// EncodePayloadV1 returns the base64 payload a v1 widget submits.
+func EncodePayloadV1(ch ChallengeV1, sol SolutionV1) string {
+	out := []byte(`{"algorithm":`)
+	out = jsjson.AppendString(out, string(ch.Algorithm))
+	out = append(out, `,"challenge":`...)
+	out = jsjson.AppendString(out, ch.Challenge)
+	out = append(out, `,"number":`...)
+	out = strconv.AppendInt(out, sol.Number, 10)
+	out = append(out, `,"salt":`...)
+	out = jsjson.AppendString(out, ch.Salt)
+	out = append(out, `,"signature":`...)
+	out = jsjson.AppendString(out, ch.Signature)
+	out = append(out, `,"took":`...)
+	out = appendJSNumber(out, sol.Took)
+	return encodeLatin1Base64(append(out, '}'))
+}
+
+// encodeLatin1Base64 is btoa(text): characters up to U+00FF become single bytes; others
+// (which btoa rejects) are written as JSON \u escapes first, which parse to the same value.
+func encodeLatin1Base64(utf8Text []byte) string {
+	out := make([]byte, 0, len(utf8Text))
+	for i := 0; i < len(utf8Text); {
+		r, n := utf8.DecodeRune(utf8Text[i:])
+		switch {
+		case r < 0x100 && !(r == utf8.RuneError && n == 1):
+			out = append(out, byte(r))
+		case r > 0xFFFF:
+			hi, lo := utf16Pair(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
+		default:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += n
+	}
+	return base64Std(out)
+}
