@@ -1,10 +1,13 @@
 package astracaph
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/astracat/astracaph/internal/jsjson"
 )
@@ -45,6 +48,18 @@ var b64Std = func() (t [256]byte) {
 func decodePayload(dst []byte, s string) ([]byte, error) {
 	if len(s) == 0 || len(s) > maxPayloadLen {
 		return nil, ErrMalformedPayload
+	}
+	// Fast path: canonical padded base64 without whitespace, decoded by the standard
+	// library straight from the string's bytes (read-only, so no copy is needed).
+	if len(s)%4 == 0 {
+		src := unsafe.Slice(unsafe.StringData(s), len(s))
+		n := base64.StdEncoding.DecodedLen(len(s))
+		if cap(dst) < n {
+			dst = make([]byte, n)
+		}
+		if m, err := base64.StdEncoding.Decode(dst[:n], src); err == nil {
+			return latin1ToUTF8(dst[:m]), nil
+		}
 	}
 	dst = dst[:0]
 	var acc uint32
@@ -89,7 +104,23 @@ func decodePayload(dst []byte, s string) ([]byte, error) {
 	if !high {
 		return dst, nil
 	}
-	// Latin-1 → UTF-8: every byte is one code point.
+	return latin1ToUTF8(dst), nil
+}
+
+// latin1ToUTF8 converts Latin-1 bytes to UTF-8 (every byte is one code point), returning
+// dst itself when it is pure ASCII.
+func latin1ToUTF8(dst []byte) []byte {
+	i := 0
+	for ; i+8 <= len(dst); i += 8 {
+		if binary.LittleEndian.Uint64(dst[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(dst) && dst[i] < 0x80; i++ {
+	}
+	if i == len(dst) {
+		return dst
+	}
 	extra := 0
 	for _, b := range dst {
 		if b >= 0x80 {
@@ -100,7 +131,7 @@ func decodePayload(dst []byte, s string) ([]byte, error) {
 	for _, b := range dst {
 		out = utf8.AppendRune(out, rune(b))
 	}
-	return out, nil
+	return out
 }
 
 // scanner is a minimal JSON tokenizer over a byte slice that never allocates. It is
