@@ -22,18 +22,16 @@ func NewCode(r io.Reader, n int) (string, error) {
 	// above it are discarded so every character keeps the same probability.
 	const limit = 256 - 256%len(Alphabet)
 	out := make([]byte, 0, n)
-	var buf [2 * MaxCodeLen]byte
+	var buf [MaxCodeLen]byte
 	for len(out) < n {
-		if _, err := io.ReadFull(r, buf[:]); err != nil {
+		// Read only what is still missing, so no accepted byte is wasted.
+		chunk := buf[:n-len(out)]
+		if _, err := io.ReadFull(r, chunk); err != nil {
 			return "", fmt.Errorf("astracaph: visual: reading randomness: %w", err)
 		}
-		for _, b := range buf {
-			if int(b) >= limit {
-				continue
-			}
-			out = append(out, Alphabet[int(b)%len(Alphabet)])
-			if len(out) == n {
-				break
+		for _, b := range chunk {
+			if int(b) < limit {
+				out = append(out, Alphabet[int(b)%len(Alphabet)])
 			}
 		}
 	}

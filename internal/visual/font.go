@@ -37,6 +37,9 @@ type glyphSet [][len(Alphabet)]outline
 // under noise lines, and mixing faces per glyph hampers template matching.
 var fontTTFs = [][]byte{gobold.TTF, gobolditalic.TTF, gomonobold.TTF, gomonobolditalic.TTF}
 
+// italicFace reports whether fontTTFs[i] is an italic face.
+func italicFace(i int) bool { return i%2 == 1 }
+
 // glyphs parses the fonts once; the result is read-only afterwards.
 var glyphs = sync.OnceValues(loadGlyphs)
 

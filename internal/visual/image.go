@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 
 	"golang.org/x/image/font/sfnt"
@@ -69,6 +70,10 @@ type imageScratch struct {
 	canvas, warped *image.RGBA
 	z              vector.Rasterizer
 	pts            []vec
+	offX, offY     []int32
+	gpts           []vec         // transformed outline points of all glyphs
+	placed         []placement   // one per glyph, indexing gpts
+	ink            image.Uniform // reused source colour for the rasteriser
 }
 
 // defaultRenderer backs the package-level RenderPNG; it only caches buffers.
@@ -146,7 +151,7 @@ func (s *imageScratch) draw(set glyphSet, code string, seed []byte, w, h int, th
 	s.canvas = rgbaBuffer(s.canvas, w, h)
 	s.warped = rgbaBuffer(s.warped, w, h)
 	pal := newPalette(rng, theme, len(code))
-	fw, fh := float32(w), float32(h)
+	n := len(code)
 
 	s.background(rng, pal)
 
@@ -155,34 +160,10 @@ func (s *imageScratch) draw(set glyphSet, code string, seed []byte, w, h int, th
 		s.curve(rng, w, h, pal.faint[i%len(pal.faint)], span(rng, 2, 5), 0.35)
 	}
 
-	// Glyphs. Slots are a little narrower than the glyphs so neighbours
-	// touch, which makes segmentation harder.
-	warp := wave{
-		ax: fh * span(rng, 0.02, 0.05), ay: fh * span(rng, 0.05, 0.09),
-		kx: 2 * math.Pi / (fh * span(rng, 0.8, 1.4)), ky: 2 * math.Pi / (fw * span(rng, 0.35, 0.7)),
-		px: span(rng, 0, 2*math.Pi), py: span(rng, 0, 2*math.Pi),
-	}
-	n := len(code)
-	margin := fw * 0.06
-	slot := (fw - 2*margin) / float32(n)
-	capH := fh * 0.52 // target glyph height before jitter
-	for i := 0; i < n; i++ {
-		o := &set[rng.IntN(len(set))][alphabetIndex(code[i])]
-		// Size glyphs by their own box so narrow and wide characters (and
-		// the different faces) end up equally tall, unless too wide.
-		size := min(capH/o.h, slot*1.25/o.w) * span(rng, 0.88, 1.1)
-		angle := float64(span(rng, -0.38, 0.38))
-		sin, cos := float32(math.Sin(angle)), float32(math.Cos(angle))
-		shear := span(rng, -0.25, 0.25)
-		sx := size * span(rng, 0.85, 1.15) // independent x/y scale
-		sy := size * span(rng, 0.9, 1.1)
-		cx := margin + slot*(float32(i)+0.5) + slot*span(rng, -0.12, 0.12)
-		cy := fh/2 + fh*span(rng, -0.1, 0.1)
-		tf := func(p vec) vec {
-			x, y := (p.x+shear*p.y)*sx, p.y*sy
-			return warp.apply(vec{cx + x*cos - y*sin, cy + x*sin + y*cos})
-		}
-		s.fillOutline(o, tf, pal.text[i])
+	s.layoutGlyphs(rng, set, code, w, h)
+	for i := range s.placed {
+		g := &s.placed[i]
+		s.fillOutline(g.o, s.gpts[g.start:g.end], pal.text[i])
 	}
 
 	// Strokes crossing the glyphs: one or two in text colours (they must not
@@ -232,15 +213,88 @@ func lerp(a, b uint8, t float64) int { return int(float64(a) + (float64(b)-float
 
 func clamp8(v int) uint8 { return uint8(min(255, max(0, v))) }
 
-// fillOutline rasterises a transformed glyph into its bounding box only.
-func (s *imageScratch) fillOutline(o *outline, tf func(vec) vec, c color.RGBA) {
-	pts := s.pts[:0]
-	for _, sg := range o.segs {
-		for j := 0; j < nArgs(sg.op); j++ {
-			pts = append(pts, tf(sg.p[j]))
+// placement is one laid-out glyph: its outline and its points in gpts.
+type placement struct {
+	o          *outline
+	start, end int
+}
+
+// layoutGlyphs jitters every glyph (face, size, rotation, shear, vertical
+// offset) and then lays them out left to right from their actual extents,
+// so neighbours may touch or overlap slightly (which hampers segmentation)
+// but never pile up into an unreadable blob. The result is in s.placed and
+// s.gpts, bent by a wave that follows the absolute position.
+func (s *imageScratch) layoutGlyphs(rng *rand.Rand, set glyphSet, code string, w, h int) {
+	fw, fh := float32(w), float32(h)
+	warp := wave{
+		ax: fh * span(rng, 0.02, 0.05), ay: fh * span(rng, 0.05, 0.09),
+		kx: 2 * math.Pi / (fh * span(rng, 0.8, 1.4)), ky: 2 * math.Pi / (fw * span(rng, 0.35, 0.7)),
+		px: span(rng, 0, 2*math.Pi), py: span(rng, 0, 2*math.Pi),
+	}
+	n := len(code)
+	const border = 4
+	avail := fw - 2*border
+	slot := avail / float32(n)
+	capH := fh * 0.5 // target glyph height before jitter
+	s.gpts, s.placed = s.gpts[:0], s.placed[:0]
+	var widths, gaps [MaxCodeLen]float32
+	var total float32
+	for i := 0; i < n; i++ {
+		face := rng.IntN(len(set))
+		o := &set[face][alphabetIndex(code[i])]
+		// Size glyphs by their own box so narrow and wide characters (and
+		// the different faces) end up equally tall, unless too wide.
+		size := min(capH/o.h, slot*0.9/o.w) * span(rng, 0.92, 1.08)
+		angle := float64(span(rng, -0.25, 0.25))
+		sin, cos := float32(math.Sin(angle)), float32(math.Cos(angle))
+		shear := span(rng, -0.15, 0.15)
+		if italicFace(face) {
+			// Italics already lean right; stacking more slant and
+			// rotation on them turns a 7 into a ">".
+			shear -= 0.12
+		}
+		sx := size * span(rng, 0.85, 1.15) // independent x/y scale
+		sy := size * span(rng, 0.9, 1.1)
+		cy := fh/2 + fh*span(rng, -0.1, 0.1)
+		start := len(s.gpts)
+		minX, maxX := float32(math.Inf(1)), float32(math.Inf(-1))
+		for _, sg := range o.segs {
+			for j := 0; j < nArgs(sg.op); j++ {
+				p := sg.p[j]
+				x, y := (p.x+shear*p.y)*sx, p.y*sy
+				q := vec{x*cos - y*sin, cy + x*sin + y*cos}
+				minX, maxX = min(minX, q.x), max(maxX, q.x)
+				s.gpts = append(s.gpts, q)
+			}
+		}
+		// Start each glyph at x = 0 so the layout only adds offsets.
+		for k := start; k < len(s.gpts); k++ {
+			s.gpts[k].x -= minX
+		}
+		s.placed = append(s.placed, placement{o: o, start: start, end: len(s.gpts)})
+		widths[i] = maxX - minX
+		total += widths[i]
+		if i < n-1 {
+			gaps[i] = slot * span(rng, -0.08, 0.12)
+			total += gaps[i]
 		}
 	}
-	s.pts = pts
+	// Too wide: narrow everything proportionally rather than stacking
+	// glyphs onto each other.
+	squeeze := min(1, avail/total)
+	total *= squeeze
+	x := (fw-total)/2 + (avail-total)*span(rng, -0.3, 0.3)
+	for i, g := range s.placed {
+		for k := g.start; k < g.end; k++ {
+			s.gpts[k] = warp.apply(vec{s.gpts[k].x*squeeze + x, s.gpts[k].y})
+		}
+		x += (widths[i] + gaps[i]) * squeeze
+	}
+}
+
+// fillOutline rasterises a transformed glyph into its bounding box only.
+func (s *imageScratch) fillOutline(o *outline, pts []vec, c color.RGBA) {
+	s.keepInside(pts)
 	r, ok := s.bbox(pts)
 	if !ok {
 		return
@@ -270,7 +324,37 @@ func (s *imageScratch) fillOutline(o *outline, tf func(vec) vec, c color.RGBA) {
 		}
 	}
 	z.ClosePath()
-	z.Draw(s.canvas, r, image.NewUniform(c), image.Point{})
+	s.ink.C = c
+	z.Draw(s.canvas, r, &s.ink, image.Point{})
+}
+
+// keepInside shifts pts so their bounding box lies within the canvas (with
+// a small border) wherever it fits: a clipped glyph is ambiguous.
+func (s *imageScratch) keepInside(pts []vec) {
+	const border = 2
+	if len(pts) == 0 {
+		return
+	}
+	minX, minY, maxX, maxY := pts[0].x, pts[0].y, pts[0].x, pts[0].y
+	for _, p := range pts[1:] {
+		minX, maxX = min(minX, p.x), max(maxX, p.x)
+		minY, maxY = min(minY, p.y), max(maxY, p.y)
+	}
+	shift := func(lo, hi, limit float32) float32 {
+		switch {
+		case lo < border:
+			return border - lo
+		case hi > limit-border:
+			return max(border-lo, limit-border-hi)
+		}
+		return 0
+	}
+	dx := shift(minX, maxX, float32(s.canvas.Rect.Dx()))
+	dy := shift(minY, maxY, float32(s.canvas.Rect.Dy()))
+	for i := range pts {
+		pts[i].x += dx
+		pts[i].y += dy
+	}
 }
 
 // bbox returns the integer bounding box of pts clipped to the canvas.
@@ -323,16 +407,24 @@ func (s *imageScratch) curve(rng *rand.Rand, w, h int, c color.RGBA, width float
 		}
 		return vec{-dy / l, dx / l}
 	}
-	for i := 0; i <= steps; i++ {
-		n, hw := normal(i), half(i)
-		pts = append(pts, vec{centre[i].x + n.x*hw, centre[i].y + n.y*hw})
-	}
-	for i := steps; i >= 0; i-- {
-		n, hw := normal(i), half(i)
-		pts = append(pts, vec{centre[i].x - n.x*hw, centre[i].y - n.y*hw})
+	// The stroke is filled in pieces so each rasterises only its own
+	// small bounding box instead of most of the canvas.
+	const piece = 4
+	pc := withAlpha(c, alpha)
+	for a := 0; a < steps; a += piece {
+		b := min(steps, a+piece)
+		pts = pts[:0]
+		for i := a; i <= b; i++ {
+			n, hw := normal(i), half(i)
+			pts = append(pts, vec{centre[i].x + n.x*hw, centre[i].y + n.y*hw})
+		}
+		for i := b; i >= a; i-- {
+			n, hw := normal(i), half(i)
+			pts = append(pts, vec{centre[i].x - n.x*hw, centre[i].y - n.y*hw})
+		}
+		s.fillPolygon(pts, pc)
 	}
 	s.pts = pts
-	s.fillPolygon(pts, withAlpha(c, alpha))
 }
 
 func withAlpha(c color.RGBA, a float32) color.RGBA {
@@ -356,7 +448,8 @@ func (s *imageScratch) fillPolygon(pts []vec, c color.RGBA) {
 		z.LineTo(p.x-ox, p.y-oy)
 	}
 	z.ClosePath()
-	z.Draw(s.canvas, r, image.NewUniform(c), image.Point{})
+	s.ink.C = c
+	z.Draw(s.canvas, r, &s.ink, image.Point{})
 }
 
 // dots sprinkles small discs in text and clutter colours.
@@ -400,6 +493,8 @@ func blend(dst, src uint8, a int) uint8 {
 
 // warpPixels bends the whole picture (text, strokes and dots alike) with a
 // second, pixel-level wave, sampling bilinearly from canvas into warped.
+// Offsets are in 8.8 fixed point; the x offset depends on y only and vice
+// versa, so both are tabulated once.
 func (s *imageScratch) warpPixels(rng *rand.Rand) {
 	src, dst := s.canvas, s.warped
 	w, h := src.Rect.Dx(), src.Rect.Dy()
@@ -408,36 +503,42 @@ func (s *imageScratch) warpPixels(rng *rand.Rand) {
 	kx := 2 * math.Pi / (float64(h) * float64(span(rng, 0.6, 1.2)))
 	ky := 2 * math.Pi / (float64(w) * float64(span(rng, 0.2, 0.4)))
 	px, py := float64(span(rng, 0, 2*math.Pi)), float64(span(rng, 0, 2*math.Pi))
-	// The displacement along x depends on y only and vice versa, so both
-	// tables are computed once per row/column.
-	offX := make([]float64, h)
-	for y := range offX {
-		offX[y] = ax * math.Sin(kx*float64(y)+px)
+	s.offX = slices.Grow(s.offX[:0], h)[:h]
+	for y := range s.offX {
+		s.offX[y] = int32(256 * (float64(y) + ax*math.Sin(kx*float64(y)+px)))
 	}
-	offY := make([]float64, w)
-	for x := range offY {
-		offY[x] = ay * math.Sin(ky*float64(x)+py)
+	s.offY = slices.Grow(s.offY[:0], w)[:w]
+	for x := range s.offY {
+		s.offY[x] = int32(256 * ay * math.Sin(ky*float64(x)+py))
 	}
-	maxX, maxY := float64(w-1), float64(h-1)
+	maxX, maxY := int32(w-1)<<8, int32(h-1)<<8
+	stride := src.Stride
+	sp := src.Pix
 	for y := 0; y < h; y++ {
-		drow := dst.Pix[y*dst.Stride:]
+		drow := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+		rowX := s.offX[y] - int32(y)<<8 // x shift for this row
 		for x := 0; x < w; x++ {
-			fx := math.Min(maxX, math.Max(0, float64(x)+offX[y]))
-			fy := math.Min(maxY, math.Max(0, float64(y)+offY[x]))
-			x0, y0 := int(fx), int(fy)
-			x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
-			tx, ty := fx-float64(x0), fy-float64(y0)
-			w00 := int((1 - tx) * (1 - ty) * 256)
-			w10 := int(tx * (1 - ty) * 256)
-			w01 := int((1 - tx) * ty * 256)
-			w11 := 256 - w00 - w10 - w01
-			o00, o10 := src.PixOffset(x0, y0), src.PixOffset(x1, y0)
-			o01, o11 := src.PixOffset(x0, y1), src.PixOffset(x1, y1)
+			fx := min(maxX, max(0, int32(x)<<8+rowX))
+			fy := min(maxY, max(0, int32(y)<<8+s.offY[x]))
+			x0, y0 := int(fx>>8), int(fy>>8)
+			tx, ty := fx&0xff, fy&0xff
+			dx, dy := 4, stride
+			if x0 == w-1 {
+				dx = 0
+			}
+			if y0 == h-1 {
+				dy = 0
+			}
+			o := y0*stride + 4*x0
+			w11 := tx * ty
+			w10 := tx<<8 - w11
+			w01 := ty<<8 - w11
+			w00 := 1<<16 - w10 - w01 - w11
 			d := drow[4*x : 4*x+4 : 4*x+4]
 			for c := 0; c < 3; c++ {
-				v := int(src.Pix[o00+c])*w00 + int(src.Pix[o10+c])*w10 +
-					int(src.Pix[o01+c])*w01 + int(src.Pix[o11+c])*w11
-				d[c] = uint8(v >> 8)
+				v := int32(sp[o+c])*w00 + int32(sp[o+dx+c])*w10 +
+					int32(sp[o+dy+c])*w01 + int32(sp[o+dy+dx+c])*w11
+				d[c] = uint8(v >> 16)
 			}
 			d[3] = 0xff
 		}
