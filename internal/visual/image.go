@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -54,26 +53,18 @@ func (o ImageOptions) size() (int, int, error) {
 // between calls. It is safe for concurrent use; the zero value is ready.
 type Renderer struct {
 	scratch sync.Pool // *imageScratch
-	png     sync.Pool // *png.EncoderBuffer
 }
-
-// Get and Put implement png.EncoderBufferPool.
-func (r *Renderer) Get() *png.EncoderBuffer {
-	b, _ := r.png.Get().(*png.EncoderBuffer)
-	return b
-}
-
-// Put implements png.EncoderBufferPool.
-func (r *Renderer) Put(b *png.EncoderBuffer) { r.png.Put(b) }
 
 type imageScratch struct {
 	canvas, warped *image.RGBA
 	z              vector.Rasterizer
 	pts            []vec
 	offX, offY     []int32
+	enc            pngEncoder
 	gpts           []vec         // transformed outline points of all glyphs
 	placed         []placement   // one per glyph, indexing gpts
-	ink            image.Uniform // reused source colour for the rasteriser
+	ink            image.Uniform // source for the rasteriser; C points at inkC
+	inkC           color.RGBA    // set per fill without boxing a new interface value
 }
 
 // defaultRenderer backs the package-level RenderPNG; it only caches buffers.
@@ -105,8 +96,7 @@ func (r *Renderer) RenderPNG(w io.Writer, code string, seed []byte, opt ImageOpt
 	}
 	defer r.scratch.Put(s)
 	img := s.draw(set, code, seed, width, height, opt.Theme)
-	enc := png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: r}
-	if err := enc.Encode(w, img); err != nil {
+	if err := s.enc.encode(w, img); err != nil {
 		return fmt.Errorf("astracaph: visual: encoding png: %w", err)
 	}
 	return nil
@@ -324,8 +314,15 @@ func (s *imageScratch) fillOutline(o *outline, pts []vec, c color.RGBA) {
 		}
 	}
 	z.ClosePath()
-	s.ink.C = c
+	s.setInk(c)
 	z.Draw(s.canvas, r, &s.ink, image.Point{})
+}
+
+func (s *imageScratch) setInk(c color.RGBA) {
+	s.inkC = c
+	if s.ink.C == nil {
+		s.ink.C = &s.inkC
+	}
 }
 
 // keepInside shifts pts so their bounding box lies within the canvas (with
@@ -448,7 +445,7 @@ func (s *imageScratch) fillPolygon(pts []vec, c color.RGBA) {
 		z.LineTo(p.x-ox, p.y-oy)
 	}
 	z.ClosePath()
-	s.ink.C = c
+	s.setInk(c)
 	z.Draw(s.canvas, r, &s.ink, image.Point{})
 }
 
