@@ -153,12 +153,14 @@ func addNoise(rng *rand.Rand, buf []float32) {
 	level := span(rng, 0.025, 0.045)
 	drift := 2 * math.Pi * float64(span(rng, 0.2, 0.6)) / AudioSampleRate
 	phase := float64(span(rng, 0, 2*math.Pi))
-	var lp float32
+	var lp, mod float32
 	for i := range buf {
+		if i%64 == 0 { // the drift is slow: update it every 8 ms only
+			mod = 2 * level * (1 + 0.4*float32(math.Sin(drift*float64(i)+phase)))
+		}
 		white := float32(rng.NormFloat64())
 		lp += 0.35 * (white - lp) // one-pole low-pass: softer than white noise
-		mod := 1 + 0.4*float32(math.Sin(drift*float64(i)+phase))
-		buf[i] += level * mod * lp * 2
+		buf[i] += mod * lp
 	}
 }
 
