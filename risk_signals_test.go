@@ -32,7 +32,7 @@ type signalCase struct {
 	mut  func(in *RiskInput)
 }
 
-func env(in *RiskInput) *TelemetryEnv      { return in.Telemetry.Env }
+func env(in *RiskInput) *TelemetryEnv       { return in.Telemetry.Env }
 func beh(in *RiskInput) *TelemetryBehaviour { return in.Telemetry.Beh }
 
 func straightBot() []TelemetryPoint {
