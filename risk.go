@@ -89,19 +89,19 @@ type RiskInput struct {
 
 // RiskAssessment is the outcome of Score.
 type RiskAssessment struct {
-	Points  float64    // R after category caps
-	Risk    float64    // 1/(1+exp(-(R−Center)/Scale)), 0..1
-	Score   float64    // human score, 1 − Risk (reCAPTCHA-style: 1 = very likely human)
-	Band    int        // 1..5 (1 pass, 2 harder PoW, 3 step-up, 4 heavy step-up, 5 deny)
-	Action  RiskAction //
-	Hard    bool       // a hard automation artefact fired
-	Privacy bool       // a privacy browser was recognised (§1.4 rule 4)
-	Reasons []string   // reason codes of the signals that contributed, in table order
+	Points  float64    `json:"points"`  // R after category caps
+	Risk    float64    `json:"risk"`    // 1/(1+exp(-(R−Center)/Scale)), 0..1
+	Score   float64    `json:"score"`   // human score, 1 − Risk (reCAPTCHA-style: 1 = very likely human)
+	Band    int        `json:"band"`    // 1..5 (1 pass, 2 harder PoW, 3 step-up, 4 heavy step-up, 5 deny)
+	Action  RiskAction `json:"action"`  // encoded as "pass", "harder_pow", "step_up", "deny"
+	Hard    bool       `json:"hard"`    // a hard automation artefact fired
+	Privacy bool       `json:"privacy"` // a privacy browser was recognised (§1.4 rule 4)
+	Reasons []string   `json:"reasons"` // reason codes of the signals that contributed, in table order
 
 	// InteractionHash identifies the quantised pointer trajectory (hex, empty when there are too few
 	// samples to be distinctive). The caller checks it against a store and sets
 	// RiskInput.ReplayedInteraction on a later Score call (or scores twice) to apply B10.
-	InteractionHash string
+	InteractionHash string `json:"interactionHash,omitempty"`
 }
 
 // RiskOptions configure NewRiskScorer. Zero values select the defaults.
@@ -228,6 +228,9 @@ func (s *RiskScorer) Score(in RiskInput) RiskAssessment {
 	a.Action = riskBandAction(a.Band)
 	return a
 }
+
+// MarshalText makes RiskAction encode as its String form in JSON and logs.
+func (a RiskAction) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
 
 func riskBandAction(band int) RiskAction {
 	switch band {

@@ -1,6 +1,9 @@
 package astracaph
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 func TestRiskPoWMultiplier(t *testing.T) {
 	band := func(b int) RiskAssessment { return RiskAssessment{Band: b, Action: riskBandAction(b)} }
@@ -54,6 +57,10 @@ func TestRiskActionString(t *testing.T) {
 		if a.String() != want {
 			t.Errorf("%d: %q", a, a.String())
 		}
+	}
+	b, err := json.Marshal(RiskAssessment{Band: 2, Action: RiskHarderPoW, Reasons: []string{"net.TOR"}})
+	if err != nil || string(b) != `{"points":0,"risk":0,"score":0,"band":2,"action":"harder_pow","hard":false,"privacy":false,"reasons":["net.TOR"]}` {
+		t.Fatalf("%s %v", b, err)
 	}
 }
 
