@@ -1,2 +1,750 @@
 // Package astracaph is a self-hosted CAPTCHA that speaks ALTCHA's wire formats.
+//
+// # Lifecycle
+//
+// One *Captcha, built by New, runs the whole flow in-process:
+//
+//  1. Challenge: the widget (ours, or the official ALTCHA widget) fetches a proof-of-work
+//     challenge. It is an ALTCHA PoW v2 challenge (PBKDF2/SHA-256 by default, or a legacy
+//     PoW v1 challenge for widgets 0.x–2.x) signed with a key derived from the master
+//     secret, carrying a random challengeId and the site key in its signed data. How much
+//     work it asks for is chosen per client (IP class and request rate) by a DifficultyFunc.
+//  2. Redeem: the browser solves it in Web Workers and posts the payload with telemetry.
+//     The server verifies the proof (VerifySolution), consumes the challengeId atomically
+//     so a solution is used once, scores the risk (RiskFunc) and answers with a decision:
+//     a token, a visual follow-up step, or a denial with reason codes.
+//  3. Token: a token is an ALTCHA server-signature payload whose signed verificationData
+//     carries id, time, expire, origin, site, score, classification and reasons. It is
+//     signed with the site's secret for registered sites — so the site's backend can verify
+//     it offline with any ALTCHA library — and with the open-mode secret otherwise.
+//  4. Verify: the site's backend (or middleware.Protect in-process, or POST /api/v1/verify)
+//     checks the signature, expiry and binding (the origin, a domain equal to the origin's
+//     host, or the site secret) and consumes the token id atomically: a token verifies
+//     exactly once, on any number of servers sharing a Store (memory or Redis). A second
+//     verify fails with "timeout-or-duplicate".
+//
+// Verification fails closed: when the store cannot record a consumption, Verify returns
+// an error and the token is not accepted; it can be verified once the store is back.
+//
+// The package also exposes the protocol building blocks directly: CreateChallenge,
+// SolveChallenge and VerifySolution (PoW v2 and v1), SignServerPayload and
+// VerifyServerSignature, VerifyFieldsHash.
 package astracaph
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/astracat/astracaph/internal/jsjson"
+)
+
+// Captcha is the engine. It is safe for concurrent use.
+type Captcha struct {
+	store        Store
+	log          *slog.Logger
+	now          func() time.Time
+	rand         io.Reader
+	sites        siteCrypto
+	powKey       []byte // signs challenges (ASTRACAPH_ALTCHA_HMAC_KEY, or derived)
+	keySigKey    []byte // deterministic keySignature (fast verification path)
+	openKey      []byte // signs open-mode tokens
+	pow          PoWConfig
+	challengeTTL time.Duration
+	tokenTTL     time.Duration
+	openMode     bool
+	difficulty   DifficultyFunc
+	risk         RiskFunc
+}
+
+// PoWConfig is the base proof of work of every challenge before difficulty scaling.
+type PoWConfig struct {
+	Algorithm              Algorithm
+	Cost                   int
+	CounterMin, CounterMax uint32 // deterministic counter range
+	MemoryCost             int    // SCRYPT/ARGON2ID only
+	Parallelism            int    // SCRYPT/ARGON2ID only
+	V1MaxNumber            int64  // legacy PoW v1 maxnumber
+}
+
+// DefaultPoW is PBKDF2/SHA-256, cost 5000, deterministic counter in [5000, 10000] — the
+// ALTCHA ecosystem's recommendation (about 1–2 s in a desktop browser).
+var DefaultPoW = PoWConfig{Algorithm: PBKDF2SHA256, Cost: 5000, CounterMin: 5000, CounterMax: 10000, V1MaxNumber: 100_000}
+
+// Option configures New.
+type Option func(*Captcha) error
+
+// WithStore sets the store (default: a bounded MemoryStore).
+func WithStore(s Store) Option {
+	return func(c *Captcha) error {
+		if s == nil {
+			return errors.New("astracaph: nil store")
+		}
+		c.store = s
+		return nil
+	}
+}
+
+// WithSecret sets the master secret (ASTRACAPH_TOKEN_SECRET), at least 16 bytes. Every
+// server sharing a store must use the same one. Without it New generates a random secret
+// and logs a warning: tokens and sites then do not survive a restart.
+func WithSecret(secret []byte) Option {
+	return func(c *Captcha) error {
+		if len(secret) < 16 {
+			return errors.New("astracaph: master secret shorter than 16 bytes")
+		}
+		c.setMaster(secret)
+		return nil
+	}
+}
+
+// WithOpenSecret sets the key that signs open-mode tokens (ASTRACAPH_OPEN_SECRET), so a
+// backend holding it can verify them offline. Default: derived from the master secret.
+func WithOpenSecret(secret []byte) Option {
+	return func(c *Captcha) error {
+		if len(secret) == 0 {
+			return ErrEmptyKey
+		}
+		c.openKey = append([]byte(nil), secret...)
+		return nil
+	}
+}
+
+// WithALTCHAKey signs and verifies challenges with an existing ALTCHA deployment's HMAC
+// key (ASTRACAPH_ALTCHA_HMAC_KEY), so challenges from either side stay valid.
+func WithALTCHAKey(key []byte) Option {
+	return func(c *Captcha) error {
+		if len(key) == 0 {
+			return ErrEmptyKey
+		}
+		c.powKey = append([]byte(nil), key...)
+		return nil
+	}
+}
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Captcha) error {
+		if l != nil {
+			c.log = l
+		}
+		return nil
+	}
+}
+
+// WithClock sets the time source (tests).
+func WithClock(now func() time.Time) Option {
+	return func(c *Captcha) error { c.now = now; return nil }
+}
+
+// WithPoW sets the base proof of work.
+func WithPoW(p PoWConfig) Option {
+	return func(c *Captcha) error {
+		c.pow = p
+		_, err := CreateChallenge(c.challengeOptions(1, nil))
+		return err
+	}
+}
+
+// WithExpiry sets how long challenges (default 10 min) and tokens (default 5 min) live.
+func WithExpiry(challenge, token time.Duration) Option {
+	return func(c *Captcha) error {
+		if challenge < time.Second || token < time.Second {
+			return errors.New("astracaph: expiries must be at least one second")
+		}
+		c.challengeTTL, c.tokenTTL = challenge, token
+		return nil
+	}
+}
+
+// WithOpenMode allows (default) or refuses flows without a registered site key.
+func WithOpenMode(allow bool) Option {
+	return func(c *Captcha) error { c.openMode = allow; return nil }
+}
+
+// WithDifficulty sets the function choosing each challenge's work (see DifficultyFunc).
+func WithDifficulty(f DifficultyFunc) Option {
+	return func(c *Captcha) error { c.difficulty = f; return nil }
+}
+
+// WithRisk sets the risk assessment run at redemption (see RiskFunc).
+func WithRisk(f RiskFunc) Option {
+	return func(c *Captcha) error { c.risk = f; return nil }
+}
+
+// New builds a Captcha. With no options it is ready to use: memory store, a random
+// master secret (with a logged warning), PoW v2 PBKDF2/SHA-256 cost 5000 deterministic
+// with a counter in 5000–10000, 10-minute challenges and 5-minute tokens.
+func New(opts ...Option) (*Captcha, error) {
+	c := &Captcha{
+		log: slog.New(slog.DiscardHandler), now: time.Now, rand: rand.Reader, pow: DefaultPoW,
+		challengeTTL: 10 * time.Minute, tokenTTL: 5 * time.Minute, openMode: true,
+	}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	if c.sites.aead == nil {
+		secret := make([]byte, 32)
+		_, _ = rand.Read(secret)
+		c.setMaster(secret)
+		c.log.Warn("astracaph: no master secret configured; using a random one: tokens and sites will not survive a restart and servers cannot share work (set ASTRACAPH_TOKEN_SECRET)")
+	}
+	if c.store == nil {
+		c.store = NewMemoryStore(0)
+	}
+	return c, nil
+}
+
+func (c *Captcha) setMaster(secret []byte) {
+	c.sites = newSiteCrypto(secret)
+	if c.powKey == nil {
+		c.powKey = deriveSubkey(secret, "astracaph/challenge-signature/v1")
+	}
+	c.keySigKey = deriveSubkey(secret, "astracaph/key-signature/v1")
+	if c.openKey == nil {
+		c.openKey = deriveSubkey(secret, "astracaph/open-token/v1")
+	}
+}
+
+// Store returns the engine's store (health checks, rate limits).
+func (c *Captcha) Store() Store { return c.store }
+
+// Logger returns the engine's logger.
+func (c *Captcha) Logger() *slog.Logger { return c.log }
+
+// Errors of the flow, for callers (and the HTTP layer) to branch on.
+var (
+	ErrInvalidSolution  = errors.New("astracaph: invalid solution")
+	ErrChallengeExpired = errors.New("astracaph: challenge expired")
+	ErrChallengeUsed    = errors.New("astracaph: challenge already used")
+	ErrSiteMismatch     = errors.New("astracaph: challenge was issued for another site")
+	ErrOriginNotAllowed = errors.New("astracaph: origin not allowed for this site")
+	ErrOriginRequired   = errors.New("astracaph: origin required")
+	ErrOpenModeDisabled = errors.New("astracaph: a site key is required")
+)
+
+// ChallengeRequest describes who asks for a challenge.
+type ChallengeRequest struct {
+	ClientIP netip.Addr
+	SiteKey  string
+	Origin   string // Origin header, when the browser sent one
+	Header   http.Header
+}
+
+// Difficulty scales the base proof of work of one challenge.
+type Difficulty struct {
+	// Multiplier scales the expected work (counter range for PoW v2, maxnumber for v1);
+	// values below 1 are treated as 1.
+	Multiplier float64
+	Level      int      // informational (logs, metrics)
+	Reasons    []string // informational
+}
+
+// DifficultyFunc chooses the work of a challenge (the risk engine fills it from the IP
+// class and the request rate of the client's prefix).
+type DifficultyFunc func(ctx context.Context, req ChallengeRequest) (Difficulty, error)
+
+// Challenge issues a PoW v2 challenge for req.
+func (c *Captcha) Challenge(ctx context.Context, req ChallengeRequest) (Challenge, error) {
+	site, err := c.challengeSite(ctx, req)
+	if err != nil {
+		return Challenge{}, err
+	}
+	d, err := c.chooseDifficulty(ctx, req)
+	if err != nil {
+		return Challenge{}, err
+	}
+	data := map[string]any{"challengeId": randomToken("", 16)}
+	if site != "" {
+		data["site"] = site
+	}
+	return CreateChallenge(c.challengeOptions(d.Multiplier, data))
+}
+
+// ChallengeV1 issues a legacy PoW v1 challenge for widgets 0.x–2.x; the site key and a
+// random id travel in the signed salt parameters.
+func (c *Captcha) ChallengeV1(ctx context.Context, req ChallengeRequest) (ChallengeV1, error) {
+	site, err := c.challengeSite(ctx, req)
+	if err != nil {
+		return ChallengeV1{}, err
+	}
+	d, err := c.chooseDifficulty(ctx, req)
+	if err != nil {
+		return ChallengeV1{}, err
+	}
+	params := map[string][]string{}
+	if site != "" {
+		params["site"] = []string{site}
+	}
+	maxN := c.pow.V1MaxNumber
+	if maxN == 0 {
+		maxN = DefaultPoW.V1MaxNumber
+	}
+	return CreateChallengeV1(ChallengeV1Options{
+		MaxNumber: int64(float64(maxN) * max(d.Multiplier, 1)), HMACKey: c.powKey, Rand: c.rand,
+		ExpiresAt: c.now().Add(c.challengeTTL), Params: params,
+	})
+}
+
+// SitePoWVersion returns 1 when the site is configured for legacy PoW v1 challenges.
+func (c *Captcha) SitePoWVersion(ctx context.Context, siteKey string) int {
+	if siteKey == "" {
+		return 2
+	}
+	if r, err := c.store.GetSite(ctx, siteKey); err == nil && r.PoWVersion == 1 {
+		return 1
+	}
+	return 2
+}
+
+func (c *Captcha) challengeSite(ctx context.Context, req ChallengeRequest) (string, error) {
+	if req.SiteKey == "" {
+		if !c.openMode {
+			return "", ErrOpenModeDisabled
+		}
+		return "", nil
+	}
+	if isTestSiteKey(req.SiteKey) {
+		return req.SiteKey, nil
+	}
+	r, err := c.store.GetSite(ctx, req.SiteKey)
+	if errors.Is(err, ErrNotFound) {
+		return "", ErrSiteNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	if req.Origin != "" {
+		o, err := NormalizeOrigin(req.Origin)
+		if err != nil || !originAllowed(r, o) {
+			return "", ErrOriginNotAllowed
+		}
+	}
+	return r.SiteKey, nil
+}
+
+func (c *Captcha) chooseDifficulty(ctx context.Context, req ChallengeRequest) (Difficulty, error) {
+	if c.difficulty == nil {
+		return Difficulty{Multiplier: 1}, nil
+	}
+	d, err := c.difficulty(ctx, req)
+	if err != nil {
+		return Difficulty{}, err
+	}
+	if d.Multiplier < 1 {
+		d.Multiplier = 1
+	}
+	return d, nil
+}
+
+// challengeOptions scales the base work: the deterministic counter range grows with the
+// multiplier (expected work is linear in the counter).
+func (c *Captcha) challengeOptions(mult float64, data map[string]any) ChallengeOptions {
+	p := c.pow
+	cmin, cmax := float64(p.CounterMin), float64(p.CounterMax)
+	cmin, cmax = min(cmin*mult, 1<<31), min(cmax*mult, 1<<31)
+	return ChallengeOptions{
+		Algorithm: p.Algorithm, Cost: p.Cost, MemoryCost: p.MemoryCost, Parallelism: p.Parallelism,
+		CounterMin: uint32(cmin), CounterMax: uint32(cmax), ExpiresAt: c.now().Add(c.challengeTTL),
+		Data: data, HMACKey: c.powKey, KeySignatureKey: c.keySigKey, Rand: c.rand,
+	}
+}
+
+// HeavyChallenge issues a challenge with mult times the base work, bound to id: the
+// "verify by waiting" alternative of the visual step.
+func (c *Captcha) heavyChallenge(mult float64, id, site string) (Challenge, error) {
+	data := map[string]any{"challengeId": "w_" + id, "wait": id}
+	if site != "" {
+		data["site"] = site
+	}
+	return CreateChallenge(c.challengeOptions(mult, data))
+}
+
+// RedeemRequest is a solved challenge submitted for a token.
+type RedeemRequest struct {
+	Payload   string            // base64 ALTCHA payload (v1 or v2)
+	Telemetry []byte            // raw telemetry JSON from the widget, optional
+	SiteKey   string            //
+	Origin    string            // the page origin the token will be bound to
+	ClientIP  netip.Addr        //
+	Header    http.Header       //
+	Fields    map[string]string // form fields for the spam filter, optional
+}
+
+// Action is what the engine decided for a redemption.
+type Action string
+
+// Actions.
+const (
+	ActionPass   Action = "pass"    // token issued
+	ActionStepUp Action = "step-up" // a visual step (or a heavy PoW) must be passed first
+	ActionDeny   Action = "deny"    // refused; Reasons say why
+)
+
+// Decision is the outcome of Redeem.
+type Decision struct {
+	Action         Action
+	Token          string
+	ExpiresAt      time.Time
+	Score          float64 // human score: 1 = very likely human, 0 = very likely a bot
+	Reasons        []string
+	Classification string
+	Visual         *VisualStep
+}
+
+// Assessment is the risk engine's verdict on one redemption.
+type Assessment struct {
+	Action         Action
+	Score          float64 // human score 0..1
+	Reasons        []string
+	Classification string            // spam classification of submitted fields, if any
+	Signed         map[string]string // extra signed fields (fields, fieldsHash, email)
+}
+
+// RiskContext is what the risk engine sees at redemption.
+type RiskContext struct {
+	Request  RedeemRequest
+	Solution SolutionResult
+	SiteKey  string
+	Elapsed  time.Duration // challenge issue → redemption, when known
+}
+
+// RiskFunc scores a redemption. The default passes everything with score 1.
+type RiskFunc func(ctx context.Context, rc RiskContext) (Assessment, error)
+
+// Redeem verifies a solved challenge, consumes it, assesses risk and returns a decision.
+func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, error) {
+	sol, site, origin, err := c.verifyAndConsume(ctx, req)
+	if err != nil {
+		return Decision{}, err
+	}
+	switch site {
+	case TestSiteKeyPass:
+		return Decision{Action: ActionPass, Token: TestToken, Score: 1, ExpiresAt: c.now().Add(c.tokenTTL)}, nil
+	case TestSiteKeyBlock:
+		return Decision{Action: ActionDeny, Score: 0, Reasons: []string{"test.BLOCK"}}, nil
+	}
+	rc := RiskContext{Request: req, Solution: sol, SiteKey: site}
+	if !sol.ExpiresAt.IsZero() {
+		rc.Elapsed = c.now().Sub(sol.ExpiresAt.Add(-c.challengeTTL))
+	}
+	a := Assessment{Action: ActionPass, Score: 1}
+	if c.risk != nil {
+		if a, err = c.risk(ctx, rc); err != nil {
+			return Decision{}, err
+		}
+	}
+	if site == TestSiteKeyStepUp {
+		a.Action = ActionStepUp
+	}
+	d := Decision{Action: a.Action, Score: a.Score, Reasons: a.Reasons, Classification: a.Classification}
+	switch a.Action {
+	case ActionPass:
+		d.Token, d.ExpiresAt, err = c.issueToken(ctx, site, origin, a)
+		return d, err
+	case ActionStepUp:
+		d.Visual, err = c.newVisualStep(ctx, site, origin, a)
+		return d, err
+	}
+	return d, nil
+}
+
+// verifyAndConsume checks the proof of work and its site binding, then consumes it.
+func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (SolutionResult, string, string, error) {
+	sol, err := VerifySolution(req.Payload, VerifyOptions{HMACKey: c.powKey, KeySignatureKey: c.keySigKey, Now: c.now()})
+	if err != nil {
+		return sol, "", "", err
+	}
+	switch {
+	case sol.Expired:
+		return sol, "", "", ErrChallengeExpired
+	case !sol.Verified:
+		return sol, "", "", ErrInvalidSolution
+	}
+	site := challengeSiteKey(sol)
+	if req.SiteKey != "" && req.SiteKey != site {
+		return sol, "", "", ErrSiteMismatch
+	}
+	if site == "" && !c.openMode {
+		return sol, "", "", ErrOpenModeDisabled
+	}
+	origin, err := c.bindOrigin(ctx, site, req.Origin)
+	if err != nil {
+		return sol, "", "", err
+	}
+	ttl := c.challengeTTL + time.Minute
+	if !sol.ExpiresAt.IsZero() {
+		ttl = sol.ExpiresAt.Sub(c.now()) + time.Minute
+	}
+	first, _, err := c.store.ConsumeOnce(ctx, "ch:"+sol.ReplayKey(), "", ttl)
+	if err != nil {
+		return sol, "", "", err
+	}
+	if !first {
+		return sol, "", "", ErrChallengeUsed
+	}
+	return sol, site, origin, nil
+}
+
+// challengeSiteKey reads the site key a challenge was issued for (signed data.site for
+// v2, the site salt parameter for v1).
+func challengeSiteKey(sol SolutionResult) string {
+	if sol.Version == 1 {
+		return sol.Params["site"]
+	}
+	if len(sol.Data) == 0 {
+		return ""
+	}
+	v, err := jsjson.Parse(sol.Data)
+	if err != nil {
+		return ""
+	}
+	if o, ok := v.(*jsjson.Object); ok {
+		s, _ := o.Get("site")
+		str, _ := s.(string)
+		return str
+	}
+	return ""
+}
+
+// bindOrigin normalises the origin a token will carry and checks it against the site.
+func (c *Captcha) bindOrigin(ctx context.Context, site, origin string) (string, error) {
+	var norm string
+	if origin != "" {
+		o, err := NormalizeOrigin(origin)
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", ErrOriginNotAllowed, err)
+		}
+		norm = o
+	}
+	if site == "" || isTestSiteKey(site) {
+		if norm == "" && site == "" {
+			return "", ErrOriginRequired
+		}
+		return norm, nil
+	}
+	r, err := c.store.GetSite(ctx, site)
+	if errors.Is(err, ErrNotFound) {
+		return "", ErrSiteNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	if norm == "" {
+		return "https://" + r.Domain, nil
+	}
+	if !originAllowed(r, norm) {
+		return "", ErrOriginNotAllowed
+	}
+	return norm, nil
+}
+
+// issueToken signs a one-time token bound to site and origin.
+func (c *Captcha) issueToken(ctx context.Context, site, origin string, a Assessment) (string, time.Time, error) {
+	key := c.openKey
+	if site != "" && !isTestSiteKey(site) {
+		r, err := c.store.GetSite(ctx, site)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return "", time.Time{}, ErrSiteNotFound
+			}
+			return "", time.Time{}, err
+		}
+		keys, err := c.siteKeys(r)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		key = keys[0]
+	}
+	now := c.now()
+	exp := now.Add(c.tokenTTL)
+	vd := VerificationData{
+		ID: randomToken("", 18), Time: now, Expire: exp, Origin: origin, Site: site, Score: a.Score, HasScore: true,
+		Classification: a.Classification, Reasons: a.Reasons, Verified: true,
+	}
+	if len(a.Signed) > 0 {
+		vd.Extra = map[string]string{}
+		for k, v := range a.Signed {
+			switch k {
+			case "fields":
+				vd.Fields = splitList(v)
+			case "fieldsHash":
+				vd.FieldsHash = v
+			case "email":
+				vd.Email = v
+			default:
+				vd.Extra[k] = v
+			}
+		}
+	}
+	tok, err := SignServerPayload(vd, key, SHA256)
+	return tok, exp, err
+}
+
+func isTestSiteKey(k string) bool {
+	return k == TestSiteKeyPass || k == TestSiteKeyBlock || k == TestSiteKeyStepUp
+}
+
+// VerifyTokenOptions says how a token must be bound. At least one of Secret, Origin or
+// Domain is required.
+type VerifyTokenOptions struct {
+	Secret         string // the site secret (sk_live_…), a test secret, or the open secret
+	Origin         string // the token must carry this origin
+	Domain         string // the token's origin host must equal this domain
+	SiteKey        string // optional: the token must belong to this site (hCaptcha sitekey)
+	IdempotencyKey string // optional: a retry with the same key re-validates the token
+}
+
+// Result is the outcome of Verify.
+type Result struct {
+	Success        bool
+	ErrorCodes     []string // Turnstile vocabulary: invalid-input-response, timeout-or-duplicate, …
+	Hostname       string
+	Origin         string
+	SiteKey        string
+	Score          float64
+	Reasons        []string
+	Classification string
+	ChallengeTS    time.Time
+	Data           VerificationData
+}
+
+// Verification error codes (Turnstile's vocabulary, plus hCaptcha's sitekey mismatch).
+const (
+	CodeMissingSecret    = "missing-input-secret"
+	CodeInvalidSecret    = "invalid-input-secret"
+	CodeMissingResponse  = "missing-input-response"
+	CodeInvalidResponse  = "invalid-input-response"
+	CodeTimeoutDuplicate = "timeout-or-duplicate"
+	CodeSiteKeyMismatch  = "sitekey-secret-mismatch"
+	CodeOriginMismatch   = "origin-mismatch"
+	CodeInternalError    = "internal-error"
+)
+
+func failed(code string) Result { return Result{ErrorCodes: []string{code}} }
+
+// Verify checks a token's signature, expiry and binding, then consumes it: it succeeds
+// once. A store failure returns an error (and the token stays unspent).
+func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions) (Result, error) {
+	switch o.Secret {
+	case TestSecretPass:
+		return Result{Success: true, Hostname: "example.com", ChallengeTS: c.now(), Score: 1}, nil
+	case TestSecretFail:
+		return failed(CodeInvalidResponse), nil
+	case TestSecretSpent:
+		return failed(CodeTimeoutDuplicate), nil
+	}
+	if token == "" {
+		return failed(CodeMissingResponse), nil
+	}
+	if token == TestToken || len(token) > maxPayloadLen {
+		return failed(CodeInvalidResponse), nil
+	}
+	raw, err := parseServerPayload(token)
+	if err != nil {
+		return failed(CodeInvalidResponse), nil
+	}
+	claimed, err := ParseVerificationData(raw.data)
+	if err != nil || claimed.ID == "" {
+		return failed(CodeInvalidResponse), nil
+	}
+	keys, code, err := c.bindingKeys(ctx, claimed, o)
+	if err != nil || code != "" {
+		return failed(code), err
+	}
+	var res ServerSignatureResult
+	for _, k := range keys {
+		if res, err = verifyServerSignatureAt(token, k, c.now()); err == nil && !res.InvalidSignature {
+			break
+		}
+	}
+	switch {
+	case err != nil || res.InvalidSignature || res.InvalidSolution:
+		return failed(CodeInvalidResponse), nil
+	case res.Expired:
+		return failed(CodeTimeoutDuplicate), nil
+	}
+	d := res.VerificationData
+	idem := o.IdempotencyKey
+	if idem == "" {
+		idem = randomToken("v", 12) // unique: never equal to what another call stored
+	}
+	ttl := time.Until(d.Expire) + time.Minute
+	if d.Expire.IsZero() {
+		ttl = c.tokenTTL + time.Minute
+	}
+	first, stored, err := c.store.ConsumeOnce(ctx, "tk:"+d.ID, idem, ttl)
+	if err != nil {
+		return failed(CodeInternalError), fmt.Errorf("astracaph: recording token use: %w", err)
+	}
+	if !first && (o.IdempotencyKey == "" || subtle.ConstantTimeCompare([]byte(stored), []byte(o.IdempotencyKey)) != 1) {
+		return failed(CodeTimeoutDuplicate), nil
+	}
+	return Result{
+		Success: true, Hostname: originHost(d.Origin), Origin: d.Origin, SiteKey: d.Site, Score: d.Score,
+		Reasons: d.Reasons, Classification: d.Classification, ChallengeTS: d.Time, Data: d,
+	}, nil
+}
+
+// bindingKeys checks how the caller binds the token and returns the keys it may be
+// signed with, or an error code.
+func (c *Captcha) bindingKeys(ctx context.Context, d VerificationData, o VerifyTokenOptions) ([][]byte, string, error) {
+	if o.Secret == "" && o.Origin == "" && o.Domain == "" {
+		return nil, CodeMissingSecret, nil
+	}
+	if o.SiteKey != "" && o.SiteKey != d.Site {
+		return nil, CodeSiteKeyMismatch, nil
+	}
+	originOK := func() bool {
+		if o.Origin != "" {
+			n, err := NormalizeOrigin(o.Origin)
+			return err == nil && n == d.Origin
+		}
+		if o.Domain != "" {
+			n, err := NormalizeDomain(o.Domain)
+			return err == nil && n == originHost(d.Origin)
+		}
+		return false
+	}
+	if d.Site == "" {
+		if o.Secret != "" {
+			if subtle.ConstantTimeCompare([]byte(o.Secret), c.openKey) != 1 {
+				return nil, CodeInvalidSecret, nil
+			}
+		} else if !originOK() {
+			return nil, CodeOriginMismatch, nil
+		}
+		return [][]byte{c.openKey}, "", nil
+	}
+	r, err := c.store.GetSite(ctx, d.Site)
+	if errors.Is(err, ErrNotFound) {
+		if o.Secret != "" {
+			return nil, CodeInvalidSecret, nil
+		}
+		return nil, CodeInvalidResponse, nil
+	}
+	if err != nil {
+		return nil, CodeInternalError, err
+	}
+	if o.Secret != "" {
+		if !c.secretMatches(r, o.Secret) {
+			return nil, CodeInvalidSecret, nil
+		}
+	} else if !originOK() {
+		return nil, CodeOriginMismatch, nil
+	}
+	keys, err := c.siteKeys(r)
+	if err != nil {
+		return nil, CodeInternalError, err
+	}
+	return keys, "", nil
+}

@@ -17,6 +17,7 @@ type Store interface {
 	ReplayStore
 	SiteStore
 	CounterStore
+	StateStore
 	// Ping reports whether the store is reachable (health checks).
 	Ping(ctx context.Context) error
 }
@@ -84,4 +85,16 @@ type SiteStore interface {
 	DeleteSite(ctx context.Context, siteKey, secretHash string) error
 	// ListSites returns every site (operators' tooling).
 	ListSites(ctx context.Context) ([]SiteRecord, error)
+}
+
+// StateStore keeps small short-lived server-side values, such as the answer of a visual
+// challenge, which must never travel to the client.
+type StateStore interface {
+	// SetState stores value under key for ttl, replacing any previous value.
+	SetState(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// GetState returns the value, or ErrNotFound when absent or expired.
+	GetState(ctx context.Context, key string) ([]byte, error)
+	// TakeState atomically returns and deletes the value (GETDEL), or ErrNotFound: of any
+	// number of concurrent calls for one key, exactly one gets the value.
+	TakeState(ctx context.Context, key string) ([]byte, error)
 }

@@ -245,3 +245,42 @@ func cloneSite(s SiteRecord) SiteRecord {
 	s.PrevSecretEnc = slices.Clone(s.PrevSecretEnc)
 	return s
 }
+
+// SetState implements StateStore.
+func (m *MemoryStore) SetState(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !m.roomForKey() {
+		return ErrStoreFull
+	}
+	m.keys.Set("s:"+key, slices.Clone(value), ttl)
+	return nil
+}
+
+// GetState implements StateStore.
+func (m *MemoryStore) GetState(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	v, ok := m.keys.Get("s:" + key)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return slices.Clone(v.([]byte)), nil
+}
+
+// TakeState implements StateStore; the shard mutex makes get-and-delete atomic.
+func (m *MemoryStore) TakeState(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.keys.Get("s:" + key)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	m.keys.Delete("s:" + key)
+	return v.([]byte), nil
+}

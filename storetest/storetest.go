@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) astracaph.Store) {
 	t.Run("Counters", func(t *testing.T) { testCounters(t, newStore(t)) })
 	t.Run("LeakyBucket", func(t *testing.T) { testLeak(t, newStore(t)) })
 	t.Run("Sites", func(t *testing.T) { testSites(t, newStore(t)) })
+	t.Run("State", func(t *testing.T) { testState(t, newStore(t)) })
 	t.Run("Ping", func(t *testing.T) { require.NoError(t, newStore(t).Ping(t.Context())) })
 }
 
@@ -177,4 +178,39 @@ func testSites(t *testing.T, s astracaph.Store) {
 	// The domain is free again.
 	dup.SecretHash = "h3"
 	require.NoError(t, s.CreateSite(ctx, dup))
+}
+
+func testState(t *testing.T, s astracaph.Store) {
+	ctx := t.Context()
+	_, err := s.GetState(ctx, "nope")
+	require.ErrorIs(t, err, astracaph.ErrNotFound)
+	require.NoError(t, s.SetState(ctx, "v1", []byte("hello"), time.Minute))
+	v, err := s.GetState(ctx, "v1")
+	require.NoError(t, err)
+	require.Equal(t, "hello", string(v))
+	require.NoError(t, s.SetState(ctx, "v1", []byte("again"), time.Minute))
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := s.TakeState(ctx, "v1")
+			if err == nil {
+				require.Equal(t, "again", string(v))
+				wins.Add(1)
+			} else if !errors.Is(err, astracaph.ErrNotFound) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, int32(1), wins.Load(), "exactly one TakeState gets the value")
+	_, err = s.GetState(ctx, "v1")
+	require.ErrorIs(t, err, astracaph.ErrNotFound)
+	require.NoError(t, s.SetState(ctx, "short", []byte("x"), 100*time.Millisecond))
+	require.Eventually(t, func() bool {
+		_, err := s.GetState(ctx, "short")
+		return errors.Is(err, astracaph.ErrNotFound)
+	}, 5*time.Second, 50*time.Millisecond)
 }

@@ -1,0 +1,434 @@
+package astracaph
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/net/idna"
+)
+
+// Sites. A registered site has a public site key (pk_live_…) and a secret (sk_live_…)
+// shown once at creation. Tokens for a site are signed with its secret, so the site's
+// backend can verify them offline with any ALTCHA library, or online with the secret.
+//
+// Secret storage: the store never holds a secret in plain text. Each secret is kept as
+// AES-256-GCM ciphertext under a key derived from the server's master secret
+// (HMAC-SHA256(master, "astracaph/site-secret-encryption/v1")), because the server must
+// recover it to sign tokens; and as an HMAC verifier (HMAC-SHA256(derived key, secret))
+// used for constant-time comparisons and atomic compare-and-delete in Redis. A dump of the
+// store without the master secret yields neither. The master secret must therefore stay
+// stable and be shared by every server (ASTRACAPH_TOKEN_SECRET).
+
+// Site errors.
+var (
+	ErrSiteNotFound  = errors.New("astracaph: site not found")
+	ErrSiteExists    = errors.New("astracaph: a site for this domain already exists")
+	ErrInvalidDomain = errors.New("astracaph: invalid domain")
+	ErrForbidden     = errors.New("astracaph: secret does not match the site")
+)
+
+// Turnstile-style test keys (peers.md §5.5) for integrators' own test suites. They work
+// without registration: the site keys drive the widget flow, the secrets make Verify
+// always pass, always fail, or report an already spent token.
+const (
+	TestSiteKeyPass    = "1x00000000000000000000AA"
+	TestSiteKeyBlock   = "2x00000000000000000000AB"
+	TestSiteKeyStepUp  = "3x00000000000000000000FF"
+	TestSecretPass     = "1x0000000000000000000000000000000AA"
+	TestSecretFail     = "2x0000000000000000000000000000000AA"
+	TestSecretSpent    = "3x0000000000000000000000000000000AA"
+	TestToken          = "XXXX.DUMMY.TOKEN.XXXX"
+	siteKeyPrefix      = "pk_live_"
+	siteSecretPrefix   = "sk_live_"
+	defaultRotationGap = 24 * time.Hour
+)
+
+// Site is the public view of a registered site.
+type Site struct {
+	SiteKey   string    `json:"siteKey"`
+	Domain    string    `json:"domain"`
+	Name      string    `json:"name"`
+	Origins   []string  `json:"origins,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// SiteCredentials is returned once when a site is created or its secret rotated.
+type SiteCredentials struct {
+	Site
+	Secret string `json:"secret"`
+}
+
+// SiteRequest registers a site.
+type SiteRequest struct {
+	Domain  string   // host name or URL; normalised
+	Name    string   //
+	Origins []string // extra allowed origins (scheme://host[:port])
+}
+
+// SiteConfig is one entry of ASTRACAPH_SITE_CONFIG.
+type SiteConfig struct {
+	Name      string    `json:"name"`
+	SiteKey   string    `json:"siteKey"`
+	Secret    string    `json:"secret"`
+	Domain    string    `json:"domain,omitempty"`
+	Origins   []string  `json:"origins"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// NormalizeDomain lower-cases a host name, converts IDNA to punycode, and strips the
+// scheme, port, path, and trailing dot when a URL is given.
+func NormalizeDomain(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", ErrInvalidDomain
+	}
+	if strings.Contains(s, "://") {
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return "", fmt.Errorf("%w: %q", ErrInvalidDomain, s)
+		}
+		s = u.Host
+	}
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		s = s[:i]
+	}
+	if h, _, err := net.SplitHostPort(s); err == nil {
+		s = h
+	}
+	s = strings.TrimSuffix(strings.ToLower(s), ".")
+	if ip := net.ParseIP(strings.Trim(s, "[]")); ip != nil {
+		return ip.String(), nil
+	}
+	a, err := idna.Lookup.ToASCII(s)
+	if err != nil || a == "" || len(a) > 253 || !strings.Contains(a, ".") && a != "localhost" {
+		return "", fmt.Errorf("%w: %q", ErrInvalidDomain, s)
+	}
+	return a, nil
+}
+
+// NormalizeOrigin returns scheme://host[:port] in lower case with default ports dropped.
+func NormalizeOrigin(s string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("astracaph: invalid origin %q", s)
+	}
+	host, err := NormalizeDomain(u.Hostname())
+	if err != nil {
+		return "", err
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	port := u.Port()
+	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		port = ""
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return u.Scheme + "://" + host, nil
+}
+
+// originHost returns the normalised host of an origin.
+func originHost(origin string) string {
+	u, err := url.Parse(origin)
+	if err != nil {
+		return ""
+	}
+	h, _ := NormalizeDomain(u.Hostname())
+	return h
+}
+
+// siteCrypto encrypts and verifies site secrets under keys derived from the master.
+type siteCrypto struct {
+	aead   cipher.AEAD
+	verKey []byte
+}
+
+func newSiteCrypto(master []byte) siteCrypto {
+	ek := deriveSubkey(master, "astracaph/site-secret-encryption/v1")
+	block, _ := aes.NewCipher(ek) // 32-byte key: cannot fail
+	aead, _ := cipher.NewGCM(block)
+	return siteCrypto{aead: aead, verKey: deriveSubkey(master, "astracaph/site-secret-verifier/v1")}
+}
+
+func (sc siteCrypto) seal(secret, siteKey string) []byte {
+	nonce := make([]byte, sc.aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	return sc.aead.Seal(nonce, nonce, []byte(secret), []byte(siteKey))
+}
+
+func (sc siteCrypto) open(ct []byte, siteKey string) (string, error) {
+	ns := sc.aead.NonceSize()
+	if len(ct) < ns {
+		return "", errors.New("astracaph: site secret ciphertext too short")
+	}
+	pt, err := sc.aead.Open(nil, ct[:ns], ct[ns:], []byte(siteKey))
+	if err != nil {
+		return "", errors.New("astracaph: cannot decrypt site secret (is the master secret the one the site was created with?)")
+	}
+	return string(pt), nil
+}
+
+func (sc siteCrypto) verifier(secret string) string {
+	var scratch []byte
+	mac, n := hmacSum(SHA256, sc.verKey, []byte(secret), &scratch)
+	return hex.EncodeToString(mac[:n])
+}
+
+// deriveSubkey is HMAC-SHA256(master, label): independent keys from one master secret.
+func deriveSubkey(master []byte, label string) []byte {
+	var scratch []byte
+	mac, n := hmacSum(SHA256, master, []byte(label), &scratch)
+	return append([]byte(nil), mac[:n]...)
+}
+
+func randomToken(prefix string, n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func publicSite(r SiteRecord) Site {
+	return Site{SiteKey: r.SiteKey, Domain: r.Domain, Name: r.Name, Origins: r.Origins, CreatedAt: r.CreatedAt}
+}
+
+// RegisterSite creates a site and returns its credentials; the secret is shown only here.
+func (c *Captcha) RegisterSite(ctx context.Context, req SiteRequest) (SiteCredentials, error) {
+	domain, err := NormalizeDomain(req.Domain)
+	if err != nil {
+		return SiteCredentials{}, err
+	}
+	origins, err := normalizeOrigins(req.Origins)
+	if err != nil {
+		return SiteCredentials{}, err
+	}
+	name := strings.TrimSpace(req.Name)
+	if len(name) > 200 {
+		return SiteCredentials{}, fmt.Errorf("astracaph: site name longer than 200 characters")
+	}
+	cfg := SiteConfig{Name: name, SiteKey: randomToken(siteKeyPrefix, 18), Secret: randomToken(siteSecretPrefix, 32), Domain: domain, Origins: origins, CreatedAt: c.now().UTC().Truncate(time.Second)}
+	if err := c.storeSite(ctx, cfg); err != nil {
+		return SiteCredentials{}, err
+	}
+	c.log.InfoContext(ctx, "site registered", "siteKey", cfg.SiteKey, "domain", domain)
+	return SiteCredentials{Site: Site{SiteKey: cfg.SiteKey, Domain: domain, Name: name, Origins: origins, CreatedAt: cfg.CreatedAt}, Secret: cfg.Secret}, nil
+}
+
+func (c *Captcha) storeSite(ctx context.Context, cfg SiteConfig) error {
+	rec := SiteRecord{SiteKey: cfg.SiteKey, Domain: cfg.Domain, Name: cfg.Name, Origins: cfg.Origins, CreatedAt: cfg.CreatedAt,
+		SecretEnc: c.sites.seal(cfg.Secret, cfg.SiteKey), SecretHash: c.sites.verifier(cfg.Secret)}
+	if err := c.store.CreateSite(ctx, rec); err != nil {
+		if errors.Is(err, ErrExists) {
+			return ErrSiteExists
+		}
+		return err
+	}
+	return nil
+}
+
+func normalizeOrigins(in []string) ([]string, error) {
+	var out []string
+	for _, o := range in {
+		n, err := NormalizeOrigin(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// SeedSites registers sites from configuration (ASTRACAPH_SITE_CONFIG), keeping their
+// site keys and secrets. Sites that already exist with the same key are left alone.
+func (c *Captcha) SeedSites(ctx context.Context, sites []SiteConfig) error {
+	for _, s := range sites {
+		if !strings.HasPrefix(s.SiteKey, siteKeyPrefix) || !strings.HasPrefix(s.Secret, siteSecretPrefix) || len(s.Secret) < len(siteSecretPrefix)+16 {
+			return fmt.Errorf("astracaph: site %q: siteKey must start with %s and secret with %s (at least 16 characters after it)", s.Name, siteKeyPrefix, siteSecretPrefix)
+		}
+		origins, err := normalizeOrigins(s.Origins)
+		if err != nil {
+			return fmt.Errorf("astracaph: site %q: %w", s.Name, err)
+		}
+		domain := s.Domain
+		if domain == "" {
+			if len(origins) == 0 {
+				return fmt.Errorf("astracaph: site %q: needs a domain or at least one origin", s.Name)
+			}
+			domain = originHost(origins[0])
+		}
+		if domain, err = NormalizeDomain(domain); err != nil {
+			return fmt.Errorf("astracaph: site %q: %w", s.Name, err)
+		}
+		if _, err := c.store.GetSite(ctx, s.SiteKey); err == nil {
+			continue
+		}
+		s.Domain, s.Origins = domain, origins
+		if s.CreatedAt.IsZero() {
+			s.CreatedAt = c.now().UTC().Truncate(time.Second)
+		}
+		if err := c.storeSite(ctx, s); err != nil {
+			return fmt.Errorf("astracaph: site %q: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+// ParseSiteConfig parses the ASTRACAPH_SITE_CONFIG JSON array.
+func ParseSiteConfig(data []byte) ([]SiteConfig, error) {
+	var out []SiteConfig
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("astracaph: ASTRACAPH_SITE_CONFIG: %w", err)
+	}
+	return out, nil
+}
+
+// GetSite returns the public fields of a site.
+func (c *Captcha) GetSite(ctx context.Context, siteKey string) (Site, error) {
+	r, err := c.store.GetSite(ctx, siteKey)
+	if errors.Is(err, ErrNotFound) {
+		return Site{}, ErrSiteNotFound
+	}
+	if err != nil {
+		return Site{}, err
+	}
+	return publicSite(r), nil
+}
+
+// SiteByDomain returns the public fields of the site registered for domain.
+func (c *Captcha) SiteByDomain(ctx context.Context, domain string) (Site, error) {
+	d, err := NormalizeDomain(domain)
+	if err != nil {
+		return Site{}, err
+	}
+	r, err := c.store.GetSiteByDomain(ctx, d)
+	if errors.Is(err, ErrNotFound) {
+		return Site{}, ErrSiteNotFound
+	}
+	if err != nil {
+		return Site{}, err
+	}
+	return publicSite(r), nil
+}
+
+// ListSites returns every registered site (public fields).
+func (c *Captcha) ListSites(ctx context.Context) ([]Site, error) {
+	rs, err := c.store.ListSites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Site, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, publicSite(r))
+	}
+	return out, nil
+}
+
+// DeleteSite removes the site of domain, only with its current secret. A wrong secret
+// returns ErrForbidden.
+func (c *Captcha) DeleteSite(ctx context.Context, domain, secret string) error {
+	d, err := NormalizeDomain(domain)
+	if err != nil {
+		return err
+	}
+	r, err := c.store.GetSiteByDomain(ctx, d)
+	if errors.Is(err, ErrNotFound) {
+		return ErrSiteNotFound
+	}
+	if err != nil {
+		return err
+	}
+	err = c.store.DeleteSite(ctx, r.SiteKey, c.sites.verifier(secret))
+	switch {
+	case errors.Is(err, ErrSecretInvalid):
+		return ErrForbidden
+	case errors.Is(err, ErrNotFound):
+		return ErrSiteNotFound
+	case err != nil:
+		return err
+	}
+	c.log.InfoContext(ctx, "site deleted", "siteKey", r.SiteKey, "domain", d)
+	return nil
+}
+
+// RotateSecret issues a new secret for siteKey, authorised by the current secret. The old
+// secret keeps verifying tokens for overlap (default 24 h) so backends can be redeployed.
+func (c *Captcha) RotateSecret(ctx context.Context, siteKey, currentSecret string, overlap time.Duration) (SiteCredentials, error) {
+	if overlap <= 0 {
+		overlap = defaultRotationGap
+	}
+	r, err := c.store.GetSite(ctx, siteKey)
+	if errors.Is(err, ErrNotFound) {
+		return SiteCredentials{}, ErrSiteNotFound
+	}
+	if err != nil {
+		return SiteCredentials{}, err
+	}
+	h := c.sites.verifier(currentSecret)
+	if subtle.ConstantTimeCompare([]byte(h), []byte(r.SecretHash)) != 1 {
+		return SiteCredentials{}, ErrForbidden
+	}
+	secret := randomToken(siteSecretPrefix, 32)
+	upd := r
+	upd.PrevSecretEnc, upd.PrevSecretHash, upd.PrevUntil = r.SecretEnc, r.SecretHash, c.now().Add(overlap).UTC()
+	upd.SecretEnc, upd.SecretHash = c.sites.seal(secret, siteKey), c.sites.verifier(secret)
+	if err := c.store.UpdateSite(ctx, upd, h); err != nil {
+		if errors.Is(err, ErrSecretInvalid) {
+			return SiteCredentials{}, ErrForbidden
+		}
+		return SiteCredentials{}, err
+	}
+	c.log.InfoContext(ctx, "site secret rotated", "siteKey", siteKey, "overlapUntil", upd.PrevUntil)
+	return SiteCredentials{Site: publicSite(upd), Secret: secret}, nil
+}
+
+// siteKeys returns the secrets a site's tokens verify with: the current one, and the
+// previous one during the rotation overlap.
+func (c *Captcha) siteKeys(r SiteRecord) ([][]byte, error) {
+	cur, err := c.sites.open(r.SecretEnc, r.SiteKey)
+	if err != nil {
+		return nil, err
+	}
+	keys := [][]byte{[]byte(cur)}
+	if len(r.PrevSecretEnc) > 0 && c.now().Before(r.PrevUntil) {
+		if prev, err := c.sites.open(r.PrevSecretEnc, r.SiteKey); err == nil {
+			keys = append(keys, []byte(prev))
+		}
+	}
+	return keys, nil
+}
+
+// secretMatches compares a presented secret with the site's current (or, during the
+// overlap, previous) secret in constant time via their verifiers.
+func (c *Captcha) secretMatches(r SiteRecord, secret string) bool {
+	h := []byte(c.sites.verifier(secret))
+	ok := subtle.ConstantTimeCompare(h, []byte(r.SecretHash)) == 1
+	if r.PrevSecretHash != "" && c.now().Before(r.PrevUntil) {
+		ok = subtle.ConstantTimeCompare(h, []byte(r.PrevSecretHash)) == 1 || ok
+	}
+	return ok
+}
+
+// originAllowed reports whether origin may use the site: its domain (or a subdomain), or
+// one of its extra origins.
+func originAllowed(r SiteRecord, origin string) bool {
+	for _, o := range r.Origins {
+		if o == origin {
+			return true
+		}
+	}
+	h := originHost(origin)
+	return h != "" && (h == r.Domain || strings.HasSuffix(h, "."+r.Domain))
+}

@@ -1,0 +1,212 @@
+package astracaph
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/astracat/astracaph/internal/visual"
+)
+
+// The visual follow-up step. When risk is high but not conclusive, Redeem returns a
+// VisualStep instead of a token: a distorted-text image, the same code as audio, and a
+// "verify by waiting" alternative — a heavy proof of work that asks nothing cognitive
+// (WCAG 3.3.8). The code and the rendering seed stay in the store; the client only ever
+// receives the rendered image and audio, each served once.
+
+// Visual step errors.
+var (
+	ErrVisualNotFound = errors.New("astracaph: visual challenge not found or expired")
+	ErrVisualUsed     = errors.New("astracaph: visual challenge resource already served")
+	ErrWrongAnswer    = errors.New("astracaph: wrong answer")
+	ErrNoAttemptsLeft = errors.New("astracaph: no attempts left")
+)
+
+const (
+	visualCodeLen     = 6
+	visualAttempts    = 3
+	visualTTL         = 5 * time.Minute
+	visualWaitFactor  = 48 // heavy PoW = 48× the base work (risk.md §2.4 band 2)
+	visualStatePrefix = "vs:"
+)
+
+// VisualStep is the follow-up challenge returned by Redeem.
+type VisualStep struct {
+	ID        string    `json:"id"`
+	Length    int       `json:"length"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Attempts  int       `json:"attempts"`
+	// Wait is the "verify by waiting" alternative: solving it passes the step without
+	// reading anything.
+	Wait Challenge `json:"wait"`
+}
+
+type visualState struct {
+	Code    string     `json:"code"`
+	Seed    []byte     `json:"seed"`
+	Site    string     `json:"site,omitempty"`
+	Origin  string     `json:"origin,omitempty"`
+	Assess  Assessment `json:"assess"`
+	Expires time.Time  `json:"expires"`
+}
+
+func (c *Captcha) newVisualStep(ctx context.Context, site, origin string, a Assessment) (*VisualStep, error) {
+	code, err := visual.NewCode(c.rand, visualCodeLen)
+	if err != nil {
+		return nil, err
+	}
+	seed := make([]byte, 32)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, err
+	}
+	id := randomToken("v_", 18)
+	exp := c.now().Add(visualTTL)
+	st, _ := json.Marshal(visualState{Code: code, Seed: seed, Site: site, Origin: origin, Assess: a, Expires: exp})
+	if err := c.store.SetState(ctx, visualStatePrefix+id, st, visualTTL); err != nil {
+		return nil, err
+	}
+	wait, err := c.heavyChallenge(visualWaitFactor, id, site)
+	if err != nil {
+		return nil, err
+	}
+	return &VisualStep{ID: id, Length: visualCodeLen, ExpiresAt: exp, Attempts: visualAttempts, Wait: wait}, nil
+}
+
+func (c *Captcha) visualState(ctx context.Context, id string) (visualState, error) {
+	b, err := c.store.GetState(ctx, visualStatePrefix+id)
+	if errors.Is(err, ErrNotFound) {
+		return visualState{}, ErrVisualNotFound
+	}
+	if err != nil {
+		return visualState{}, err
+	}
+	var st visualState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return visualState{}, fmt.Errorf("astracaph: visual state: %w", err)
+	}
+	if c.now().After(st.Expires) {
+		return visualState{}, ErrVisualNotFound
+	}
+	return st, nil
+}
+
+// VisualImage renders the step's image once; a second request gets ErrVisualUsed.
+func (c *Captcha) VisualImage(ctx context.Context, id string, dark bool) ([]byte, error) {
+	st, err := c.visualState(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.serveOnce(ctx, "vi:"+id); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	opt := visual.ImageOptions{}
+	if dark {
+		opt.Theme = visual.ThemeDark
+	}
+	err = visual.RenderPNG(&buf, st.Code, st.Seed, opt)
+	return buf.Bytes(), err
+}
+
+// VisualAudio renders the step's audio (WAV) once.
+func (c *Captcha) VisualAudio(ctx context.Context, id string) ([]byte, error) {
+	st, err := c.visualState(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.serveOnce(ctx, "va:"+id); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	err = visual.RenderWAV(&buf, st.Code, append([]byte("audio"), st.Seed...))
+	return buf.Bytes(), err
+}
+
+func (c *Captcha) serveOnce(ctx context.Context, key string) error {
+	first, _, err := c.store.ConsumeOnce(ctx, key, "", visualTTL)
+	if err != nil {
+		return err
+	}
+	if !first {
+		return ErrVisualUsed
+	}
+	return nil
+}
+
+// VisualAnswer answers a visual step with the code read or heard, or with the payload of
+// its "verify by waiting" challenge.
+type VisualAnswer struct {
+	ID      string
+	Code    string
+	Payload string
+}
+
+// AnswerError carries the attempts left after a wrong answer.
+type AnswerError struct{ AttemptsLeft int }
+
+func (e *AnswerError) Error() string {
+	return fmt.Sprintf("astracaph: wrong answer (%d attempts left)", e.AttemptsLeft)
+}
+
+// Unwrap makes errors.Is(err, ErrWrongAnswer) true.
+func (e *AnswerError) Unwrap() error { return ErrWrongAnswer }
+
+// AnswerVisual checks an answer. A right code (case-insensitive, constant time) or a valid
+// heavy-PoW payload consumes the step and returns a token decision; a wrong code returns
+// an *AnswerError until the attempts run out (ErrNoAttemptsLeft, the step is gone).
+func (c *Captcha) AnswerVisual(ctx context.Context, ans VisualAnswer) (Decision, error) {
+	st, err := c.visualState(ctx, ans.ID)
+	if err != nil {
+		return Decision{}, err
+	}
+	key := visualStatePrefix + ans.ID
+	switch {
+	case ans.Payload != "":
+		sol, err := VerifySolution(ans.Payload, VerifyOptions{HMACKey: c.powKey, KeySignatureKey: c.keySigKey, Now: c.now()})
+		if err != nil {
+			return Decision{}, err
+		}
+		if sol.Expired {
+			return Decision{}, ErrChallengeExpired
+		}
+		if !sol.Verified || sol.ChallengeID != "w_"+ans.ID {
+			return Decision{}, ErrInvalidSolution
+		}
+	case ans.Code != "":
+		n, err := c.store.Incr(ctx, "vn:"+ans.ID, visualTTL)
+		if err != nil {
+			return Decision{}, err
+		}
+		if n > visualAttempts {
+			_, _ = c.store.TakeState(ctx, key)
+			return Decision{}, ErrNoAttemptsLeft
+		}
+		if !visual.Equal(st.Code, ans.Code) {
+			if n == visualAttempts {
+				_, _ = c.store.TakeState(ctx, key)
+				return Decision{}, ErrNoAttemptsLeft
+			}
+			return Decision{}, &AnswerError{AttemptsLeft: visualAttempts - int(n)}
+		}
+	default:
+		return Decision{}, ErrWrongAnswer
+	}
+	// Exactly one right answer wins the step.
+	if _, err := c.store.TakeState(ctx, key); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Decision{}, ErrVisualNotFound
+		}
+		return Decision{}, err
+	}
+	a := st.Assess
+	a.Action = ActionPass
+	a.Reasons = append(a.Reasons, "human.VISUAL_SOLVED")
+	a.Score = max(a.Score, 0.5)
+	d := Decision{Action: ActionPass, Score: a.Score, Reasons: a.Reasons, Classification: a.Classification}
+	d.Token, d.ExpiresAt, err = c.issueToken(ctx, st.Site, st.Origin, a)
+	return d, err
+}
