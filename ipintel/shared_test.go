@@ -99,7 +99,7 @@ func TestSharedParseCounts(t *testing.T) {
 	})
 }
 
-func sharedClassifier(t *testing.T) *Classifier {
+func sharedClassifier(t testing.TB) *Classifier {
 	t.Helper()
 	s := func(rel string) string { return testenv.SharedData(t, rel) }
 	return newClassifier(t, Config{Sources: []Source{
