@@ -40,10 +40,11 @@ func New(ctx context.Context, cfg Config) (*Classifier, error) {
 // Classify returns the offline classification of addr (IPv4-mapped IPv6 is unmapped). It
 // takes no lock and does not allocate on the list path.
 func (c *Classifier) Classify(addr netip.Addr) Info {
-	if !addr.IsValid() {
-		return Info{Class: ClassUnknown}
+	s := c.snap.Load()
+	if s == nil || !addr.IsValid() {
+		return Info{Class: ClassUnknown} // zero Classifier (not from New) or zero Addr
 	}
-	return c.snap.Load().classify(addr.Unmap().WithZone(""))
+	return s.classify(addr.Unmap().WithZone(""))
 }
 
 // Lookup is Classify plus the optional online Provider: the stronger class wins and the
@@ -77,7 +78,10 @@ func merge(off, on Info) Info {
 
 // Stats reports how each source of the current snapshot loaded.
 func (c *Classifier) Stats() []SourceStat {
-	return slices.Clone(c.snap.Load().stats)
+	if s := c.snap.Load(); s != nil {
+		return slices.Clone(s.stats)
+	}
+	return nil
 }
 
 // Reload rebuilds the snapshot from all sources and swaps it in. On error the previous
