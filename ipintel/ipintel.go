@@ -8,7 +8,8 @@
 //
 //   - FormatTor: Tor bulk exit list, TorDNSEL exit-addresses, one-address-per-line mirrors
 //     (IPv6 fully expanded is fine) and Onionoo CSV (comma + space);
-//   - FormatCIDR: one prefix or bare address per line, '#' and ';' comments (X4BNet, lord-alfred);
+//   - FormatCIDR: one prefix or bare address per line, '#' and ';' comments (X4BNet, lord-alfred,
+//     and RFC 8805 geofeeds such as the iCloud Private Relay egress list);
 //   - FormatCloudJSON: AWS ip-ranges.json, Google cloud.json/goog.json, Oracle
 //     public_ip_ranges.json and Azure Service Tags (the format is recognised from the keys);
 //   - FormatASNList: a list of AS numbers with a class, such as bad-asn-list.csv (read
@@ -32,8 +33,8 @@
 // bit mask of the sources covering each prefix (supernet bits folded into every more specific
 // prefix, so one longest-prefix match yields every list that contains the address), an
 // ASN→mask map, and the verdict (class and Sources slice) precomputed for every reachable mask.
-// Classify loads the snapshot through an atomic.Pointer and takes no lock, so lookups run in
-// tens of nanoseconds without allocating on the list path. Reload builds a new snapshot off to
+// Classify loads the snapshot through an atomic.Pointer and takes no lock, so lookups take
+// well under a microsecond and do not allocate on the list path. Reload builds a new snapshot off to
 // the side and swaps it in; when any source fails the old snapshot stays and the error is
 // returned. Watch polls the files' size and mtime and reloads when one changes. Update (and
 // the `astracaph data update` command) downloads the public lists atomically into a directory

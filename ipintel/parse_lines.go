@@ -83,12 +83,14 @@ func parsePrefixLoose(s string) (netip.Prefix, bool) {
 }
 
 // parseCIDRList reads one prefix or bare address per line. Comments start with '#' or ';'
-// (Spamhaus style) and may follow the data; only the first field of a line is used.
+// (Spamhaus style) and may follow the data; only the first field of a line is used, and a
+// comma ends it, so RFC 8805 geofeeds (iCloud Private Relay egress-ip-ranges.csv,
+// "prefix,country,region,city,") load as plain lists.
 func parseCIDRList(data []byte) (parsed, error) {
 	var p parsed
 	for line := range bytes.Lines(data) {
 		s := string(line)
-		if i := strings.IndexAny(s, "#;"); i >= 0 {
+		if i := strings.IndexAny(s, "#;,"); i >= 0 {
 			s = s[:i]
 		}
 		f := strings.Fields(s)

@@ -45,6 +45,11 @@ func TestParseCIDRList(t *testing.T) {
 	if want := prefixes("10.0.0.0/8", "10.9.0.0/16"); !slices.Equal(p.prefixes, want) {
 		t.Fatalf("got %v, want %v", p.prefixes, want)
 	}
+	// RFC 8805 geofeed rows (iCloud Private Relay egress list).
+	p, err = parseCIDRList([]byte("172.224.226.0/27,GB,GB-EN,London,\n2a02:26f7:b3c0:4000::/64,GB,GB-EN,London,\n"))
+	if err != nil || !slices.Equal(p.prefixes, prefixes("172.224.226.0/27", "2a02:26f7:b3c0:4000::/64")) {
+		t.Fatalf("geofeed: %v %v", p.prefixes, err)
+	}
 	if _, err := parseCIDRList([]byte("<html>\n<body>oops</body>\n")); !errors.Is(err, ErrNoEntries) {
 		t.Fatalf("HTML page: err = %v, want ErrNoEntries", err)
 	}
