@@ -122,8 +122,8 @@ func TestNotFound(t *testing.T) {
 	good := w.AssetURL("widget.css")
 	for _, p := range []string{
 		strings.Replace(good, w.assets["widget.css"].hash, "0000000000000000", 1), // stale hash
-		"/widget/" + w.assets["widget.js"].hash + "/widget.css",                 // hash of another file
-		"/widget/" + w.assets["frame.html"].hash + "/frame.html",                // pages are not hashed assets
+		"/widget/" + w.assets["widget.js"].hash + "/widget.css",                   // hash of another file
+		"/widget/" + w.assets["frame.html"].hash + "/frame.html",                  // pages are not hashed assets
 		"/widget/", "/widget/x", "/api/v1/nope.js", "/",
 	} {
 		r := get(t, w, http.MethodGet, p, nil)

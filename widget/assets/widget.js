@@ -459,7 +459,7 @@
     this.waiters = [];
     this.form = el.closest('form');
     this.build();
-    this.tele = new Telemetry(this.root, this.form || D);
+    this.tele = new Telemetry(this.root, D); // document-wide: a Tab into the form counts too
     this.wire();
     this.set('idle');
   }
