@@ -111,6 +111,17 @@ func TestBrowserE2E(t *testing.T) {
 		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(rw, compatPage, map[string]string{"turnstile": "cf-turnstile", "hcaptcha": "h-captcha", "recaptcha": "g-recaptcha"}[kind], kind)
 	})
+	mux.HandleFunc("/parent.js", func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprint(rw, parentJS)
+	})
+	mux.HandleFunc("/parent", func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Security-Policy", strictCSP+"; frame-src 'self'")
+		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(rw, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title></head><body>
+<iframe id="fr" title="captcha" src="/captcha/widget?theme=dark&siteKey=pk_test&parentOrigin=http://%s"></iframe>
+<script src="/parent.js"></script></body></html>`, r.Host)
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	// A second origin embedding the first: no Worker possible, main-thread solving.
@@ -271,6 +282,16 @@ func TestBrowserE2E(t *testing.T) {
 		})
 	}
 
+	t.Run("iframe", func(t *testing.T) {
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/parent")))
+		ok, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.title.indexOf('verified:tok-')===0 && window.resized > 0`, chromedp.WithPollingTimeout(30*time.Second)))
+		require.NoError(t, err)
+		require.True(t, ok)
+		rd, _ := api.last(t)
+		require.Equal(t, srv.URL, rd.Origin, "the frame reports its parent's origin")
+		noViolations(t)
+	})
+
 	t.Run("cross-origin", func(t *testing.T) {
 		_, n := api.last(t) // before the click, so the next token number is known
 		require.NoError(t, chromedp.Do(ctx,
@@ -285,6 +306,15 @@ func TestBrowserE2E(t *testing.T) {
 		noViolations(t)
 	})
 }
+
+// parentJS drives the iframe page through postMessage: execute on ready, record the token.
+const parentJS = `window.addEventListener('message', function (e) {
+  var fr = document.getElementById('fr');
+  if (e.origin !== location.origin || e.source !== fr.contentWindow) return;
+  if (e.data.type === 'astracaph-ready') fr.contentWindow.postMessage({type: 'astracaph-execute'}, location.origin);
+  if (e.data.type === 'astracaph-resize') window.resized = e.data.height;
+  if (e.data.type === 'astracaph-verified') document.title = 'verified:' + e.data.detail.token;
+});`
 
 const compatPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>t</title><script src="/cb.js"></script></head>
