@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/astracat/astracaph/ipintel"
+)
+
+// Every default source is redirected to a local server, so the test never reaches the internet.
+func TestDataUpdate(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/tor":
+			w.Write([]byte("192.0.2.10\n"))
+		case "/cidr":
+			w.Write([]byte("198.51.100.0/24\n"))
+		case "/asn":
+			w.Write([]byte("ASN,Entity\n\"62026\",\"SkyparkCDN Ltd.\"\n"))
+		case "/json":
+			w.Write([]byte(`{"prefixes":[{"ip_prefix":"10.0.0.0/8"}],"regions":[{"cidrs":[{"cidr":"10.1.0.0/16"}]}]}`))
+		case "/email":
+			w.Write([]byte("0-mail.com\n"))
+		default:
+			http.Error(w, "nope", http.StatusBadGateway)
+		}
+	}))
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "data")
+	var args []string
+	for _, d := range ipintel.DefaultDownloads() {
+		path := map[ipintel.Format]string{ipintel.FormatTor: "/tor", ipintel.FormatCIDR: "/cidr",
+			ipintel.FormatASNList: "/asn", ipintel.FormatAWS: "/json", ipintel.FormatGoogle: "/json",
+			ipintel.FormatOracle: "/json", "": "/email"}[d.Format]
+		if d.Name == "x4bnet-vpn-ipv6" {
+			path = "/broken"
+		}
+		args = append(args, "-source", d.Name+"="+srv.URL+path)
+	}
+	var out, errb bytes.Buffer
+	code := cmdData(context.Background(), append([]string{"update", "-dir", dir}, args...), nil, &out, &errb)
+	if code != 1 {
+		t.Fatalf("exit %d with one failing source, want 1; stderr: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != len(ipintel.DefaultDownloads()) {
+		t.Fatalf("%d output lines, want one per file:\n%s", len(lines), out.String())
+	}
+	for _, l := range lines {
+		failing := strings.Contains(l, "x4bnet-vpn-ipv6")
+		if failing != strings.HasPrefix(l, "FAIL") || (!failing && !strings.HasPrefix(l, "ok")) {
+			t.Errorf("unexpected line: %q", l)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, ipintel.FileDisposableEmail)); err != nil || string(b) != "0-mail.com\n" {
+		t.Errorf("disposable list: %q %v", b, err)
+	}
+
+	// All good now (-only keeps the failing source out) → exit 0.
+	out.Reset()
+	code = cmdData(context.Background(), append([]string{"update", "-dir", dir, "-only", "tor-bulk-exit-list,aws"}, args...), nil, &out, &errb)
+	if code != 0 || strings.Count(out.String(), "\n") != 2 {
+		t.Fatalf("-only: exit %d, output:\n%s", code, out.String())
+	}
+}
+
+func TestDataUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"fetch"},
+		{"update"},
+		{"update", "-dir", t.TempDir(), "-source", "nosuch=http://127.0.0.1:1/"},
+		{"update", "-dir", t.TempDir(), "-source", "missing-equals"},
+		{"update", "-dir", t.TempDir(), "-only", "nosuch"},
+	} {
+		var out, errb bytes.Buffer
+		if code := cmdData(context.Background(), args, nil, &out, &errb); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package ipintel
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeUpstream serves the testdata files under their upstream-like paths plus failure modes.
+func fakeUpstream(t *testing.T) *httptest.Server {
+	files := map[string]string{
+		"/torbulkexitlist":         "torbulkexitlist.txt",
+		"/exit-addresses":          "exit-addresses.txt",
+		"/datacenter/ipv4.txt":     "datacenter.txt",
+		"/vpn/ipv4.txt":            "vpn.txt",
+		"/bad-asn-list.csv":        "bad-asn-list.csv",
+		"/ip-ranges.json":          "aws-ip-ranges.json",
+		"/cloud.json":              "google-cloud.json",
+		"/public_ip_ranges.json":   "oracle-public-ip-ranges.json",
+		"/disposable_email.conf":   "",
+		"/html-error-with-200.txt": "",
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/disposable_email.conf":
+			w.Write([]byte("0-mail.com\n027168.com\n"))
+			return
+		case "/html-error-with-200.txt":
+			w.Write([]byte("<html><body>Service Unavailable</body></html>\n"))
+			return
+		case "/empty":
+			return
+		case "/huge":
+			w.Write([]byte(strings.Repeat("10.0.0.0/8\n", 1000)))
+			return
+		case "/slow":
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
+		name, ok := files[r.URL.Path]
+		if !ok {
+			http.Error(w, "gone", http.StatusInternalServerError)
+			return
+		}
+		http.ServeFile(w, r, filepath.Join("testdata", name))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestUpdate(t *testing.T) {
+	srv := fakeUpstream(t)
+	dir := t.TempDir()
+	// Files from an earlier run that the failing downloads must leave alone.
+	old := map[string]string{
+		"x4bnet-vpn-ipv6.txt": "2001:db8:100:5::/64\n",
+		"broken.txt":          "198.51.100.0/24\n",
+		"html.txt":            "198.51.100.0/24\n",
+		"empty.txt":           "198.51.100.0/24\n",
+		"huge.txt":            "198.51.100.0/24\n",
+		"slow.txt":            "198.51.100.0/24\n",
+	}
+	for f, c := range old {
+		writeFile(t, dir, f, c)
+	}
+	dls := DefaultDownloads()
+	for i := range dls {
+		path := map[string]string{
+			"tor-bulk-exit-list": "/torbulkexitlist", "tor-exit-addresses": "/exit-addresses",
+			"x4bnet-datacenter-ipv4": "/datacenter/ipv4.txt", "x4bnet-datacenter-ipv6": "/datacenter/ipv4.txt",
+			"x4bnet-vpn-ipv4": "/vpn/ipv4.txt", "x4bnet-vpn-ipv6": "/missing/ipv6.txt",
+			"bad-asn-list": "/bad-asn-list.csv", "aws": "/ip-ranges.json", "google-cloud": "/cloud.json",
+			"oracle": "/public_ip_ranges.json", "disposable-email": "/disposable_email.conf",
+		}[dls[i].Name]
+		if path == "" {
+			t.Fatalf("no fake upstream for %s", dls[i].Name)
+		}
+		dls[i].URL = srv.URL + path
+	}
+	dls = append(dls,
+		Download{Name: "broken", URL: srv.URL + "/missing", File: "broken.txt", Format: FormatCIDR},
+		Download{Name: "html", URL: srv.URL + "/html-error-with-200.txt", File: "html.txt", Format: FormatCIDR},
+		Download{Name: "empty", URL: srv.URL + "/empty", File: "empty.txt"},
+		Download{Name: "huge", URL: srv.URL + "/huge", File: "huge.txt", MaxBytes: 100},
+		Download{Name: "slow", URL: srv.URL + "/slow", File: "slow.txt", Timeout: 50 * time.Millisecond},
+		Download{Name: "escape", URL: srv.URL + "/vpn/ipv4.txt", File: "../escape.txt"},
+	)
+	res := UpdateEach(context.Background(), dir, dls, srv.Client())
+	wantErr := map[string]error{
+		"x4bnet-vpn-ipv6": ErrBadStatus, "broken": ErrBadStatus, "html": ErrNoEntries, "empty": ErrEmptyBody,
+		"huge": ErrTooLarge, "slow": context.DeadlineExceeded, "escape": ErrConfig,
+	}
+	for _, r := range res {
+		want := wantErr[r.Name]
+		switch {
+		case want == nil && r.Err != nil:
+			t.Errorf("%s: %v", r.Name, r.Err)
+		case want != nil && !errors.Is(r.Err, want):
+			t.Errorf("%s: err = %v, want %v", r.Name, r.Err, want)
+		case want == nil && r.Bytes == 0:
+			t.Errorf("%s: 0 bytes", r.Name)
+		}
+	}
+	for f, c := range old {
+		if b, _ := os.ReadFile(filepath.Join(dir, f)); string(b) != c {
+			t.Errorf("%s was replaced after a failed download: %q", f, b)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape.txt")); err == nil {
+		t.Error("download escaped the target directory")
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, FileDisposableEmail)); string(b) != "0-mail.com\n027168.com\n" {
+		t.Errorf("disposable list: %q", b)
+	}
+
+	// DefaultSources reads what Update wrote.
+	c := newClassifier(t, Config{Sources: DefaultSources(dir)})
+	for ip, want := range map[string]Class{
+		"198.51.100.200": ClassTor, "192.0.2.21": ClassTor, "198.51.100.130": ClassVPN,
+		"2001:db8:100:5::1": ClassVPN, // from the kept old ipv6 file
+		"198.51.100.5":      ClassHosting, "10.20.0.1": ClassHosting, "10.30.0.1": ClassHosting,
+		"10.40.0.1": ClassHosting, "8.8.8.8": ClassUnknown,
+	} {
+		if got := c.Classify(netip.MustParseAddr(ip)); got.Class != want {
+			t.Errorf("after update, %s: got %+v, want %s", ip, got, want)
+		}
+	}
+
+	err := Update(context.Background(), dir, dls, srv.Client())
+	if !errors.Is(err, ErrBadStatus) || !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Update joined error = %v", err)
+	}
+	if err := Update(context.Background(), dir, dls[:2], srv.Client()); err != nil {
+		t.Errorf("Update of good sources: %v", err)
+	}
+}

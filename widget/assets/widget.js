@@ -1,0 +1,872 @@
+/* AstraCaph widget: loader, UI, telemetry and proof-of-work orchestration.
+ * No build step, no inline styles or scripts, no eval and no workers built from blobs: it runs under
+ * default-src 'self'; script-src 'self'; style-src 'self'; worker-src 'self'; connect-src 'self'.
+ * Options (data- attributes or render() opts): sitekey, theme (light|dark|auto), lang,
+ * auto (onload|onfocus|onsubmit), size (normal|compact|invisible), callback,
+ * expired-callback, error-callback, api, name (hidden input), fields ("true": send form text).
+ * Script URL parameters: compat=turnstile|hcaptcha|recaptcha, onload=fn, render=explicit. */
+(function () {
+  'use strict';
+  var W = window, D = document;
+  if (W.astracaph && W.astracaph.version) return;
+
+  var script = D.currentScript;
+  var SRC = new URL(script && script.src || location.href, location.href);
+  var Q = SRC.searchParams;
+  var COMPAT = Q.get('compat') || '';
+  var RENDER = Q.get('render') || '';
+  var ONLOAD = Q.get('onload') || '';
+  var CSS_URL = '__ASTRACAPH_URL(widget.css)__';
+  var CSS_SRI = '__ASTRACAPH_SRI(widget.css)__';
+  var WORKER_PATH = '/api/v1/worker.js';
+
+  /* ---------- i18n ---------- */
+  var KEYS = ['label', 'verifying', 'verified', 'error', 'retry', 'expired', 'visualTitle', 'code', 'verify',
+    'audio', 'reload', 'wait', 'waiting', 'wrong', 'denied', 'imageAlt', 'footer', 'network'];
+  var STR = {
+    en: ["I'm not a robot", 'Verifying…', 'Verified', 'Verification failed.', 'Try again', 'Verification expired.',
+      'Type the characters shown in the image', 'Code', 'Verify', 'Play audio code', 'New challenge',
+      'Verify by waiting instead', 'Waiting… this can take a minute', 'Wrong code. Attempts left: {n}',
+      'Verification denied.', 'Characters to type', 'Protected by AstraCaph', 'Connection problem.'],
+    ru: ['Я не робот', 'Проверка…', 'Проверено', 'Проверка не удалась.', 'Повторить', 'Срок проверки истёк.',
+      'Введите символы с картинки', 'Код', 'Проверить', 'Прослушать код', 'Новое задание',
+      'Пройти проверку ожиданием', 'Ожидание… это может занять минуту', 'Неверный код. Осталось попыток: {n}',
+      'В проверке отказано.', 'Символы для ввода', 'Защищено AstraCaph', 'Ошибка соединения.'],
+    'pt-br': ['Não sou um robô', 'Verificando…', 'Verificado', 'A verificação falhou.', 'Tentar novamente',
+      'A verificação expirou.', 'Digite os caracteres da imagem', 'Código', 'Verificar', 'Ouvir o código',
+      'Novo desafio', 'Verificar esperando', 'Aguardando… pode levar um minuto',
+      'Código incorreto. Tentativas restantes: {n}', 'Verificação negada.', 'Caracteres para digitar',
+      'Protegido por AstraCaph', 'Problema de conexão.'],
+    es: ['No soy un robot', 'Verificando…', 'Verificado', 'La verificación falló.', 'Reintentar',
+      'La verificación caducó.', 'Escribe los caracteres de la imagen', 'Código', 'Verificar', 'Escuchar el código',
+      'Nuevo desafío', 'Verificar esperando', 'Esperando… puede tardar un minuto',
+      'Código incorrecto. Intentos restantes: {n}', 'Verificación denegada.', 'Caracteres a escribir',
+      'Protegido por AstraCaph', 'Problema de conexión.'],
+    de: ['Ich bin kein Roboter', 'Wird überprüft…', 'Verifiziert', 'Überprüfung fehlgeschlagen.', 'Erneut versuchen',
+      'Überprüfung abgelaufen.', 'Zeichen aus dem Bild eingeben', 'Code', 'Prüfen', 'Code anhören',
+      'Neue Aufgabe', 'Stattdessen durch Warten prüfen', 'Bitte warten… das kann eine Minute dauern',
+      'Falscher Code. Verbleibende Versuche: {n}', 'Überprüfung abgelehnt.', 'Einzugebende Zeichen',
+      'Geschützt durch AstraCaph', 'Verbindungsproblem.'],
+    fr: ['Je ne suis pas un robot', 'Vérification…', 'Vérifié', 'La vérification a échoué.', 'Réessayer',
+      'La vérification a expiré.', "Saisissez les caractères de l'image", 'Code', 'Vérifier', 'Écouter le code',
+      'Nouveau défi', 'Vérifier en patientant', 'Patientez… cela peut prendre une minute',
+      'Code incorrect. Essais restants : {n}', 'Vérification refusée.', 'Caractères à saisir',
+      'Protégé par AstraCaph', 'Problème de connexion.'],
+    'zh-cn': ['我不是机器人', '正在验证…', '已验证', '验证失败。', '重试', '验证已过期。', '请输入图片中的字符', '验证码',
+      '验证', '播放语音验证码', '换一个', '改为等待验证', '请稍候…可能需要一分钟', '验证码错误。剩余次数：{n}', '验证被拒绝。',
+      '需要输入的字符', '由 AstraCaph 保护', '连接出现问题。'],
+    ar: ['أنا لست روبوتًا', 'جارٍ التحقق…', 'تم التحقق', 'فشل التحقق.', 'أعد المحاولة', 'انتهت صلاحية التحقق.',
+      'اكتب الأحرف الظاهرة في الصورة', 'الرمز', 'تحقق', 'استمع إلى الرمز', 'تحدٍّ جديد', 'تحقق بالانتظار بدلًا من ذلك',
+      'جارٍ الانتظار… قد يستغرق ذلك دقيقة', 'رمز خاطئ. المحاولات المتبقية: {n}', 'تم رفض التحقق.', 'الأحرف المطلوب كتابتها',
+      'محمي بواسطة AstraCaph', 'مشكلة في الاتصال.']
+  };
+  var RTL = { ar: 1, fa: 1, he: 1, ur: 1 };
+
+  function pickLang(pref) {
+    var cands = [pref, D.documentElement.lang].concat(navigator.languages || [navigator.language]);
+    var i, c;
+    for (i = 0; i < cands.length; i++) {
+      c = String(cands[i] || '').toLowerCase().replace('_', '-');
+      if (STR[c]) return c;
+    }
+    for (i = 0; i < cands.length; i++) {
+      c = String(cands[i] || '').toLowerCase().split(/[-_]/)[0];
+      if (!c) continue;
+      for (var k in STR) if (k.split('-')[0] === c) return k;
+    }
+    return 'en';
+  }
+  function strings(lang) {
+    var t = {}, a = STR[lang];
+    for (var i = 0; i < KEYS.length; i++) t[KEYS[i]] = a[i];
+    return t;
+  }
+
+  /* ---------- small helpers ---------- */
+  var seq = 0;
+  function h(tag, attrs, kids) {
+    var e = D.createElement(tag);
+    for (var k in attrs) if (attrs[k] != null && attrs[k] !== false) e.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+    (kids || []).forEach(function (c) { e.appendChild(typeof c === 'string' ? D.createTextNode(c) : c); });
+    return e;
+  }
+  function now() { return performance.now(); }
+  function round1(x) { return Math.round(x * 10) / 10; }
+  function fn(f) { return typeof f === 'function' ? f : typeof f === 'string' && typeof W[f] === 'function' ? W[f] : null; }
+  function call(f, arg) { f = fn(f); if (f) try { f(arg); } catch (e) { setTimeout(function () { throw e; }); } }
+  function emit(el, name, detail) {
+    el.dispatchEvent(new CustomEvent('astracaph:' + name, { bubbles: true, detail: detail || {} }));
+  }
+  function b64(s) { return btoa(unescape(encodeURIComponent(s))); }
+
+  function ensureCSS() {
+    if (D.querySelector('link[data-astracaph-css]')) return;
+    var l = h('link', { rel: 'stylesheet', href: SRC.origin + CSS_URL, 'data-astracaph-css': true });
+    if (SRC.origin !== location.origin) { l.integrity = CSS_SRI; l.crossOrigin = 'anonymous'; }
+    (D.head || D.documentElement).appendChild(l);
+  }
+
+  function request(base, path, body) {
+    var init = { method: body ? 'POST' : 'GET', credentials: 'omit', cache: 'no-store', mode: 'cors' };
+    if (body) { init.headers = { 'Content-Type': 'application/json' }; init.body = JSON.stringify(body); }
+    return fetch(base + path, init).then(function (r) {
+      return r.json().catch(function () { return { success: false, error: r.ok ? 'bad-response' : 'http-' + r.status }; })
+        .then(function (j) {
+          if (!r.ok && j && j.success !== false) j = { success: false, error: 'http-' + r.status };
+          return j || { success: false, error: 'bad-response' };
+        });
+    }, function () { return { success: false, error: 'network' }; });
+  }
+
+  /* ---------- environment signals (risk.md §1.3, E1–E4, E6, S1, S2, S4–S11) ---------- */
+  var AUTO = [['__playwright__binding__', 'pw1'], ['__pwInitScripts', 'pw2'], ['callPhantom', 'ph1'], ['_phantom', 'ph2'],
+    ['__nightmare', 'nm'], ['domAutomation', 'da1'], ['domAutomationController', 'da2'], ['_selenium', 'se1'],
+    ['__webdriver_evaluate', 'se2'], ['__selenium_unwrapped', 'se3'], ['__fxdriver_unwrapped', 'se4'],
+    ['__driver_evaluate', 'se5'], ['_Selenium_IDE_Recorder', 'se6'], ['__webdriver_script_fn', 'se7'], ['Buffer', 'nd1'],
+    ['emit', 'cef'], ['spawn', 'cef2']];
+  function autoMarks() {
+    var out = [], names = [];
+    try { names = Object.getOwnPropertyNames(W).concat(Object.getOwnPropertyNames(D)); } catch (e) { /* neutral */ }
+    AUTO.forEach(function (m) { if (names.indexOf(m[0]) >= 0) out.push(m[1]); });
+    if (names.some(function (n) { return /^(\$?cdc_|\$wdc_)/.test(n); })) out.push('cdc');
+    var de = D.documentElement;
+    if (de && ['webdriver', 'selenium', 'driver'].some(function (a) { return de.getAttribute(a) !== null; })) out.push('attr');
+    return out;
+  }
+  function stackMarks() {
+    var s = '';
+    try { s = String(new Error().stack || ''); } catch (e) { /* neutral */ }
+    var out = [];
+    if (s.indexOf('pptr:') >= 0) out.push('pptr');
+    if (s.indexOf('UtilityScript.') >= 0) out.push('us');
+    if (s.indexOf('__puppeteer_evaluation_script__') >= 0) out.push('pes');
+    if (s.indexOf('node:internal') >= 0) out.push('node');
+    return out;
+  }
+  function native(f) {
+    try { return /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(f)); } catch (e) { return false; }
+  }
+  function lies() {
+    var n = native(Function.prototype.toString) ? 0 : 1;
+    ['webdriver', 'userAgent', 'platform', 'languages', 'plugins', 'hardwareConcurrency', 'deviceMemory'].forEach(function (k) {
+      try {
+        var d = Object.getOwnPropertyDescriptor(Navigator.prototype, k);
+        if (d && d.get && !native(d.get)) n++;
+      } catch (e) { n++; }
+    });
+    try { if (Object.getOwnPropertyNames(navigator).length) n++; } catch (e) { /* neutral */ }
+    return n;
+  }
+  function glInfo() {
+    try {
+      var g = h('canvas').getContext('webgl');
+      if (!g) return { class: 'none', blocked: true };
+      var x = g.getExtension('WEBGL_debug_renderer_info');
+      if (!x) return { class: 'unknown', blocked: true };
+      var r = String(g.getParameter(x.UNMASKED_RENDERER_WEBGL) || ''), v = String(g.getParameter(x.UNMASKED_VENDOR_WEBGL) || '');
+      var lose = g.getExtension('WEBGL_lose_context');
+      if (lose) lose.loseContext();
+      var s = (v + ' ' + r).toLowerCase();
+      return {
+        class: /swiftshader|llvmpipe|softpipe|mesa offscreen|basic render/.test(s) ? 'sw' : 'hw',
+        vendorClass: (/apple/.test(s) && 'apple') || (/nvidia|geforce|quadro/.test(s) && 'nvidia') ||
+          (/amd|radeon|ati /.test(s) && 'amd') || (/intel/.test(s) && 'intel') || (/adreno|qualcomm/.test(s) && 'qualcomm') ||
+          (/mali|arm/.test(s) && 'arm') || (/google|swiftshader/.test(s) && 'google') || 'other',
+        blocked: false,
+        r: r.slice(0, 64)
+      };
+    } catch (e) { return { class: 'none', blocked: true }; }
+  }
+  var envCache = null;
+  function env() {
+    if (envCache) return envCache;
+    var n = navigator, ua = n.userAgent || '', s = W.screen || {};
+    var tz = '', tzOff = new Date().getTimezoneOffset();
+    try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) { /* neutral */ }
+    var pe = (n.platform || '').toLowerCase();
+    var e = {
+      wd: n.webdriver === true,
+      hlUA: /HeadlessChrome|PhantomJS|SlimerJS/.test(ua + ' ' + (n.appVersion || '')),
+      hlWorkerUA: false,
+      autoMarks: autoMarks(),
+      runtimeLeak: !!((W.process && W.process.versions && W.process.versions.node) || W.Bun || W.Deno),
+      stackMarks: stackMarks(),
+      lies: lies(),
+      workerMismatch: [],
+      chromeObj: !!W.chrome,
+      plugins: n.plugins ? n.plugins.length : -1,
+      pdf: n.pdfViewerEnabled,
+      langs: n.languages ? n.languages.length : 0,
+      lang: n.language || '',
+      gl: glInfo(),
+      uaData: n.userAgentData ? { platform: n.userAgentData.platform, mobile: n.userAgentData.mobile } : null,
+      platformEst: /win/.test(pe) ? 'windows' : /mac/.test(pe) ? 'mac' : /iphone|ipad|ipod/.test(pe) ? 'ios' :
+        /android/.test(pe) || /Android/.test(ua) ? 'android' : /linux|x11/.test(pe) ? 'linux' : pe ? 'other' : '',
+      mtp: n.maxTouchPoints || 0,
+      touchEv: 'ontouchstart' in W || typeof W.TouchEvent === 'function',
+      win: [W.innerWidth, W.innerHeight, W.outerWidth, W.outerHeight],
+      scr: [s.width, s.height, s.availWidth, s.availHeight],
+      dpr: W.devicePixelRatio || 1,
+      focused: D.hasFocus(),
+      tz: tz,
+      tzOff: tzOff,
+      hc: n.hardwareConcurrency || 0,
+      dm: n.deviceMemory || 0,
+      privacy: null
+    };
+    if (n.brave && typeof n.brave.isBrave === 'function') e.privacy = 'brave';
+    else if (/Firefox\//.test(ua) && tzOff === 0 && (e.hc === 2 || (Date.now() % 100 === 0 && now() % 100 === 0))) {
+      // resistFingerprinting shape; Tor Browser additionally letterboxes to 200×100 steps.
+      e.privacy = W.innerWidth % 200 === 0 && W.innerHeight % 100 === 0 ? 'tor' : 'rfp';
+    }
+    envCache = e;
+    return e;
+  }
+  function workerEnv(e, we) {
+    if (!we) return;
+    var n = navigator, mm = [];
+    if (we.ua !== n.userAgent) mm.push('ua');
+    if (we.platform && n.platform && we.platform !== n.platform) mm.push('platform');
+    if (we.hc && we.hc !== n.hardwareConcurrency) mm.push('hc');
+    if (we.langs && we.langs !== (n.languages || []).join(',')) mm.push('langs');
+    if (we.wd !== (n.webdriver === true)) mm.push('wd');
+    e.workerMismatch = mm;
+    e.hlWorkerUA = /HeadlessChrome|PhantomJS|SlimerJS/.test(we.ua || '');
+  }
+
+  /* ---------- behaviour telemetry (risk.md §1.5; no key characters, no field contents) ---------- */
+  var SPECIAL = [/^Tab$/, /^Backspace$/, /^Delete$/, /^Enter$/, /^Shift$/, /^Arrow/, /^(Control|Alt|Meta)$/, /^Escape$/];
+  function Telemetry(root, scope) {
+    var t0 = now(), last = {};
+    var ptr = [], clicks = [], keys = { n: 0, iki: [0, 0, 0, 0, 0], paste: 0, special: [0, 0, 0, 0, 0, 0, 0, 0] };
+    var focus = { n: 0, viaKey: 0, viaPtr: 0 }, touch = { n: 0, radii: {} }, vis = { hidden: 0, blur: 0 };
+    var t = { ready: 0, first: null, submit: null }, untrusted = 0, lastKey = 0, lastMove = 0, marks = [];
+    function ms() { return Math.round(now() - t0); }
+    function seen(ev) {
+      if (!ev.isTrusted) untrusted++;
+      if (t.first === null) t.first = ms();
+    }
+    var on = {
+      pointermove: function (ev) {
+        if (!ev.isTrusted) untrusted++;
+        var tt = now();
+        if (tt - lastMove < 20) return;
+        lastMove = tt;
+        var r = root.getBoundingClientRect();
+        ptr.push([Math.round(ev.clientX - r.left), Math.round(ev.clientY - r.top), Math.round(tt - t0)]);
+        if (ptr.length > 60) ptr.shift();
+      },
+      pointerdown: function (ev) { seen(ev); last.down = now(); last.type = ev.pointerType; last.ptr = now(); },
+      pointerup: function () { last.up = now(); },
+      keydown: function (ev) {
+        seen(ev);
+        var tt = now(), k = String(ev.key || '');
+        keys.n++;
+        if (lastKey && tt - lastKey < 3000) {
+          var iki = keys.iki, x = tt - lastKey, d = x - iki[1];
+          iki[0]++; iki[1] += d / iki[0]; iki[2] += d * (x - iki[1]); // Welford
+          iki[3] = iki[0] === 1 ? x : Math.min(iki[3], x);
+          iki[4] = Math.max(iki[4], x);
+        }
+        lastKey = tt;
+        for (var i = 0; i < SPECIAL.length; i++) if (SPECIAL[i].test(k)) { keys.special[i]++; break; }
+        if (k === 'Tab') last.tab = tt;
+      },
+      paste: function () { keys.paste++; },
+      focusin: function (ev) {
+        seen(ev);
+        focus.n++;
+        var tt = now();
+        if (last.tab && tt - last.tab < 500) focus.viaKey++;
+        else if (last.ptr && tt - last.ptr < 500) focus.viaPtr++;
+      },
+      touchstart: function (ev) {
+        seen(ev);
+        touch.n++;
+        var tp = ev.touches && ev.touches[0];
+        if (tp) touch.radii[round1(tp.radiusX || 0)] = 1;
+      }
+    };
+    var onVis = function () { if (D.visibilityState === 'hidden') vis.hidden++; };
+    var onBlur = function () { vis.blur++; };
+    Object.keys(on).forEach(function (k) { scope.addEventListener(k, on[k], { capture: true, passive: true }); });
+    D.addEventListener('visibilitychange', onVis);
+    W.addEventListener('blur', onBlur);
+
+    this.destroy = function () {
+      Object.keys(on).forEach(function (k) { scope.removeEventListener(k, on[k], { capture: true }); });
+      D.removeEventListener('visibilitychange', onVis);
+      W.removeEventListener('blur', onBlur);
+    };
+    // click records the activation of the checkbox; detail 0 means keyboard/AT (neutral).
+    this.click = function (ev, target) {
+      seen(ev);
+      marks = marks.concat(stackMarks());
+      if (clicks.length >= 5) clicks.shift();
+      var c = { detail: ev.detail, trusted: ev.isTrusted, type: ev.pointerType || (ev.detail ? last.type || 'mouse' : '') };
+      if (ev.detail > 0) {
+        var r = target.getBoundingClientRect();
+        c.dx = round1(ev.clientX - (r.left + r.width / 2));
+        c.dy = round1(ev.clientY - (r.top + r.height / 2));
+        if (last.down) c.mdu = Math.round((last.up || now()) - last.down);
+        c.dwell = ptr.length ? Math.max(0, Math.round(last.down - t0 - ptr[ptr.length - 1][2])) : null;
+      }
+      clicks.push(c);
+    };
+    this.build = function (pow, we) {
+      var e = env();
+      workerEnv(e, we);
+      e = Object.assign({}, e, { stackMarks: e.stackMarks.concat(marks).filter(function (v, i, a) { return a.indexOf(v) === i; }), focused: D.hasFocus() });
+      t.submit = ms();
+      var iki = keys.iki.map(round1);
+      var doc = {
+        v: 1, env: e,
+        beh: {
+          ptr: ptr.slice(), clicks: clicks, keys: { n: keys.n, iki: iki, paste: keys.paste, special: keys.special },
+          focus: focus, touch: { n: touch.n, radiusDistinct: Object.keys(touch.radii).length }, vis: vis, t: t,
+          untrusted: untrusted
+        },
+        pow: pow
+      };
+      var s = JSON.stringify(doc);
+      while (s.length > 4000 && doc.beh.ptr.length) { // stay under the 4 KB budget
+        doc.beh.ptr = doc.beh.ptr.filter(function (_, i) { return i % 2; });
+        s = JSON.stringify(doc);
+      }
+      if (s.length > 4000) { doc.env.gl = { class: e.gl.class }; doc.env.autoMarks = e.autoMarks.slice(0, 8); }
+      return doc;
+    };
+  }
+
+  /* ---------- proof of work ---------- */
+  function expected(ch) {
+    var p = ch.parameters;
+    if (!p) return (ch.maxnumber || ch.maxNumber || 1e5) / 2;
+    if (p.data && p.data.expectedCounter > 0) return p.data.expectedCounter;
+    var len = String(p.keyPrefix || '').length;
+    if (len <= 6) return Math.pow(16, len);
+    return Math.max(20, Math.min(2e5, 5e5 / Math.max(1, p.cost || 1)));
+  }
+  var mainSolver = null;
+  function loadMainSolver(api) {
+    if (W.__astracaphPow) return Promise.resolve(W.__astracaphPow);
+    if (!mainSolver) {
+      mainSolver = new Promise(function (res, rej) {
+        var s = h('script', { src: api + WORKER_PATH, async: true });
+        s.onload = function () { W.__astracaphPow ? res(W.__astracaphPow) : rej(new Error('solver missing')); };
+        s.onerror = function () { mainSolver = null; rej(new Error('solver blocked')); };
+        (D.head || D.documentElement).appendChild(s);
+      });
+    }
+    return mainSolver;
+  }
+  function workerCount() {
+    var n = Math.min(16, Math.max(1, navigator.hardwareConcurrency || 2));
+    if (navigator.deviceMemory && navigator.deviceMemory <= 4) n = Math.min(n, 4);
+    return n;
+  }
+  // solve returns {promise → {counter, derivedKey, time, workers, n, we}, abort()}.
+  // Same-origin pages use Workers; a cross-origin embedder cannot construct a Worker from our
+  // origin (and blob URLs are banned by CSP), so the solver then runs on the main thread.
+  function solve(api, ch, onProgress) {
+    var aborted = false, stop = function () { aborted = true; };
+    var t0 = now(), total = expected(ch);
+    function progress(n) { onProgress(1 - Math.exp(-n / total)); }
+    function finish(m, workers, n, we) {
+      return { counter: m.counter, derivedKey: m.derivedKey, time: round1(now() - t0), workers: workers, n: n, we: we };
+    }
+    function onMain() {
+      return loadMainSolver(api).then(function (pow) {
+        return new Promise(function (res, rej) {
+          if (aborted) return rej(new Error('aborted'));
+          var depth = Math.min(16, Math.max(2, (navigator.hardwareConcurrency || 2) * 2));
+          var n = 0;
+          var ab = pow(ch, depth, function (m) {
+            if (m.type === 'progress') progress(n = m.n);
+            else if (m.type === 'solution') res(finish(m, 0, m.n, null));
+            else if (m.type === 'error') rej(new Error(m.message));
+          });
+          stop = function () { aborted = true; ab(); rej(new Error('aborted')); };
+        });
+      });
+    }
+    function onWorkers() {
+      var N = workerCount(), ws = [], counts = [], we = null, failed = 0, started = false;
+      return new Promise(function (res, rej) {
+        function killAll() { ws.forEach(function (w) { w.terminate(); }); }
+        stop = function () { aborted = true; killAll(); rej(new Error('aborted')); };
+        for (var i = 0; i < N; i++) {
+          var w;
+          try { w = new Worker(api + WORKER_PATH); } catch (e) { killAll(); return onMain().then(res, rej); }
+          counts.push(0);
+          ws.push(w);
+          w.onmessage = (function (i) {
+            return function (ev) {
+              var m = ev.data || {};
+              started = true;
+              if (m.type === 'env') { we = we || m; return; }
+              if (m.type === 'progress') {
+                counts[i] = m.n;
+                progress(counts.reduce(function (a, b) { return a + b; }, 0));
+              } else if (m.type === 'solution') {
+                killAll();
+                counts[i] = m.n;
+                res(finish(m, N, counts.reduce(function (a, b) { return a + b; }, 0), we));
+              } else if (m.type === 'error' && ++failed === N) { killAll(); rej(new Error(m.message)); }
+            };
+          })(i);
+          w.onerror = function (ev) {
+            ev.preventDefault();
+            if (!started && !aborted) { started = true; killAll(); onMain().then(res, rej); } // CSP or 404: fall back
+          };
+          w.postMessage({ type: 'work', challenge: ch, counterStart: i, counterStep: N });
+        }
+      });
+    }
+    var sameOrigin = new URL(api).origin === location.origin && typeof W.Worker === 'function';
+    var promise = (sameOrigin ? onWorkers() : onMain()).then(function (r) { r.t0 = t0; return r; });
+    return { promise: promise, abort: function () { stop(); } };
+  }
+  function payloadFor(ch, r) {
+    if (ch.parameters) {
+      return b64(JSON.stringify({
+        challenge: { parameters: ch.parameters, signature: ch.signature },
+        solution: { counter: r.counter, derivedKey: r.derivedKey, time: r.time }
+      }));
+    }
+    return b64(JSON.stringify({ algorithm: ch.algorithm, challenge: ch.challenge, number: r.counter, salt: ch.salt, signature: ch.signature, took: Math.round(r.time) }));
+  }
+  function algName(ch) { return String((ch.parameters || ch).algorithm || '').toLowerCase().replace(/[^a-z0-9]/g, ''); }
+
+  /* ---------- widget instance ---------- */
+  var instances = [];
+  var ATTRS = ['sitekey', 'theme', 'lang', 'language', 'auto', 'size', 'callback', 'expired-callback', 'error-callback', 'api', 'name', 'fields', 'origin'];
+
+  function Instance(el, opts) {
+    this.el = el;
+    this.n = instances.length;
+    this.id = 'astracaph-' + (++seq);
+    var o = {};
+    ATTRS.forEach(function (a) { var v = el.getAttribute('data-' + a); if (v !== null) o[a] = v; });
+    Object.keys(opts || {}).forEach(function (k) { o[k] = opts[k]; });
+    this.o = o;
+    this.api = String(o.api || SRC.origin).replace(/\/+$/, '');
+    this.lang = pickLang(o.lang || o.language);
+    this.t = strings(this.lang);
+    this.names = o.names || [o.name || 'astracaph-response'];
+    this.token = '';
+    this.epoch = 0;
+    this.waiters = [];
+    this.form = el.closest('form');
+    this.build();
+    this.tele = new Telemetry(this.root, D); // document-wide: a Tab into the form counts too
+    this.wire();
+    this.set('idle');
+  }
+  var P = Instance.prototype;
+
+  P.build = function () {
+    var t = this.t, id = this.id, o = this.o;
+    var theme = /^(light|dark)$/.test(o.theme) ? o.theme : 'auto';
+    var size = /^(compact|invisible)$/.test(o.size) ? o.size : 'normal';
+    this.size = size;
+    this.check = h('button', { type: 'button', class: 'astracaph__check', role: 'checkbox', 'aria-checked': 'false', id: id + '-cb', 'aria-describedby': id + '-st' }, [
+      h('span', { class: 'astracaph__box', 'aria-hidden': 'true' }),
+      h('span', { class: 'astracaph__label' }, [t.label])
+    ]);
+    this.progress = h('progress', { class: 'astracaph__progress', max: '1', value: '0', hidden: true, 'aria-label': t.verifying });
+    this.status = h('div', { class: 'astracaph__status', id: id + '-st', role: 'status', 'aria-live': 'polite' });
+    this.retry = h('button', { type: 'button', class: 'astracaph__btn astracaph__retry', hidden: true }, [t.retry]);
+    this.img = h('img', { class: 'astracaph__img', alt: t.imageAlt, width: '240', height: '80' });
+    this.code = h('input', { type: 'text', class: 'astracaph__code', id: id + '-code', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', 'aria-describedby': id + '-vt' });
+    this.audio = h('audio', { class: 'astracaph__audio', preload: 'none' });
+    this.vbtn = {
+      verify: h('button', { type: 'button', class: 'astracaph__btn astracaph__btn--primary' }, [t.verify]),
+      audio: h('button', { type: 'button', class: 'astracaph__btn' }, [t.audio]),
+      reload: h('button', { type: 'button', class: 'astracaph__btn' }, [t.reload]),
+      wait: h('button', { type: 'button', class: 'astracaph__btn astracaph__btn--link' }, [t.wait])
+    };
+    this.visual = h('div', { class: 'astracaph__visual', role: 'group', 'aria-labelledby': id + '-vt', hidden: true }, [
+      h('p', { class: 'astracaph__vtitle', id: id + '-vt' }, [t.visualTitle]),
+      this.img,
+      h('label', { class: 'astracaph__clabel', for: id + '-code' }, [t.code]),
+      this.code,
+      h('div', { class: 'astracaph__actions' }, [this.vbtn.verify, this.vbtn.audio, this.vbtn.reload]),
+      this.vbtn.wait,
+      this.audio
+    ]);
+    this.root = h('div', {
+      class: 'astracaph astracaph--' + theme + ' astracaph--' + size, lang: this.lang,
+      dir: RTL[this.lang.split('-')[0]] ? 'rtl' : 'ltr', id: id
+    }, [
+      h('div', { class: 'astracaph__main' }, [this.check, this.retry]),
+      this.progress, this.status, this.visual,
+      h('div', { class: 'astracaph__footer', 'aria-hidden': 'true' }, [t.footer])
+    ]);
+    this.el.appendChild(this.root);
+  };
+
+  P.wire = function () {
+    var me = this, o = this.o, form = this.form;
+    this.check.addEventListener('click', function (ev) {
+      me.tele.click(ev, me.check);
+      if (me.state === 'idle' || me.state === 'error' || me.state === 'expired') me.start();
+    });
+    this.retry.addEventListener('click', function () { me.start(); });
+    this.vbtn.verify.addEventListener('click', function () { me.submitCode(); });
+    this.code.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter') { ev.preventDefault(); me.submitCode(); } // never submit the host form
+    });
+    this.vbtn.audio.addEventListener('click', function () {
+      if (!me.audio.getAttribute('src') && me.vis) me.audio.src = me.url(me.vis.audio); // single-use URL: fetched once
+      var p = me.audio.play();
+      if (p && p.catch) p.catch(function () { /* autoplay policy or used URL; the button stays usable */ });
+      me.code.focus();
+    });
+    this.vbtn.reload.addEventListener('click', function () { me.start(); });
+    this.vbtn.wait.addEventListener('click', function () { me.waitInstead(); });
+    if (form && o.auto === 'onsubmit') {
+      this.onSubmit = function (ev) {
+        if (me.token) return;
+        ev.preventDefault();
+        me.submitter = ev.submitter || null;
+        me.pendingSubmit = true;
+        if (me.state !== 'solving') me.start();
+      };
+      form.addEventListener('submit', this.onSubmit);
+    }
+    if (o.auto === 'onfocus') {
+      this.onFocus = function () { if (me.state === 'idle') me.start(); };
+      (form || this.el).addEventListener('focusin', this.onFocus, { once: true });
+    }
+    if (o.auto === 'onload') setTimeout(function () { if (me.state === 'idle') me.start(); });
+  };
+
+  P.url = function (u) { return new URL(u, this.api + '/').href; };
+
+  P.set = function (state, msg) {
+    this.state = state;
+    this.root.setAttribute('data-state', state);
+    var t = this.t;
+    this.check.setAttribute('aria-checked', state === 'verified' ? 'true' : state === 'solving' ? 'mixed' : 'false');
+    this.check.setAttribute('aria-disabled', state === 'solving' || state === 'verified' ? 'true' : 'false');
+    this.progress.hidden = state !== 'solving' && state !== 'waiting';
+    this.retry.hidden = state !== 'error';
+    this.visual.hidden = state !== 'visual' && state !== 'waiting';
+    if (state !== 'solving' && state !== 'waiting') this.progress.value = 0;
+    this.root.classList.toggle('astracaph--show', this.size === 'invisible' && (state === 'visual' || state === 'waiting' || state === 'error'));
+    this.status.textContent = msg || {
+      solving: t.verifying, verified: t.verified, expired: t.expired, error: t.error, visual: t.visualTitle, waiting: t.waiting
+    }[state] || '';
+  };
+
+  P.setProgress = function (x) { this.progress.value = Math.min(0.99, x); };
+
+  P.start = function () {
+    var me = this, ep = ++this.epoch;
+    this.stopWork();
+    this.clearToken();
+    this.vis = null;
+    this.set('solving');
+    var live = function () { return ep === me.epoch; };
+    var qs = this.o.sitekey ? '?siteKey=' + encodeURIComponent(this.o.sitekey) : '';
+    request(this.api, '/api/v1/challenge' + qs).then(function (ch) {
+      if (!live()) return;
+      if (!ch || ch.success === false || !(ch.parameters || ch.challenge)) return me.fail(ch && ch.error || 'bad-challenge', ch && ch.message);
+      me.work = solve(me.api, ch, function (x) { if (live()) me.setProgress(x); });
+      return me.work.promise.then(function (r) {
+        if (!live()) return;
+        var body = {
+          payload: payloadFor(ch, r),
+          telemetry: me.tele.build({ alg: algName(ch), ms: Math.round(r.time), workers: r.workers, n: r.n, wasm: false }, r.we),
+          siteKey: me.o.sitekey || '',
+          origin: me.o.origin || location.origin
+        };
+        if (me.o.fields === true || me.o.fields === 'true') body.fields = me.fields();
+        return request(me.api, '/api/v1/challenge', body).then(function (res) { if (live()) me.handle(res); });
+      });
+    }).catch(function (e) { if (live() && e && e.message !== 'aborted') me.fail('solve-failed', String(e && e.message || e)); });
+  };
+
+  P.fields = function () {
+    var out = {};
+    if (!this.form) return out;
+    Array.prototype.forEach.call(this.form.querySelectorAll('input, textarea'), function (f) {
+      var ty = (f.type || 'text').toLowerCase();
+      if (!f.name || f.hasAttribute('data-no-spamfilter') || !/^(text|email|url|search|textarea|tel)$/.test(ty)) return;
+      out[f.name] = String(f.value).slice(0, 2000);
+    });
+    return out;
+  };
+
+  P.handle = function (res) {
+    if (res && res.success === true && res.token) return this.verified(res.token, res.expiresAt);
+    if (res && res.step === 'visual' && res.visual) return this.showVisual(res.visual);
+    this.fail(res && res.error || 'bad-response', res && res.message, res && res.reasons);
+  };
+
+  P.showVisual = function (v) {
+    var me = this, ep = this.epoch;
+    this.vis = v;
+    this.audio.removeAttribute('src');
+    this.audio.load();
+    this.img.src = this.url(v.image); // single-use: set once per visual challenge
+    this.code.value = '';
+    if (v.length) this.code.setAttribute('maxlength', String(v.length));
+    this.set('visual');
+    this.code.focus();
+    clearTimeout(this.visTimer);
+    if (v.expiresAt) {
+      this.visTimer = setTimeout(function () { if (ep === me.epoch && me.vis === v) me.start(); }, Math.max(1000, v.expiresAt * 1000 - Date.now()));
+    }
+  };
+
+  P.submitCode = function () {
+    var me = this, v = this.vis, ep = this.epoch, code = this.code.value.trim();
+    if (!v || !code) { this.code.focus(); return; }
+    this.vbtn.verify.disabled = true;
+    request(this.api, '/api/v1/challenge/visual', { id: v.id, code: code }).then(function (res) {
+      me.vbtn.verify.disabled = false;
+      if (ep !== me.epoch) return;
+      me.visualResult(res);
+    });
+  };
+
+  P.visualResult = function (res) {
+    if (res && res.success === true && res.token) return this.verified(res.token, res.expiresAt);
+    if (res && res.error === 'wrong-answer' && res.attemptsLeft > 0) {
+      this.set('visual', this.t.wrong.replace('{n}', res.attemptsLeft));
+      this.code.value = '';
+      this.code.focus();
+      return;
+    }
+    if (res && (res.error === 'expired' || res.error === 'wrong-answer')) return this.start();
+    this.fail(res && res.error || 'bad-response', res && res.message);
+  };
+
+  P.waitInstead = function () {
+    var me = this, v = this.vis, ep = this.epoch;
+    if (!v || !v.wait) return;
+    this.set('waiting');
+    this.work = solve(this.api, v.wait, function (x) { if (ep === me.epoch) me.setProgress(x); });
+    this.work.promise.then(function (r) {
+      if (ep !== me.epoch) return;
+      return request(me.api, '/api/v1/challenge/visual', { id: v.id, payload: payloadFor(v.wait, r) }).then(function (res) {
+        if (ep === me.epoch) me.visualResult(res);
+      });
+    }).catch(function (e) { if (ep === me.epoch && e.message !== 'aborted') me.fail('solve-failed', e.message); });
+  };
+
+  P.fail = function (code, message, reasons) {
+    this.stopWork();
+    var t = this.t;
+    this.set('error', code === 'network' ? t.network : code === 'denied' ? t.denied : t.error);
+    var err = { error: code, message: message || '', reasons: reasons || [] };
+    emit(this.el, 'error', err);
+    call(this.o['error-callback'], code);
+    this.settle(null, err);
+  };
+
+  P.verified = function (token, expiresAt) {
+    var me = this, ep = this.epoch;
+    this.stopWork();
+    this.vis = null;
+    this.token = token;
+    this.writeInputs(token);
+    this.set('verified');
+    emit(this.el, 'verified', { token: token });
+    call(this.o.callback, token);
+    this.settle(token);
+    if (this.pendingSubmit && this.form) {
+      this.pendingSubmit = false;
+      var s = this.submitter && this.submitter.form === this.form ? this.submitter : undefined;
+      this.form.requestSubmit(s);
+    }
+    clearTimeout(this.expTimer);
+    if (expiresAt) {
+      this.expTimer = setTimeout(function () { if (ep === me.epoch) me.expire(); }, Math.max(1000, expiresAt * 1000 - Date.now() - 2000));
+    }
+  };
+
+  P.expire = function () {
+    this.clearToken();
+    this.set('expired');
+    emit(this.el, 'expired');
+    call(this.o['expired-callback']);
+    if (this.size !== 'invisible') this.start(); // refresh the token in place
+  };
+
+  P.writeInputs = function (v) {
+    var host = this.form || this.el;
+    var el = this.el;
+    this.names.forEach(function (name) {
+      var inp = host.querySelector('input[name="' + name.replace(/"/g, '') + '"]');
+      if (!inp) { inp = h('input', { type: 'hidden', name: name }); el.appendChild(inp); }
+      inp.value = v;
+    });
+  };
+
+  P.clearToken = function () {
+    clearTimeout(this.expTimer);
+    if (this.token) { this.token = ''; this.writeInputs(''); }
+  };
+
+  P.stopWork = function () {
+    clearTimeout(this.visTimer);
+    if (this.work) { this.work.abort(); this.work = null; }
+  };
+
+  P.settle = function (token, err) {
+    var ws = this.waiters;
+    this.waiters = [];
+    ws.forEach(function (w) { token ? w[0](token) : w[1](err); });
+  };
+
+  P.execute = function () {
+    var me = this;
+    if (this.token) return Promise.resolve(this.token);
+    return new Promise(function (res, rej) {
+      me.waiters.push([res, rej]);
+      if (me.state !== 'solving' && me.state !== 'visual' && me.state !== 'waiting') me.start();
+    });
+  };
+
+  P.reset = function () {
+    this.epoch++;
+    this.stopWork();
+    this.clearToken();
+    this.vis = null;
+    this.set('idle');
+  };
+
+  P.remove = function () {
+    this.reset();
+    this.tele.destroy();
+    if (this.onSubmit) this.form.removeEventListener('submit', this.onSubmit);
+    if (this.onFocus) (this.form || this.el).removeEventListener('focusin', this.onFocus);
+    this.root.remove();
+    delete this.el.__astracaph;
+    instances.splice(instances.indexOf(this), 1);
+  };
+
+  /* ---------- public API ---------- */
+  function resolveEl(el) {
+    if (typeof el === 'string') el = D.getElementById(el.replace(/^#/, '')) || D.querySelector(el);
+    if (!el || el.nodeType !== 1) throw new Error('astracaph: render: container not found');
+    return el;
+  }
+  function find(id) {
+    if (id == null) return instances[0];
+    if (typeof id === 'number') return instances.filter(function (i) { return i.n === id; })[0];
+    if (id.nodeType === 1) return id.__astracaph;
+    return instances.filter(function (i) { return i.id === id; })[0];
+  }
+  function render(el, opts) {
+    el = resolveEl(el);
+    if (el.__astracaph) return el.__astracaph.id;
+    ensureCSS();
+    var inst = new Instance(el, opts);
+    el.__astracaph = inst;
+    instances.push(inst);
+    return inst.id;
+  }
+  var api = {
+    version: '1',
+    render: render,
+    reset: function (id) { var i = find(id); if (i) i.reset(); },
+    remove: function (id) { var i = find(id); if (i) i.remove(); },
+    getResponse: function (id) { var i = find(id); return i ? i.token : ''; },
+    isExpired: function (id) { var i = find(id); return !!i && i.state === 'expired'; },
+    execute: function (id) {
+      var i = find(id);
+      return i ? i.execute() : Promise.reject(new Error('astracaph: execute: no widget'));
+    },
+    _find: find
+  };
+  W.astracaph = api;
+
+  /* ---------- compatibility shims (peers.md §5.5) ---------- */
+  var compatSel = '';
+  function optsFrom(el, o, fields) {
+    o = Object.assign({}, o || {});
+    ['callback', 'expired-callback', 'error-callback', 'theme', 'size', 'sitekey'].forEach(function (k) {
+      if (o[k] == null && el.getAttribute('data-' + k) !== null) o[k] = el.getAttribute('data-' + k);
+    });
+    if (o.language || o.hl) o.lang = o.language || o.hl;
+    if (o.size === 'flexible') o.size = 'normal';
+    if (o.execution === 'execute' || o.size === 'invisible') o.size = 'invisible';
+    o.names = fields;
+    return o;
+  }
+  if (COMPAT === 'turnstile') {
+    compatSel = '.cf-turnstile';
+    W.turnstile = {
+      render: function (el, o) {
+        el = resolveEl(el);
+        var name = (o && o['response-field-name']) || el.getAttribute('data-response-field-name') || 'cf-turnstile-response';
+        var off = (o && o['response-field'] === false) || el.getAttribute('data-response-field') === 'false';
+        return render(el, optsFrom(el, o, off ? [] : [name]));
+      },
+      reset: api.reset, remove: api.remove, getResponse: api.getResponse, isExpired: api.isExpired,
+      execute: function (el, o) {
+        var i = find(el) || (el && el.nodeType !== 1 ? null : find(W.turnstile.render(el, o)));
+        return i ? i.execute() : undefined;
+      },
+      ready: function (f) { setTimeout(f); }
+    };
+  } else if (COMPAT === 'hcaptcha') {
+    compatSel = '.h-captcha';
+    W.hcaptcha = {
+      render: function (el, o) { el = resolveEl(el); return render(el, optsFrom(el, o, ['h-captcha-response', 'g-recaptcha-response'])); },
+      reset: api.reset, remove: api.remove, getResponse: api.getResponse,
+      getRespKey: function (id) { var i = find(id); return i ? i.id : ''; },
+      execute: function (id, o) {
+        var i = find(id);
+        if (!i) return o && o.async ? Promise.reject(new Error('challenge-error')) : undefined;
+        var p = i.execute().then(function (t) { return { response: t, key: i.id }; });
+        if (o && o.async) return p;
+        p.catch(function () { /* reported through error-callback */ });
+      }
+    };
+  } else if (COMPAT === 'recaptcha') {
+    compatSel = '.g-recaptcha';
+    var v3 = {};
+    var g = W.grecaptcha = {
+      render: function (el, o) { el = resolveEl(el); render(el, optsFrom(el, o, ['g-recaptcha-response'])); return el.__astracaph.n; },
+      reset: api.reset, getResponse: api.getResponse,
+      execute: function (id, o) {
+        var i = find(id);
+        if (!i && typeof id === 'string') { // v3: execute(siteKey, {action}) → fresh single-use token
+          i = v3[id];
+          if (!i) {
+            var host = h('div', { class: 'astracaph-v3' });
+            D.body.appendChild(host);
+            render(host, { sitekey: id, size: 'invisible', names: [] });
+            i = v3[id] = host.__astracaph;
+          }
+          i.reset();
+        }
+        void o;
+        return i ? i.execute() : Promise.reject(new Error('astracaph: execute: no widget'));
+      },
+      ready: function (f) { setTimeout(f); }
+    };
+    g.enterprise = g;
+  }
+
+  function autoRender() {
+    if (RENDER !== 'explicit') {
+      var sel = '#astracaph-container, [data-astracaph]' + (compatSel ? ', ' + compatSel : '');
+      Array.prototype.forEach.call(D.querySelectorAll(sel), function (el) {
+        if (el.__astracaph) return;
+        if (compatSel && el.matches(compatSel)) {
+          var c = COMPAT === 'turnstile' ? W.turnstile : COMPAT === 'hcaptcha' ? W.hcaptcha : W.grecaptcha;
+          c.render(el);
+        } else render(el);
+      });
+    }
+    if (ONLOAD) call(ONLOAD);
+  }
+  if (D.readyState === 'loading') D.addEventListener('DOMContentLoaded', autoRender);
+  else setTimeout(autoRender);
+})();

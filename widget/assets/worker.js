@@ -1,0 +1,197 @@
+/* AstraCaph proof-of-work solver; runs as a Web Worker or, loaded with <script>, on the
+ * main thread (see __astracaphPow below). Worker protocol:
+ *   in:  {type:'work', challenge, counterStart, counterStep} | {type:'abort'}
+ *   out: {type:'env', ...} once at start (window/worker consistency check),
+ *        {type:'progress', n} (n = counters tried so far by this worker),
+ *        {type:'solution', counter, derivedKey, time} | {type:'error', message}
+ * challenge is either a PoW v2 challenge ({parameters, signature}) or a legacy v1 one
+ * ({algorithm, challenge, salt, signature, maxnumber}); for v1 `counter` is the number. */
+'use strict';
+(function () {
+  var subtle = self.crypto && self.crypto.subtle;
+  var job = 0; // bumped on every work/abort so stale async chains stop
+  var DEPTH = 4; // operations in flight: hides the promise round trip for cheap KDFs
+
+  function hexToBytes(h) {
+    if (typeof h !== 'string' || h.length % 2 || /[^0-9a-fA-F]/.test(h)) throw new Error('bad hex');
+    var b = new Uint8Array(h.length / 2);
+    for (var i = 0; i < b.length; i++) b[i] = parseInt(h.substr(i * 2, 2), 16);
+    return b;
+  }
+  var HEX = [];
+  for (var i = 0; i < 256; i++) HEX[i] = (i < 16 ? '0' : '') + i.toString(16);
+  function bytesToHex(b) {
+    var s = '';
+    for (var i = 0; i < b.length; i++) s += HEX[b[i]];
+    return s;
+  }
+
+  // matcher compiles a lower-case hex prefix (odd length allowed) into a byte test.
+  function matcher(prefix) {
+    prefix = String(prefix || '').toLowerCase();
+    var full = hexToBytes(prefix.slice(0, prefix.length & ~1));
+    var half = prefix.length & 1 ? parseInt(prefix[prefix.length - 1], 16) : -1;
+    var n = full.length;
+    return function (k) {
+      if (k.length < n + (half >= 0 ? 1 : 0)) return false;
+      for (var i = 0; i < n; i++) if (k[i] !== full[i]) return false;
+      return half < 0 || k[n] >> 4 === half;
+    };
+  }
+
+  var HASHES = { 'SHA-256': 1, 'SHA-384': 1, 'SHA-512': 1 };
+
+  // kernel returns {derive(counter) → Promise<Uint8Array>, match(bytes) → bool}.
+  function kernel(ch) {
+    if (ch && typeof ch.challenge === 'string') return kernelV1(ch);
+    var p = ch && ch.parameters;
+    if (!p) throw new Error('malformed challenge');
+    var alg = String(p.algorithm);
+    var cost = Math.max(1, p.cost | 0);
+    var keyLength = p.keyLength > 0 ? p.keyLength | 0 : 32;
+    var nonce = hexToBytes(p.nonce);
+    var salt = hexToBytes(p.salt);
+    var match = matcher(p.keyPrefix);
+    if (alg.indexOf('PBKDF2/') === 0 && HASHES[alg.slice(7)]) {
+      var pw = new Uint8Array(nonce.length + 4);
+      pw.set(nonce);
+      var dv = new DataView(pw.buffer);
+      var params = { name: 'PBKDF2', hash: alg.slice(7), salt: salt, iterations: cost };
+      var bits = keyLength * 8;
+      var imp = ['deriveBits'];
+      return {
+        match: match,
+        derive: function (c) {
+          dv.setUint32(nonce.length, c); // importKey copies the bytes synchronously
+          return subtle.importKey('raw', pw, 'PBKDF2', false, imp).then(function (key) {
+            return subtle.deriveBits(params, key, bits);
+          }).then(function (buf) { return new Uint8Array(buf); });
+        }
+      };
+    }
+    if (HASHES[alg]) {
+      var buf = new Uint8Array(salt.length + nonce.length + 4);
+      buf.set(salt);
+      buf.set(nonce, salt.length);
+      var bdv = new DataView(buf.buffer);
+      var off = salt.length + nonce.length;
+      var round = function (d, left) {
+        return left > 0 ? subtle.digest(alg, d).then(function (x) { return round(x, left - 1); }) : d;
+      };
+      return {
+        match: match,
+        derive: function (c) {
+          bdv.setUint32(off, c); // digest copies its input at call time
+          return subtle.digest(alg, buf).then(function (d) {
+            return cost > 1 ? round(d, cost - 1) : d;
+          }).then(function (d) {
+            // Truncate once, after the last round (widget ≤3.2.2 truncated every round).
+            return new Uint8Array(d, 0, Math.min(keyLength, d.byteLength));
+          });
+        }
+      };
+    }
+    throw new Error('unsupported algorithm ' + alg);
+  }
+
+  function kernelV1(ch) {
+    var alg = String(ch.algorithm || 'SHA-256').toUpperCase();
+    if (!HASHES[alg]) throw new Error('unsupported algorithm ' + alg);
+    var target = hexToBytes(ch.challenge.toLowerCase());
+    var enc = new TextEncoder();
+    var salt = String(ch.salt);
+    return {
+      v1: true,
+      max: ch.maxnumber || ch.maxNumber || 1e7,
+      match: function (k) {
+        if (k.length !== target.length) return false;
+        for (var i = 0; i < k.length; i++) if (k[i] !== target[i]) return false;
+        return true;
+      },
+      derive: function (c) {
+        return subtle.digest(alg, enc.encode(salt + c)).then(function (d) { return new Uint8Array(d); });
+      }
+    };
+  }
+
+  // run searches counters start, start+step, … and reports through emit(msg); live() turns
+  // false when the job was aborted or superseded.
+  function run(ch, start, step, depth, emit, live) {
+    var t0 = performance.now();
+    var k = kernel(ch);
+    var max = k.v1 ? k.max : 0xffffffff;
+    var next = start, tried = 0, inflight = 0, done = false, lastReport = t0;
+    function finish(msg) {
+      if (done) return;
+      done = true;
+      if (live()) emit(msg);
+    }
+    function launch() {
+      while (!done && inflight < depth && next <= max) {
+        var c = next;
+        next += step;
+        inflight++;
+        k.derive(c).then(onKey.bind(null, c), function (e) {
+          finish({ type: 'error', message: String(e && e.message || e) });
+        });
+      }
+      if (!done && inflight === 0 && next > max) finish({ type: 'error', message: 'counter space exhausted' });
+    }
+    function onKey(c, key) {
+      inflight--;
+      if (done) return;
+      if (!live()) { done = true; return; }
+      tried++;
+      if (k.match(key)) {
+        finish({ type: 'solution', counter: c, derivedKey: bytesToHex(key), time: Math.round((performance.now() - t0) * 10) / 10, n: tried });
+        return;
+      }
+      if ((tried & 15) === 0) {
+        var now = performance.now();
+        if (now - lastReport > 100) {
+          lastReport = now;
+          emit({ type: 'progress', n: tried });
+        }
+      }
+      launch();
+    }
+    launch();
+  }
+
+  var inWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;
+  if (!inWorker) {
+    // Loaded with <script> by a cross-origin widget that may not start a Worker: expose
+    // the same solver for main-thread use. WebCrypto resolves on tasks, so the page stays
+    // responsive, and several operations in flight still use the browser's crypto threads.
+    self.__astracaphPow = function (ch, depth, emit) {
+      var live = true;
+      if (!subtle) throw new Error('WebCrypto unavailable (insecure context?)');
+      run(ch, 0, 1, depth, emit, function () { return live; });
+      return function abort() { live = false; };
+    };
+    return;
+  }
+
+  self.onmessage = function (e) {
+    var m = e.data || {};
+    var id = ++job;
+    if (m.type !== 'work') return;
+    try {
+      if (!subtle) throw new Error('WebCrypto unavailable (insecure context?)');
+      run(m.challenge, m.counterStart | 0, Math.max(1, m.counterStep | 0), DEPTH,
+        function (msg) { self.postMessage(msg); }, function () { return id === job; });
+    } catch (err) {
+      self.postMessage({ type: 'error', message: String(err && err.message || err) });
+    }
+  };
+
+  var nav = self.navigator || {};
+  self.postMessage({
+    type: 'env',
+    ua: nav.userAgent || '',
+    platform: nav.platform || '',
+    hc: nav.hardwareConcurrency || 0,
+    langs: (nav.languages || []).join(','),
+    wd: nav.webdriver === true
+  });
+})();
