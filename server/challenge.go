@@ -1,0 +1,287 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/astracat/astracaph"
+)
+
+// requestOrigin is the browser's Origin header, or the one the body claims when the
+// browser sent none (or "null" from a sandboxed frame).
+func requestOrigin(r *http.Request, claimed string) string {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		return o
+	}
+	if claimed == "null" {
+		return ""
+	}
+	return claimed
+}
+
+func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if !s.allow(w, r, "challenge", s.cfg.limits.Challenge, time.Minute) {
+		s.emit(r, start, Event{Kind: "challenge", Status: http.StatusTooManyRequests, Error: "rate-limited"})
+		return
+	}
+	q := r.URL.Query()
+	siteKey := q.Get("siteKey")
+	if siteKey == "" {
+		siteKey = q.Get("sitekey")
+	}
+	req := astracaph.ChallengeRequest{ClientIP: s.clientIP(r), SiteKey: siteKey, Origin: requestOrigin(r, ""), Header: r.Header}
+	var (
+		out any
+		err error
+	)
+	if q.Get("v") == "1" || s.c.SitePoWVersion(r.Context(), siteKey) == 1 {
+		out, err = s.c.ChallengeV1(r.Context(), req)
+	} else {
+		out, err = s.c.Challenge(r.Context(), req)
+	}
+	if err != nil {
+		status, code := s.flowError(r, err)
+		writeError(w, status, code, errMessage(err))
+		s.emit(r, start, Event{Kind: "challenge", Status: status, Error: code})
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+	s.emit(r, start, Event{Kind: "challenge", Status: http.StatusOK})
+}
+
+// flowError maps engine errors to HTTP statuses and stable codes; unknown errors are
+// infrastructure failures (503), never blamed on the client.
+func (s *Server) flowError(r *http.Request, err error) (int, string) {
+	switch {
+	case errors.Is(err, astracaph.ErrTestPayload):
+		return http.StatusBadRequest, "test-payload"
+	case errors.Is(err, astracaph.ErrUnknownAlgorithm):
+		return http.StatusBadRequest, "unknown-algorithm"
+	case errors.Is(err, astracaph.ErrMalformedPayload):
+		return http.StatusBadRequest, "invalid-payload"
+	case errors.Is(err, astracaph.ErrOriginRequired):
+		return http.StatusBadRequest, "origin-required"
+	case errors.Is(err, astracaph.ErrInvalidSolution):
+		return http.StatusForbidden, "invalid-solution"
+	case errors.Is(err, astracaph.ErrChallengeExpired):
+		return http.StatusForbidden, "expired"
+	case errors.Is(err, astracaph.ErrChallengeUsed):
+		return http.StatusForbidden, "already-used"
+	case errors.Is(err, astracaph.ErrSiteMismatch):
+		return http.StatusForbidden, "site-mismatch"
+	case errors.Is(err, astracaph.ErrOriginNotAllowed):
+		return http.StatusForbidden, "origin-not-allowed"
+	case errors.Is(err, astracaph.ErrOpenModeDisabled):
+		return http.StatusForbidden, "site-key-required"
+	case errors.Is(err, astracaph.ErrSiteNotFound):
+		return http.StatusNotFound, "site-not-found"
+	case errors.Is(err, astracaph.ErrVisualNotFound):
+		return http.StatusNotFound, "expired"
+	case errors.Is(err, astracaph.ErrVisualUsed):
+		return http.StatusNotFound, "already-served"
+	case errors.Is(err, astracaph.ErrNoAttemptsLeft):
+		return http.StatusForbidden, "no-attempts-left"
+	case errors.Is(err, astracaph.ErrWrongAnswer):
+		return http.StatusForbidden, "wrong-answer"
+	}
+	s.cfg.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+	return http.StatusServiceUnavailable, "unavailable"
+}
+
+func errMessage(err error) string {
+	return strings.TrimPrefix(err.Error(), "astracaph: ")
+}
+
+type redeemBody struct {
+	Payload   string            `json:"payload"`
+	Telemetry json.RawMessage   `json:"telemetry"`
+	SiteKey   string            `json:"siteKey"`
+	Origin    string            `json:"origin"`
+	Fields    map[string]string `json:"fields"`
+}
+
+type visualOut struct {
+	ID        string              `json:"id"`
+	Image     string              `json:"image"`
+	Audio     string              `json:"audio"`
+	Length    int                 `json:"length"`
+	Attempts  int                 `json:"attempts"`
+	ExpiresAt int64               `json:"expiresAt"`
+	Wait      astracaph.Challenge `json:"wait"`
+}
+
+// decisionJSON is the widget-facing shape of a decision.
+func decisionJSON(d astracaph.Decision) (int, map[string]any) {
+	switch d.Action {
+	case astracaph.ActionPass:
+		return http.StatusOK, map[string]any{"success": true, "token": d.Token, "score": d.Score, "expiresAt": d.ExpiresAt.Unix(), "reasons": nonNil(d.Reasons)}
+	case astracaph.ActionStepUp:
+		v := d.Visual
+		base := "/api/v1/challenge/visual/" + v.ID
+		return http.StatusOK, map[string]any{"success": false, "step": "visual", "score": d.Score, "reasons": nonNil(d.Reasons), "visual": visualOut{
+			ID: v.ID, Image: base + "/image.png", Audio: base + "/audio.wav", Length: v.Length, Attempts: v.Attempts,
+			ExpiresAt: v.ExpiresAt.Unix(), Wait: v.Wait,
+		}}
+	}
+	return http.StatusForbidden, map[string]any{"success": false, "error": "denied", "message": "verification denied", "score": d.Score, "reasons": nonNil(d.Reasons)}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (s *Server) postChallenge(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if !s.allow(w, r, "redeem", s.cfg.limits.Redeem, time.Minute) {
+		s.emit(r, start, Event{Kind: "redeem", Status: http.StatusTooManyRequests, Error: "rate-limited"})
+		return
+	}
+	var b redeemBody
+	if err := s.readJSON(w, r, &b); err != nil {
+		s.emit(r, start, Event{Kind: "redeem", Status: http.StatusBadRequest, Error: "bad-request"})
+		return
+	}
+	if b.Payload == "" {
+		writeError(w, http.StatusBadRequest, "missing-payload", "payload is required")
+		s.emit(r, start, Event{Kind: "redeem", Status: http.StatusBadRequest, Error: "missing-payload"})
+		return
+	}
+	d, err := s.c.Redeem(r.Context(), astracaph.RedeemRequest{
+		Payload: b.Payload, Telemetry: b.Telemetry, SiteKey: b.SiteKey, Origin: requestOrigin(r, b.Origin),
+		ClientIP: s.clientIP(r), Header: r.Header, Fields: b.Fields,
+	})
+	s.answerDecision(w, r, start, "redeem", d, err)
+}
+
+func (s *Server) answerDecision(w http.ResponseWriter, r *http.Request, start time.Time, kind string, d astracaph.Decision, err error) {
+	if err != nil {
+		status, code := s.flowError(r, err)
+		body := map[string]any{"success": false, "error": code, "message": errMessage(err)}
+		var ae *astracaph.AnswerError
+		if errors.As(err, &ae) {
+			body["attemptsLeft"] = ae.AttemptsLeft
+		}
+		writeJSON(w, status, body)
+		s.emit(r, start, Event{Kind: kind, Status: status, Error: code})
+		return
+	}
+	status, body := decisionJSON(d)
+	writeJSON(w, status, body)
+	score := d.Score
+	s.emit(r, start, Event{Kind: kind, Status: status, Decision: string(d.Action), Score: &score, Reasons: d.Reasons})
+}
+
+func (s *Server) postVisual(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if !s.allow(w, r, "redeem", s.cfg.limits.Redeem, time.Minute) {
+		return
+	}
+	var b struct {
+		ID      string `json:"id"`
+		Code    string `json:"code"`
+		Payload string `json:"payload"`
+	}
+	if err := s.readJSON(w, r, &b); err != nil {
+		return
+	}
+	if b.ID == "" || (b.Code == "" && b.Payload == "") {
+		writeError(w, http.StatusBadRequest, "bad-request", "id and code (or payload) are required")
+		return
+	}
+	d, err := s.c.AnswerVisual(r.Context(), astracaph.VisualAnswer{ID: b.ID, Code: b.Code, Payload: b.Payload})
+	s.answerDecision(w, r, start, "visual", d, err)
+}
+
+func (s *Server) getVisualMedia(w http.ResponseWriter, r *http.Request) {
+	id, file := r.PathValue("id"), r.PathValue("file")
+	var (
+		body []byte
+		err  error
+		ct   string
+	)
+	switch file {
+	case "image.png":
+		body, err = s.c.VisualImage(r.Context(), id, r.URL.Query().Get("theme") == "dark")
+		ct = "image/png"
+	case "audio.wav":
+		body, err = s.c.VisualAudio(r.Context(), id)
+		ct = "audio/wav"
+	default:
+		writeError(w, http.StatusNotFound, "not-found", "no such resource")
+		return
+	}
+	if err != nil {
+		status, code := s.flowError(r, err)
+		writeError(w, status, code, errMessage(err))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Cache-Control", "no-store")
+	// Served whole and once: no range requests, so a media element gets it in one go.
+	h.Set("Accept-Ranges", "none")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// altchaVerify is the official ALTCHA widget's verifyUrl contract: it always returns a
+// payload on success (widget 2.x hangs without one).
+func (s *Server) altchaVerify(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if !s.allow(w, r, "redeem", s.cfg.limits.Redeem, time.Minute) {
+		return
+	}
+	var b struct {
+		Payload  string            `json:"payload"`
+		Fields   map[string]string `json:"fields"`
+		TimeZone string            `json:"timeZone"`
+		Code     string            `json:"code"`
+		SiteKey  string            `json:"siteKey"`
+	}
+	if err := s.readJSON(w, r, &b); err != nil {
+		return
+	}
+	siteKey := b.SiteKey
+	if siteKey == "" {
+		siteKey = r.URL.Query().Get("siteKey")
+	}
+	d, err := s.c.Redeem(r.Context(), astracaph.RedeemRequest{
+		Payload: b.Payload, SiteKey: siteKey, Origin: requestOrigin(r, ""), ClientIP: s.clientIP(r), Header: r.Header, Fields: b.Fields,
+	})
+	if err != nil {
+		status, code := s.flowError(r, err)
+		if status == http.StatusServiceUnavailable {
+			writeError(w, status, code, errMessage(err))
+		} else {
+			writeJSON(w, http.StatusOK, map[string]any{"verified": false, "reason": code})
+		}
+		s.emit(r, start, Event{Kind: "redeem", Status: status, Error: code})
+		return
+	}
+	score := d.Score
+	ev := Event{Kind: "redeem", Status: http.StatusOK, Decision: string(d.Action), Score: &score, Reasons: d.Reasons}
+	if d.Action != astracaph.ActionPass {
+		writeJSON(w, http.StatusOK, map[string]any{"verified": false, "reason": string(d.Action), "score": d.Score, "reasons": nonNil(d.Reasons)})
+		s.emit(r, start, ev)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"verified": true, "payload": d.Token, "score": d.Score, "expiresAt": d.ExpiresAt.Unix()})
+	s.emit(r, start, ev)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.c.Store().Ping(r.Context()); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "store": "unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "store": "ok"})
+}

@@ -1,0 +1,79 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/astracat/astracaph"
+)
+
+func (s *Server) createSite(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if !s.allow(w, r, "sites", s.cfg.limits.Sites, time.Hour) {
+		return
+	}
+	var b struct {
+		Domain  string   `json:"domain"`
+		Name    string   `json:"name"`
+		Origins []string `json:"origins"`
+	}
+	if err := s.readJSON(w, r, &b); err != nil {
+		return
+	}
+	creds, err := s.c.RegisterSite(r.Context(), astracaph.SiteRequest{Domain: b.Domain, Name: b.Name, Origins: b.Origins})
+	switch {
+	case errors.Is(err, astracaph.ErrSiteExists):
+		writeError(w, http.StatusConflict, "site-exists", "a site is already registered for this domain")
+	case errors.Is(err, astracaph.ErrInvalidDomain) || (err != nil && isClientSiteError(err)):
+		writeError(w, http.StatusBadRequest, "invalid-domain", errMessage(err))
+	case err != nil:
+		status, code := s.flowError(r, err)
+		writeError(w, status, code, errMessage(err))
+	default:
+		writeJSON(w, http.StatusCreated, creds)
+	}
+	s.emit(r, start, Event{Kind: "sites"})
+}
+
+func isClientSiteError(err error) bool {
+	return !errors.Is(err, astracaph.ErrStore) && !errors.Is(err, astracaph.ErrStoreFull)
+}
+
+func (s *Server) deleteSite(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Domain string `json:"domain"`
+		Secret string `json:"secret"`
+	}
+	if err := s.readJSON(w, r, &b); err != nil {
+		return
+	}
+	if b.Domain == "" || b.Secret == "" {
+		writeError(w, http.StatusBadRequest, "bad-request", "domain and secret are required")
+		return
+	}
+	err := s.c.DeleteSite(r.Context(), b.Domain, b.Secret)
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Site deleted"})
+	case errors.Is(err, astracaph.ErrForbidden):
+		writeError(w, http.StatusForbidden, "forbidden", "the secret does not match this site")
+	case errors.Is(err, astracaph.ErrSiteNotFound):
+		writeError(w, http.StatusNotFound, "site-not-found", "no site is registered for this domain")
+	case errors.Is(err, astracaph.ErrInvalidDomain):
+		writeError(w, http.StatusBadRequest, "invalid-domain", errMessage(err))
+	default:
+		status, code := s.flowError(r, err)
+		writeError(w, status, code, errMessage(err))
+	}
+}
+
+func (s *Server) getSite(w http.ResponseWriter, r *http.Request) {
+	site, err := s.c.GetSite(r.Context(), r.PathValue("siteKey"))
+	if err != nil {
+		status, code := s.flowError(r, err)
+		writeError(w, status, code, errMessage(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, site)
+}
