@@ -1,0 +1,490 @@
+package astracaph
+
+// Text signals. spamAnalyze makes one pass over the submitted text and collects everything
+// the heuristics and the Bayes tokenizer need, so Classify reads the text only a few times.
+
+import (
+	"net/netip"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// spamAnalysis is the digest of one text. words and tokens are substrings of lower (no copies)
+// except the few normalised number tokens.
+type spamAnalysis struct {
+	text, lower string
+
+	words  []string // letter/digit runs outside URLs, lower-cased
+	tokens []string // Bayes tokens (words with numbers normalised, plus <url>, <phone>, <cur>)
+
+	urls, shorteners, ipURLs int
+	upper, cased             int // cased letters: upper-case ones and all of them
+	letters                  int
+	scripts                  [spamScriptCount]int
+	maxRun                   int // longest run of one repeated non-space, non-separator rune
+}
+
+// Unicode script buckets for text.SCRIPT_MISMATCH.
+const (
+	spamLatin = iota
+	spamCyrillic
+	spamGreek
+	spamArabic
+	spamHebrew
+	spamHan
+	spamKana
+	spamHangul
+	spamThai
+	spamDevanagari
+	spamOtherScript
+	spamScriptCount
+)
+
+func spamAnalyze(text string) spamAnalysis {
+	a := spamAnalysis{text: text, lower: strings.ToLower(text)}
+	n := len(text)/5 + 4
+	a.words = make([]string, 0, n)
+	a.tokens = make([]string, 0, n)
+	a.scanLetters()
+	lower := a.lower
+	for len(lower) > 0 {
+		// Split into whitespace-separated chunks: URLs and phone numbers are whole chunks.
+		i := strings.IndexFunc(lower, unicode.IsSpace)
+		var chunk string
+		if i < 0 {
+			chunk, lower = lower, ""
+		} else {
+			chunk = lower[:i]
+			_, size := utf8.DecodeRuneInString(lower[i:])
+			lower = lower[i+size:]
+		}
+		if chunk != "" {
+			a.addChunk(chunk)
+		}
+	}
+	return a
+}
+
+// scanLetters counts cases and scripts on the original text, and the longest repeated rune.
+func (a *spamAnalysis) scanLetters() {
+	var prev rune = -1
+	run := 0
+	for _, r := range a.text {
+		if r == prev {
+			run++
+		} else {
+			prev, run = r, 1
+		}
+		if run > a.maxRun && !unicode.IsSpace(r) && !strings.ContainsRune(".-_=*~#/\\", r) {
+			a.maxRun = run
+		}
+		if r < utf8.RuneSelf {
+			switch {
+			case r >= 'a' && r <= 'z':
+				a.letters++
+				a.cased++
+				a.scripts[spamLatin]++
+			case r >= 'A' && r <= 'Z':
+				a.letters++
+				a.cased++
+				a.upper++
+				a.scripts[spamLatin]++
+			}
+			continue
+		}
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		a.letters++
+		if unicode.IsUpper(r) {
+			a.upper++
+			a.cased++
+		} else if unicode.IsLower(r) {
+			a.cased++
+		}
+		a.scripts[spamScriptOf(r)]++
+	}
+}
+
+func spamScriptOf(r rune) int {
+	switch {
+	case unicode.Is(unicode.Latin, r):
+		return spamLatin
+	case unicode.Is(unicode.Cyrillic, r):
+		return spamCyrillic
+	case unicode.Is(unicode.Greek, r):
+		return spamGreek
+	case unicode.Is(unicode.Arabic, r):
+		return spamArabic
+	case unicode.Is(unicode.Hebrew, r):
+		return spamHebrew
+	case unicode.Is(unicode.Han, r):
+		return spamHan
+	case unicode.In(r, unicode.Hiragana, unicode.Katakana):
+		return spamKana
+	case unicode.Is(unicode.Hangul, r):
+		return spamHangul
+	case unicode.Is(unicode.Thai, r):
+		return spamThai
+	case unicode.Is(unicode.Devanagari, r):
+		return spamDevanagari
+	}
+	return spamOtherScript
+}
+
+// spamChunkTrim is punctuation that surrounds URLs in prose: "(see http://x.y/)." .
+const spamChunkTrim = "()<>[]{}\"'`,;:!?.*"
+
+func (a *spamAnalysis) addChunk(chunk string) {
+	if c := strings.Trim(chunk, spamChunkTrim); c != "" {
+		if host, ok := spamURLHost(c); ok {
+			a.urls++
+			a.tokens = append(a.tokens, "<url>")
+			if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+				a.ipURLs++
+			} else if spamIsShortener(host) {
+				a.shorteners++
+			}
+			return
+		}
+		if spamIsPhone(c) {
+			a.tokens = append(a.tokens, "<phone>")
+			return
+		}
+	}
+	// Words: maximal runs of letters and digits.
+	start := -1
+	for i, r := range chunk {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			a.addWord(chunk[start:i])
+			start = -1
+		}
+		switch r {
+		case '£', '$', '€', '¥', '₽':
+			a.tokens = append(a.tokens, "<cur>")
+		}
+	}
+	if start >= 0 {
+		a.addWord(chunk[start:])
+	}
+}
+
+// spamNumTokens are the normalised tokens for all-digit words, by length (1..8+).
+var spamNumTokens = [...]string{"<num>", "<num1>", "<num2>", "<num3>", "<num4>", "<num5>", "<num6>", "<num7>", "<num8>"}
+
+func (a *spamAnalysis) addWord(w string) {
+	a.words = append(a.words, w)
+	digits := 0
+	for i := 0; i < len(w); i++ {
+		if w[i] >= '0' && w[i] <= '9' {
+			digits++
+		}
+	}
+	switch {
+	case digits == 0:
+		a.tokens = append(a.tokens, w)
+	case digits == len(w):
+		a.tokens = append(a.tokens, spamNumTokens[min(len(w), 8)])
+	default:
+		// Mixed tokens keep their shape ("150p" → "000p", "2nite" → "0nite").
+		b := []byte(w)
+		for i, c := range b {
+			if c >= '0' && c <= '9' {
+				b[i] = '0'
+			}
+		}
+		a.tokens = append(a.tokens, string(b))
+	}
+}
+
+// spamIsPhone: a chunk of 7..15 digits with only phone punctuation, e.g. "+44-7700-900123".
+func spamIsPhone(c string) bool {
+	digits := 0
+	for i := 0; i < len(c); i++ {
+		switch ch := c[i]; {
+		case ch >= '0' && ch <= '9':
+			digits++
+		case ch == '+' || ch == '-' || ch == '(' || ch == ')' || ch == '.':
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
+}
+
+// spamURLHost recognises a URL chunk (lower-case) and returns its host: anything with "://",
+// "www.", or a bare domain whose TLD is on a short list of TLDs that are not also words.
+func spamURLHost(c string) (string, bool) {
+	rest, scheme := c, false
+	if i := strings.Index(c, "://"); i > 0 {
+		rest, scheme = c[i+3:], true
+	}
+	host := rest
+	if i := strings.IndexAny(host, "/?#"); i >= 0 {
+		host = host[:i]
+	}
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		if !scheme {
+			return "", false // an e-mail address, not a URL
+		}
+		host = host[i+1:]
+	}
+	if strings.HasPrefix(host, "[") { // [v6]:port
+		if i := strings.IndexByte(host, ']'); i > 0 {
+			host = host[:i+1]
+		}
+	} else if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		host = host[:i]
+	}
+	if host == "" {
+		return "", false
+	}
+	if scheme || strings.HasPrefix(host, "www.") {
+		return host, true
+	}
+	dot := strings.LastIndexByte(host, '.')
+	if dot <= 0 || !spamURLTLDs[host[dot+1:]] {
+		return "", false
+	}
+	for i := 0; i < len(host); i++ {
+		ch := host[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.') {
+			return "", false
+		}
+	}
+	return host, true
+}
+
+// spamURLTLDs: TLDs accepted for bare domains without a scheme. Two-letter TLDs that are
+// common words or abbreviations (in, it, is, at, me, to, no, so, us…) are left out on purpose.
+var spamURLTLDs = map[string]bool{
+	"com": true, "net": true, "org": true, "info": true, "biz": true, "ru": true, "uk": true,
+	"de": true, "fr": true, "es": true, "br": true, "io": true, "co": true, "xyz": true,
+	"top": true, "online": true, "site": true, "club": true, "shop": true, "ly": true, "gl": true,
+	"cc": true, "tk": true, "ml": true, "ga": true, "cf": true, "gq": true, "pw": true, "su": true,
+	"eu": true, "ca": true, "au": true, "nl": true, "pl": true, "cn": true, "jp": true, "kr": true,
+	"ua": true, "kz": true, "store": true, "live": true, "vip": true, "win": true, "bid": true,
+	"loan": true, "click": true, "link": true, "work": true, "icu": true, "pro": true, "mobi": true,
+}
+
+var spamShorteners = map[string]bool{
+	"bit.ly": true, "bitly.com": true, "tinyurl.com": true, "t.co": true, "goo.gl": true, "ow.ly": true,
+	"is.gd": true, "buff.ly": true, "cutt.ly": true, "rebrand.ly": true, "shorturl.at": true,
+	"tiny.cc": true, "rb.gy": true, "t.ly": true, "s.id": true, "v.gd": true, "clck.ru": true,
+	"tr.im": true, "shorte.st": true, "adf.ly": true, "bl.ink": true, "lnkd.in": true, "qr.net": true,
+}
+
+func spamIsShortener(host string) bool {
+	return spamShorteners[strings.TrimPrefix(host, "www.")]
+}
+
+// Injection and markup patterns, matched on the lower-cased text.
+var (
+	spamInjectionLiterals = []string{
+		"<script", "javascript:", "vbscript:", "onerror=", "onerror =", "onload=", "onload =",
+		"<iframe", "document.cookie", "<svg/onload", "' or '1'='1", "\" or \"1\"=\"1", "' or 1=1",
+		" or 1=1--", "'; drop ", "information_schema", "xp_cmdshell", "waitfor delay", "%0d%0a",
+	}
+	spamInjectionRE = regexp.MustCompile(`union\s+(all\s+)?select\s|;\s*drop\s+table\s|(^|[\r\n])\s*(bcc|cc|to|content-type)\s*:`)
+	spamMarkupLits  = []string{"<a href", "<a  href", "[url=", "[url]", "[link=", "[/url]", "<img src", "](http"}
+)
+
+func spamInjection(lower string) bool {
+	for _, p := range spamInjectionLiterals {
+		if strings.Contains(lower, p) {
+			return true
+		}
+	}
+	// The regexp only runs when a cheap necessary substring is present.
+	if strings.Contains(lower, "select") || strings.Contains(lower, "drop") || strings.ContainsAny(lower, "\r\n") {
+		return spamInjectionRE.MatchString(lower)
+	}
+	return false
+}
+
+func spamMarkup(lower string) bool {
+	if !strings.ContainsAny(lower, "<[]") {
+		return false
+	}
+	for _, p := range spamMarkupLits {
+		if strings.Contains(lower, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *SpamFilter) checkText(s *spamScore, a *spamAnalysis, langs []string) {
+	if a.urls > 0 {
+		// First URL is cheap (support messages link things); each further one costs more.
+		pts := min(0.3+0.5*float64(a.urls-1), 2.0)
+		if a.shorteners > 0 {
+			pts += 0.5
+		}
+		if a.ipURLs > 0 {
+			pts += 1.0
+		}
+		s.add(SpamReasonURLs, min(pts, 3.0))
+	}
+	if spamMarkup(a.lower) {
+		s.add(SpamReasonMarkup, spamPtsMarkup)
+	}
+	if spamInjection(a.lower) {
+		s.add(SpamReasonInjection, spamPtsInjection)
+	}
+	if a.cased >= 20 && float64(a.upper) > 0.7*float64(a.cased) {
+		s.add(SpamReasonCaps, spamPtsCaps)
+	}
+	if n := f.keywords.count(a.words); n > 0 {
+		s.add(SpamReasonKeywords, min(0.5*float64(n), 2.0))
+	}
+	if spamGibberish(a.words) {
+		s.add(SpamReasonGibberish, spamPtsGibberish)
+	}
+	if a.maxRun >= 6 || spamRepeatedWord(a.words) {
+		s.add(SpamReasonRepeat, spamPtsRepeat)
+	}
+	if spamScriptMismatch(a, langs) {
+		s.add(SpamReasonScriptMismatch, spamPtsScriptMismatch)
+	}
+	if len(a.words) < 2 && a.urls == 0 {
+		s.add(SpamReasonTooShort, spamPtsTooShort)
+	}
+}
+
+// spamRepeatedWord: one word (2+ characters) making up at least a quarter of a text of 5+
+// words, e.g. "buy buy buy buy buy".
+func spamRepeatedWord(words []string) bool {
+	if len(words) < 5 {
+		return false
+	}
+	counts := make(map[string]int, len(words))
+	for _, w := range words {
+		if len(w) < 2 {
+			continue
+		}
+		counts[w]++
+		if c := counts[w]; c >= 5 && c*4 >= len(words) {
+			return true
+		}
+	}
+	return false
+}
+
+// Keyboard rows for the gibberish check, both directions.
+var spamKeyRows = []string{"qwertyuiop", "asdfghjkl", "zxcvbnm", "poiuytrewq", "lkjhgfdsa", "mnbvcxz"}
+
+// spamGibberish looks for keyboard mashing in Latin text (the ALTCHA report's "random" case,
+// "dsdsdsdsd mbmnm qwqwwqw"): ASCII words of 5+ letters with no vowel (y counts as one), or
+// containing 5 keys in a row of the keyboard. Interjections with a tripled letter ("hmmmm",
+// "grrrr", "shhh") are exempt. It fires when such words are at least 2 and a fifth of the
+// words of 3+ characters, or when they are the whole message.
+func spamGibberish(words []string) bool {
+	bad, eligible := 0, 0
+	for _, w := range words {
+		if len(w) < 3 {
+			continue
+		}
+		eligible++
+		if spamGibberishWord(w) {
+			bad++
+		}
+	}
+	return bad > 0 && (bad >= 2 && bad*5 >= eligible || bad == eligible)
+}
+
+func spamGibberishWord(w string) bool {
+	if len(w) < 5 {
+		return false
+	}
+	vowel := false
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c < 'a' || c > 'z' {
+			return false // only plain ASCII words; other scripts have other rules
+		}
+		if i >= 2 && c == w[i-1] && c == w[i-2] {
+			return false
+		}
+		if strings.IndexByte("aeiouy", c) >= 0 {
+			vowel = true
+		}
+	}
+	if !vowel {
+		return true
+	}
+	for i := 0; i+5 <= len(w); i++ {
+		for _, row := range spamKeyRows {
+			if strings.Contains(row, w[i:i+5]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// spamLangScripts maps a primary language subtag to the scripts it is written in.
+var spamLangScripts = map[string][]int{
+	"ru": {spamCyrillic}, "uk": {spamCyrillic}, "be": {spamCyrillic}, "bg": {spamCyrillic},
+	"mk": {spamCyrillic}, "sr": {spamCyrillic, spamLatin}, "kk": {spamCyrillic}, "ky": {spamCyrillic},
+	"tg": {spamCyrillic}, "mn": {spamCyrillic}, "tt": {spamCyrillic}, "ba": {spamCyrillic},
+	"el": {spamGreek}, "ar": {spamArabic}, "fa": {spamArabic}, "ur": {spamArabic}, "ps": {spamArabic},
+	"he": {spamHebrew}, "iw": {spamHebrew}, "yi": {spamHebrew}, "zh": {spamHan},
+	"ja": {spamHan, spamKana}, "ko": {spamHangul, spamHan}, "th": {spamThai},
+	"hi": {spamDevanagari}, "mr": {spamDevanagari}, "ne": {spamDevanagari}, "sa": {spamDevanagari},
+	"en": {spamLatin}, "es": {spamLatin}, "de": {spamLatin}, "fr": {spamLatin}, "pt": {spamLatin},
+	"it": {spamLatin}, "nl": {spamLatin}, "pl": {spamLatin}, "cs": {spamLatin}, "sk": {spamLatin},
+	"sl": {spamLatin}, "hr": {spamLatin}, "bs": {spamLatin}, "ro": {spamLatin}, "hu": {spamLatin},
+	"fi": {spamLatin}, "et": {spamLatin}, "lv": {spamLatin}, "lt": {spamLatin}, "sv": {spamLatin},
+	"no": {spamLatin}, "nb": {spamLatin}, "nn": {spamLatin}, "da": {spamLatin}, "is": {spamLatin},
+	"tr": {spamLatin}, "vi": {spamLatin}, "id": {spamLatin}, "ms": {spamLatin}, "ca": {spamLatin},
+	"ga": {spamLatin}, "cy": {spamLatin}, "eu": {spamLatin}, "gl": {spamLatin}, "sq": {spamLatin},
+	"af": {spamLatin}, "sw": {spamLatin}, "tl": {spamLatin}, "fil": {spamLatin}, "az": {spamLatin, spamCyrillic},
+	"uz": {spamLatin, spamCyrillic},
+}
+
+// spamScriptMismatch: the text's dominant script (over half of 10+ letters) is written by none
+// of the browser's languages. Latin is never a mismatch, because people everywhere write
+// English, and an unknown language tag disables the check rather than guessing.
+func spamScriptMismatch(a *spamAnalysis, langs []string) bool {
+	if len(langs) == 0 || a.letters < 10 {
+		return false
+	}
+	dom := -1
+	for sc, n := range a.scripts {
+		if n*2 > a.letters {
+			dom = sc
+		}
+	}
+	if dom < 0 || dom == spamLatin || dom == spamOtherScript {
+		return false
+	}
+	for _, tag := range langs {
+		tag = strings.TrimSpace(tag)
+		if i := strings.IndexAny(tag, "-_;"); i >= 0 {
+			tag = tag[:i]
+		}
+		tag = strings.ToLower(tag)
+		if tag == "" || tag == "*" {
+			continue
+		}
+		scripts, ok := spamLangScripts[tag]
+		if !ok {
+			return false
+		}
+		for _, sc := range scripts {
+			if sc == dom {
+				return false
+			}
+		}
+	}
+	return true
+}
