@@ -152,7 +152,8 @@ func LoadSpamModel(r io.Reader) (*SpamModel, error) {
 	if len(m.Tokens) == 0 || len(m.Tokens) > spamModelMaxTokens {
 		return nil, fmt.Errorf("%w: %d tokens", ErrSpamModel, len(m.Tokens))
 	}
-	okLog := func(v float64) bool { return v <= 0 && !math.IsInf(v, 0) && !math.IsNaN(v) }
+	// Real log-probabilities are far above -1000; the bound keeps sums finite (no -Inf - -Inf).
+	okLog := func(v float64) bool { return v <= 0 && v >= -1000 }
 	if !okLog(m.LogPrior[0]) || !okLog(m.LogPrior[1]) {
 		return nil, fmt.Errorf("%w: bad logPrior", ErrSpamModel)
 	}
