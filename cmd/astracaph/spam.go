@@ -50,6 +50,8 @@ func cmdSpam(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errSpamFlags):
+		return 2 // the flag package has already printed the error and usage
 	case errors.Is(err, errSpamUsage):
 		fmt.Fprintln(stderr, err)
 		return 2
@@ -59,7 +61,18 @@ func cmdSpam(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 }
 
-var errSpamUsage = errors.New("astracaph: spam: usage")
+var (
+	errSpamUsage = errors.New("astracaph: spam: usage")
+	errSpamFlags = errors.New("astracaph: spam: bad flags")
+)
+
+func spamParse(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errSpamFlags
+}
 
 // spamData loads, de-duplicates and (with holdout > 0) splits a labelled TSV.
 func spamData(path string, holdout float64, seed uint64) (train, test []astracaph.SpamSample, err error) {
@@ -97,7 +110,7 @@ func spamTrain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	minCount := fs.Int("min-count", 1, "drop tokens seen fewer times")
 	holdout := fs.Float64("holdout", 0, "fraction held out for eval (0 = train on everything)")
 	seed := fs.Uint64("seed", 1, "split seed")
-	if err := fs.Parse(args); err != nil {
+	if err := spamParse(fs, args); err != nil {
 		return err
 	}
 	if *data == "" || *out == "" || fs.NArg() > 0 {
@@ -139,7 +152,7 @@ func spamEval(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	seed := fs.Uint64("seed", 1, "split seed")
 	neutral := fs.Float64("neutral", astracaph.SpamDefaultNeutralAt, "NEUTRAL threshold")
 	bad := fs.Float64("bad", astracaph.SpamDefaultBadAt, "BAD threshold")
-	if err := fs.Parse(args); err != nil {
+	if err := spamParse(fs, args); err != nil {
 		return err
 	}
 	if *data == "" || fs.NArg() > 0 {
@@ -164,7 +177,7 @@ func spamCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	email := fs.String("email", "", "e-mail address submitted with the text")
 	langs := fs.String("lang", "", "comma-separated browser languages, e.g. en-US,ru")
 	disposable := fs.String("disposable", "", "disposable-domain list file (merged with the built-in list)")
-	if err := fs.Parse(args); err != nil {
+	if err := spamParse(fs, args); err != nil {
 		return err
 	}
 	text, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
