@@ -106,8 +106,8 @@ type SpamOptions struct {
 	// NeutralAt and BadAt are the band thresholds; zero means the defaults (1.0 and 2.0).
 	NeutralAt, BadAt float64
 
-	// Disposable is the disposable-domain list. Nil means the built-in list; when
-	// DisposablePath is set, that file is loaded and merged with the built-in list.
+	// Disposable is the disposable-domain list; nil means the built-in one. DisposablePath
+	// names a file (e.g. <data dir>/disposable_email_blocklist.conf) merged into it.
 	Disposable     *SpamDomainList
 	DisposablePath string
 	// Free lists free-mail providers (informational email.FREE); nil means the built-in list.
@@ -196,13 +196,17 @@ func NewSpamFilter(opts SpamOptions) (*SpamFilter, error) {
 	f.disposable = opts.Disposable
 	if f.disposable == nil {
 		f.disposable = SpamBuiltinDisposable()
-		if opts.DisposablePath != "" {
-			l, err := LoadSpamDisposableFile(opts.DisposablePath)
-			if err != nil {
-				return nil, err
-			}
-			f.disposable.Merge(l)
+	}
+	if opts.DisposablePath != "" {
+		l, err := LoadSpamDisposableFile(opts.DisposablePath)
+		if err != nil {
+			return nil, err
 		}
+		// Merge into a fresh list: the caller's list is never modified.
+		merged := NewSpamDomainList()
+		merged.Merge(f.disposable)
+		merged.Merge(l)
+		f.disposable = merged
 	}
 	f.free = opts.Free
 	if f.free == nil {

@@ -97,3 +97,23 @@ func FuzzLoadSpamDisposableList(f *testing.F) {
 		}
 	})
 }
+
+func TestSpamDisposableOptionsMerge(t *testing.T) {
+	path := t.TempDir() + "/list.conf"
+	if err := os.WriteFile(path, []byte("from-file.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mine := NewSpamDomainList("mine.example")
+	f := spamTestFilter(t, SpamOptions{Disposable: mine, DisposablePath: path})
+	for _, d := range []string{"mine.example", "from-file.example"} {
+		if r := f.Classify(context.Background(), SpamInput{Email: "a@" + d}); !slices.Contains(r.Reasons, SpamReasonEmailDisposable) {
+			t.Errorf("%s not flagged: %+v", d, r)
+		}
+	}
+	if mine.Contains("from-file.example") {
+		t.Error("the caller's list was modified")
+	}
+	if f2 := spamTestFilter(t, SpamOptions{DisposablePath: path}); !f2.disposable.Contains("mailinator.com") || !f2.disposable.Contains("from-file.example") {
+		t.Error("file list must be merged with the built-in list")
+	}
+}

@@ -19,15 +19,17 @@ func (f *SpamFilter) checkEmail(ctx context.Context, s *spamScore, addr string) 
 		s.add(SpamReasonEmailInvalid, spamPtsEmailInvalid)
 		return
 	}
+	free := false
 	if f.disposable.Contains(domain) {
 		s.add(SpamReasonEmailDisposable, spamPtsEmailDisposable)
-	} else if f.free.Contains(domain) {
+	} else if free = f.free.Contains(domain); free {
 		s.add(SpamReasonEmailFree, 0)
 	}
 	if spamRandomLocal(local) {
 		s.add(SpamReasonEmailRandomLocal, spamPtsEmailRandomLocal)
 	}
-	if f.mx != nil && f.mx.noMail(ctx, domain, f.log) {
+	// Big free-mail providers certainly receive mail: no DNS query for them.
+	if f.mx != nil && !free && f.mx.noMail(ctx, domain, f.log) {
 		s.add(SpamReasonEmailNoMX, spamPtsEmailNoMX)
 	}
 }

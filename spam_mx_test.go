@@ -117,3 +117,12 @@ func TestSpamNotFound(t *testing.T) {
 		t.Fatal("spamNotFound misclassifies errors")
 	}
 }
+
+func TestSpamNoMXSkipsFreeMail(t *testing.T) {
+	res := &spamFakeResolver{}
+	f := spamTestFilter(t, SpamOptions{MXLookup: true, Resolver: res})
+	r := f.Classify(context.Background(), SpamInput{Email: "someone@gmail.com"})
+	if res.calls != 0 || slices.Contains(r.Reasons, SpamReasonEmailNoMX) {
+		t.Errorf("free-mail domain looked up (%d calls): %+v", res.calls, r)
+	}
+}

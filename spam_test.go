@@ -229,3 +229,31 @@ func TestSpamClassifyConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Form fields and e-mail are outside input: Classify must not panic, and its verdict must be
+// consistent with its score.
+func FuzzSpamClassify(f *testing.F) {
+	f.Add("dsdsdsdsd mbmnm qwqwwqw", "x@mailinator.com", "en")
+	f.Add("<a href=http://1.2.3.4>x</a> UNION SELECT", "a@b", "ru")
+	f.Add("Здравствуйте http://bit.ly/x £100 call 09061701461", "John <j@x.example>", "")
+	f.Add("\xff\xfe\r\nBcc: x", "\r\n", "*;q=0.1")
+	flt := spamTestFilter(f, SpamOptions{Counter: newSpamFakeCounter()})
+	f.Fuzz(func(t *testing.T, text, email, lang string) {
+		r := flt.Classify(context.Background(), SpamInput{Fields: map[string]string{"m": text, "n": text}, Email: email, Languages: []string{lang}})
+		if r.Score < 0 || math.IsNaN(r.Score) {
+			t.Fatalf("score %v", r.Score)
+		}
+		want := SpamGood
+		if r.Score >= 2 {
+			want = SpamBad
+		} else if r.Score >= 1 {
+			want = SpamNeutral
+		}
+		if r.Class != want {
+			t.Fatalf("class %s for score %v", r.Class, r.Score)
+		}
+		if len(slices.Compact(slices.Sorted(slices.Values(r.Reasons)))) != len(r.Reasons) {
+			t.Fatalf("duplicate reasons %v", r.Reasons)
+		}
+	})
+}
