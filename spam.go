@@ -27,6 +27,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -151,6 +152,7 @@ type SpamFilter struct {
 	dupWindow        time.Duration
 	scale            map[string]float64
 	log              *slog.Logger
+	pool             sync.Pool // *spamAnalysis: word and token slices reused across calls
 }
 
 // NewSpamFilter builds a filter, loading the files named in opts.
@@ -264,10 +266,16 @@ func (f *SpamFilter) Classify(ctx context.Context, in SpamInput) SpamResult {
 	}
 	text := spamJoinFields(in.Fields)
 	if text != "" {
-		a := spamAnalyze(text)
-		f.checkText(&s, &a, in.Languages)
-		f.checkBayes(&s, &a)
-		f.checkDuplicate(ctx, &s, &a)
+		a, _ := f.pool.Get().(*spamAnalysis)
+		if a == nil {
+			a = new(spamAnalysis)
+		}
+		a.reset(text)
+		f.checkText(&s, a, in.Languages)
+		f.checkBayes(&s, a)
+		f.checkDuplicate(ctx, &s, a)
+		a.release()
+		f.pool.Put(a)
 	}
 	return f.result(s)
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
 	"time"
 )
 
@@ -36,15 +35,16 @@ func spamDupKey(a *spamAnalysis) string {
 	if n-1 < spamDupMinChars {
 		return ""
 	}
-	var b strings.Builder
-	b.Grow(n)
+	// a.buf is pooled with the analysis, so the normalised text costs no allocation.
+	b := a.buf[:0]
 	for i, w := range a.words {
 		if i > 0 {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		}
-		b.WriteString(w)
+		b = append(b, w...)
 	}
-	sum := sha256.Sum256([]byte(b.String()))
+	a.buf = b
+	sum := sha256.Sum256(b)
 	return "spam:dup:" + hex.EncodeToString(sum[:16])
 }
 

@@ -17,6 +17,7 @@ type spamAnalysis struct {
 
 	words  []string // letter/digit runs outside URLs, lower-cased
 	tokens []string // Bayes tokens (words with numbers normalised, plus <url>, <phone>, <cur>)
+	buf    []byte   // scratch for the duplicate key
 
 	urls, shorteners, ipURLs int
 	upper, cased             int // cased letters: upper-case ones and all of them
@@ -42,10 +43,19 @@ const (
 )
 
 func spamAnalyze(text string) spamAnalysis {
-	a := spamAnalysis{text: text, lower: strings.ToLower(text)}
-	n := len(text)/5 + 4
-	a.words = make([]string, 0, n)
-	a.tokens = make([]string, 0, n)
+	var a spamAnalysis
+	a.reset(text)
+	return a
+}
+
+// reset analyses text, reusing the slices of a previous analysis (Classify pools them).
+func (a *spamAnalysis) reset(text string) {
+	words, tokens, buf := a.words[:0], a.tokens[:0], a.buf[:0]
+	*a = spamAnalysis{text: text, lower: strings.ToLower(text), words: words, tokens: tokens, buf: buf}
+	if n := len(text)/5 + 4; cap(a.words) < n {
+		a.words = make([]string, 0, n)
+		a.tokens = make([]string, 0, n)
+	}
 	a.scanLetters()
 	// Split into whitespace-separated chunks: URLs and phone numbers are whole chunks.
 	lower, start := a.lower, -1
@@ -72,7 +82,14 @@ func spamAnalyze(text string) spamAnalysis {
 	if start >= 0 {
 		a.addChunk(lower[start:])
 	}
-	return a
+}
+
+// release drops references to the text so a pooled analysis does not keep it alive.
+func (a *spamAnalysis) release() {
+	clear(a.words)
+	clear(a.tokens)
+	a.words, a.tokens = a.words[:0], a.tokens[:0]
+	a.text, a.lower = "", ""
 }
 
 // scanLetters counts cases and scripts on the original text, and the longest repeated rune.
@@ -189,12 +206,16 @@ func (a *spamAnalysis) addChunk(chunk string) {
 		}
 	}
 	// Words: maximal runs of letters and digits (and combining marks).
-	start := -1
+	start, digits := -1, 0
 	for i := 0; i < len(chunk); {
 		r, size := rune(chunk[i]), 1
 		var word bool
 		if r < utf8.RuneSelf {
-			word = r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z'
+			word = r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+			if r >= '0' && r <= '9' {
+				word = true
+				digits++
+			}
 		} else {
 			r, size = utf8.DecodeRuneInString(chunk[i:])
 			word = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
@@ -207,8 +228,8 @@ func (a *spamAnalysis) addChunk(chunk string) {
 			continue
 		}
 		if start >= 0 {
-			a.addWord(chunk[start:i])
-			start = -1
+			a.addWord(chunk[start:i], digits)
+			start, digits = -1, 0
 		}
 		switch r {
 		case '£', '$', '€', '¥', '₽':
@@ -217,7 +238,7 @@ func (a *spamAnalysis) addChunk(chunk string) {
 		i += size
 	}
 	if start >= 0 {
-		a.addWord(chunk[start:])
+		a.addWord(chunk[start:], digits)
 	}
 }
 
@@ -234,14 +255,9 @@ func spamHasDotOrColon(s string) bool {
 // spamNumTokens are the normalised tokens for all-digit words, by length (1..8+).
 var spamNumTokens = [...]string{"<num>", "<num1>", "<num2>", "<num3>", "<num4>", "<num5>", "<num6>", "<num7>", "<num8>"}
 
-func (a *spamAnalysis) addWord(w string) {
+// addWord records a word; digits is the number of ASCII digits in it.
+func (a *spamAnalysis) addWord(w string, digits int) {
 	a.words = append(a.words, w)
-	digits := 0
-	for i := 0; i < len(w); i++ {
-		if w[i] >= '0' && w[i] <= '9' {
-			digits++
-		}
-	}
 	switch {
 	case digits == 0:
 		a.tokens = append(a.tokens, w)
