@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 func spamTestFilter(t testing.TB, opts SpamOptions) *SpamFilter {
@@ -90,6 +91,20 @@ func TestSpamGoldenReasons(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSpamLowerAndCounts(t *testing.T) {
+	for _, s := range []string{"", "abc", "ABC def", "Ünïcödé ÀÉ", "ǅemal Ⅷ Ⓐ İstanbul", "Привет МИР", "日本語", "x\xffY"} {
+		a := spamAnalyze(s)
+		want := strings.ToLower(s)
+		if utf8.ValidString(s) && a.lower != want {
+			t.Errorf("%q: lower %q, want %q", s, a.lower, want)
+		}
+	}
+	a := spamAnalyze("HELLO wörld Привет")
+	if a.upper != 6 || a.cased != 16 || a.scripts[spamLatin] != 10 || a.scripts[spamCyrillic] != 6 {
+		t.Errorf("counts upper %d cased %d scripts %v", a.upper, a.cased, a.scripts)
 	}
 }
 
@@ -254,6 +269,10 @@ func FuzzSpamClassify(f *testing.F) {
 		}
 		if len(slices.Compact(slices.Sorted(slices.Values(r.Reasons)))) != len(r.Reasons) {
 			t.Fatalf("duplicate reasons %v", r.Reasons)
+		}
+		// The fused lower-casing pass agrees with strings.ToLower on valid UTF-8.
+		if a := spamAnalyze(text); utf8.ValidString(text) && a.lower != strings.ToLower(text) {
+			t.Fatalf("lower %q, strings.ToLower %q", a.lower, strings.ToLower(text))
 		}
 	})
 }

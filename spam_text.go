@@ -51,12 +51,12 @@ func spamAnalyze(text string) spamAnalysis {
 // reset analyses text, reusing the slices of a previous analysis (Classify pools them).
 func (a *spamAnalysis) reset(text string) {
 	words, tokens, buf := a.words[:0], a.tokens[:0], a.buf[:0]
-	*a = spamAnalysis{text: text, lower: strings.ToLower(text), words: words, tokens: tokens, buf: buf}
+	*a = spamAnalysis{text: text, words: words, tokens: tokens, buf: buf}
 	if n := len(text)/5 + 4; cap(a.words) < n {
 		a.words = make([]string, 0, n)
 		a.tokens = make([]string, 0, n)
 	}
-	a.scanLetters()
+	a.scanAndLower()
 	// Split into whitespace-separated chunks: URLs and phone numbers are whole chunks.
 	lower, start := a.lower, -1
 	for i := 0; i < len(lower); {
@@ -92,17 +92,21 @@ func (a *spamAnalysis) release() {
 	a.text, a.lower = "", ""
 }
 
-// scanLetters counts cases and scripts on the original text, and the longest repeated rune.
-func (a *spamAnalysis) scanLetters() {
+// scanAndLower lower-cases the text (as strings.ToLower, except that invalid UTF-8 bytes are
+// kept) and, in the same pass, counts cases and scripts and the longest repeated rune.
+// Text with nothing to lower-case is not copied.
+func (a *spamAnalysis) scanAndLower() {
+	text := a.text
+	var b strings.Builder
+	lowering := false // b holds text[:i] lower-cased
 	var prev rune = -1
 	run := 0
-	text := a.text
 	for i := 0; i < len(text); {
-		r, size := rune(text[i]), 1
-		if r >= utf8.RuneSelf {
+		c := text[i]
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(text[i:])
 		}
-		i += size
 		if r == prev {
 			run++
 			if run > a.maxRun && !spamRunExempt(r) {
@@ -111,31 +115,58 @@ func (a *spamAnalysis) scanLetters() {
 		} else {
 			prev, run = r, 1
 		}
-		if r < utf8.RuneSelf {
+		if size == 1 && c < utf8.RuneSelf {
 			switch {
-			case r >= 'a' && r <= 'z':
+			case c >= 'a' && c <= 'z':
 				a.letters++
 				a.cased++
 				a.scripts[spamLatin]++
-			case r >= 'A' && r <= 'Z':
+			case c >= 'A' && c <= 'Z':
 				a.letters++
 				a.cased++
 				a.upper++
 				a.scripts[spamLatin]++
+				if !lowering {
+					lowering = true
+					b.Grow(len(text) + 8)
+					b.WriteString(text[:i])
+				}
+				c += 'a' - 'A'
 			}
+			if lowering {
+				b.WriteByte(c)
+			}
+			i++
 			continue
 		}
-		if !unicode.IsLetter(r) {
-			continue
+		lr := unicode.ToLower(r)
+		if unicode.IsLetter(r) {
+			a.letters++
+			if unicode.IsUpper(r) {
+				a.upper++
+				a.cased++
+			} else if unicode.IsLower(r) {
+				a.cased++
+			}
+			a.scripts[spamScriptOf(r)]++
 		}
-		a.letters++
-		if unicode.IsUpper(r) {
-			a.upper++
-			a.cased++
-		} else if unicode.IsLower(r) {
-			a.cased++
+		if lr != r && !lowering {
+			lowering = true
+			b.Grow(len(text) + 8)
+			b.WriteString(text[:i])
 		}
-		a.scripts[spamScriptOf(r)]++
+		if lowering {
+			if lr != r {
+				b.WriteRune(lr)
+			} else {
+				b.WriteString(text[i : i+size])
+			}
+		}
+		i += size
+	}
+	a.lower = text
+	if lowering {
+		a.lower = b.String()
 	}
 }
 
