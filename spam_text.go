@@ -98,7 +98,16 @@ func (a *spamAnalysis) release() {
 func (a *spamAnalysis) scanAndLower() {
 	text := a.text
 	var b strings.Builder
-	lowering := false // b holds text[:i] lower-cased
+	lowering := false // b holds text[:span] lower-cased
+	span := 0         // start of the unchanged bytes not yet copied into b
+	// flush copies the pending unchanged bytes up to i, starting the copy on first use.
+	flush := func(i int) {
+		if !lowering {
+			lowering = true
+			b.Grow(len(text) + 8)
+		}
+		b.WriteString(text[span:i])
+	}
 	var prev rune = -1
 	run := 0
 	for i := 0; i < len(text); {
@@ -115,7 +124,7 @@ func (a *spamAnalysis) scanAndLower() {
 		} else {
 			prev, run = r, 1
 		}
-		if size == 1 && c < utf8.RuneSelf {
+		if c < utf8.RuneSelf {
 			switch {
 			case c >= 'a' && c <= 'z':
 				a.letters++
@@ -126,20 +135,13 @@ func (a *spamAnalysis) scanAndLower() {
 				a.cased++
 				a.upper++
 				a.scripts[spamLatin]++
-				if !lowering {
-					lowering = true
-					b.Grow(len(text) + 8)
-					b.WriteString(text[:i])
-				}
-				c += 'a' - 'A'
-			}
-			if lowering {
-				b.WriteByte(c)
+				flush(i)
+				b.WriteByte(c + 'a' - 'A')
+				span = i + 1
 			}
 			i++
 			continue
 		}
-		lr := unicode.ToLower(r)
 		if unicode.IsLetter(r) {
 			a.letters++
 			if unicode.IsUpper(r) {
@@ -150,22 +152,16 @@ func (a *spamAnalysis) scanAndLower() {
 			}
 			a.scripts[spamScriptOf(r)]++
 		}
-		if lr != r && !lowering {
-			lowering = true
-			b.Grow(len(text) + 8)
-			b.WriteString(text[:i])
-		}
-		if lowering {
-			if lr != r {
-				b.WriteRune(lr)
-			} else {
-				b.WriteString(text[i : i+size])
-			}
+		if lr := unicode.ToLower(r); lr != r {
+			flush(i)
+			b.WriteRune(lr)
+			span = i + size
 		}
 		i += size
 	}
 	a.lower = text
 	if lowering {
+		b.WriteString(text[span:])
 		a.lower = b.String()
 	}
 }
@@ -217,7 +213,7 @@ func spamChunkTrim(r rune) bool {
 func (a *spamAnalysis) addChunk(chunk string) {
 	// Cheap gates first: a URL needs a '.' or ':'; a phone number starts with a digit, '+' or '('.
 	if spamHasDotOrColon(chunk) {
-		if c := strings.TrimFunc(chunk, spamChunkTrim); c != "" {
+		if c := strings.TrimFunc(chunk, spamChunkTrim); spamHasDotOrColon(c) { // not just "end."
 			if host, ok := spamURLHost(c); ok {
 				a.urls++
 				a.tokens = append(a.tokens, "<url>")
