@@ -5,9 +5,11 @@ package astracaph
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
@@ -77,6 +79,39 @@ func LoadSpamDisposableFile(path string) (*SpamDomainList, error) {
 	}
 	defer fh.Close()
 	return LoadSpamDisposableList(fh)
+}
+
+// spamMaxListBytes bounds a downloaded list (upstream is ~120 KB).
+const spamMaxListBytes = 32 << 20
+
+// FetchSpamDisposableList downloads a list over HTTP(S), e.g. the raw
+// disposable_email_blocklist.conf of disposable-email-domains; nil client means
+// http.DefaultClient. `astracaph data update` is the usual way to keep a local copy instead.
+func FetchSpamDisposableList(ctx context.Context, client *http.Client, url string) (*SpamDomainList, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpamDomainList, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpamDomainList, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w: GET %s: %s", ErrSpamDomainList, url, resp.Status)
+	}
+	lr := &io.LimitedReader{R: resp.Body, N: spamMaxListBytes + 1}
+	l, err := LoadSpamDisposableList(lr)
+	if err != nil {
+		return nil, err
+	}
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrSpamDomainList, url, spamMaxListBytes)
+	}
+	return l, nil
 }
 
 // Len is the number of entries.

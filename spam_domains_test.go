@@ -3,6 +3,9 @@ package astracaph
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -115,5 +118,31 @@ func TestSpamDisposableOptionsMerge(t *testing.T) {
 	}
 	if f2 := spamTestFilter(t, SpamOptions{DisposablePath: path}); !f2.disposable.Contains("mailinator.com") || !f2.disposable.Contains("from-file.example") {
 		t.Error("file list must be merged with the built-in list")
+	}
+}
+
+func TestFetchSpamDisposableList(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/list.conf":
+			io.WriteString(w, "fetched.example\nyopmail.com\n")
+		case "/huge":
+			for range spamMaxListBytes/50 {
+				io.WriteString(w, strings.Repeat("a", 50)+".example.com\n")
+			}
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	l, err := FetchSpamDisposableList(ctx, srv.Client(), srv.URL+"/list.conf")
+	if err != nil || l.Len() != 2 || !l.Contains("a.fetched.example") {
+		t.Fatalf("fetch: %v, len %d", err, l.Len())
+	}
+	for _, p := range []string{"/missing", "/huge"} {
+		if _, err := FetchSpamDisposableList(ctx, srv.Client(), srv.URL+p); !errors.Is(err, ErrSpamDomainList) {
+			t.Errorf("%s: err %v", p, err)
+		}
 	}
 }
