@@ -382,4 +382,3 @@ var spamShorteners = map[string]bool{
 func spamIsShortener(host string) bool {
 	return spamShorteners[strings.TrimPrefix(host, "www.")]
 }
-

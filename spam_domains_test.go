@@ -127,7 +127,7 @@ func TestFetchSpamDisposableList(t *testing.T) {
 		case "/list.conf":
 			io.WriteString(w, "fetched.example\nyopmail.com\n")
 		case "/huge":
-			for range spamMaxListBytes/50 {
+			for range spamMaxListBytes / 50 {
 				io.WriteString(w, strings.Repeat("a", 50)+".example.com\n")
 			}
 		default:
