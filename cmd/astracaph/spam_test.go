@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/astracat/astracaph"
+)
+
+// spamFixture is a small hand-written corpus (not from any third-party dataset): the spam
+// lines share prize/claim/call vocabulary, the ham lines everyday chat. The duplicate last
+// line must be dropped by the loader.
+const spamFixture = `Label	SMS
+ham	are we still on for lunch tomorrow at noon
+ham	can you send me the slides before the meeting
+ham	thanks for yesterday, the dinner was lovely
+ham	I will be late, the bus is stuck in traffic
+ham	see you at the gym after work
+ham	did you finish the report for monday
+ham	mum says dinner is at seven tonight
+ham	the meeting moved to room 4, see you there
+spam	WINNER! claim your cash prize now, call 09061701461
+spam	you have won a free holiday, claim at www.win-prize.example
+spam	URGENT: your mobile number won £2000, call now to claim
+spam	free entry to win a prize, text WIN to 87121 now
+spam	claim your free prize today, reply CLAIM to 80062
+spam	congratulations you won a cash prize, call 09050000327 now
+spam	congratulations you won a cash prize, call 09050000327 now
+`
+
+func spamRun(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), append([]string{"spam"}, args...), strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestSpamTrainEvalCLI(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "fixture.tsv")
+	if err := os.WriteFile(data, []byte(spamFixture), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "model.json")
+
+	code, out, errs := spamRun(t, "", "train", "-data", data, "-out", model)
+	if code != 0 {
+		t.Fatalf("train: exit %d, stderr %q", code, errs)
+	}
+	if !strings.Contains(out, "trained on 8 ham + 6 spam") {
+		t.Errorf("train output %q (duplicate must be dropped: 6 distinct spam)", out)
+	}
+	fh, err := os.Open(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := astracaph.LoadSpamModel(fh)
+	fh.Close()
+	if err != nil {
+		t.Fatalf("written model does not load: %v", err)
+	}
+	if m.Docs != [2]int{8, 6} || m.SpamProbability("claim your prize now") < 0.9 {
+		t.Errorf("model: docs %v, P(spam|prize) %v", m.Docs, m.SpamProbability("claim your prize now"))
+	}
+
+	code, out, errs = spamRun(t, "", "eval", "-data", data, "-model", model)
+	if code != 0 {
+		t.Fatalf("eval: exit %d, stderr %q", code, errs)
+	}
+	t.Log("\n" + out)
+	ham, spam := spamRow(t, out, "ham"), spamRow(t, out, "spam")
+	if ham[0]+ham[1]+ham[2] != 8 || spam[0]+spam[1]+spam[2] != 6 {
+		t.Fatalf("confusion rows ham %v spam %v, want 8 and 6 messages", ham, spam)
+	}
+	// On its own training data the model must separate this easy fixture.
+	if ham[2] != 0 || spam[2] < 5 {
+		t.Errorf("ham %v spam %v: want no ham BAD and ≥5 spam BAD", ham, spam)
+	}
+	for _, want := range []string{"precision", "recall", "FPR(ham)", "GOOD", "NEUTRAL", "BAD"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("eval output lacks %q", want)
+		}
+	}
+
+	// Without a model: heuristics only, the output names it.
+	if code, out, _ := spamRun(t, "", "eval", "-data", data); code != 0 || !strings.Contains(out, "model: none") {
+		t.Errorf("eval without model: exit %d, %q", code, out)
+	}
+	// -holdout: train and eval see disjoint parts.
+	if code, out, errs := spamRun(t, "", "train", "-data", data, "-out", model, "-holdout", "0.5", "-seed", "3"); code != 0 || !strings.Contains(out, "trained on 4 ham + 3 spam") {
+		t.Errorf("train -holdout: exit %d %q %q", code, out, errs)
+	}
+	if code, out, _ := spamRun(t, "", "eval", "-data", data, "-model", model, "-holdout", "0.5", "-seed", "3"); code != 0 || !strings.HasPrefix(out, "7 messages") {
+		t.Errorf("eval -holdout: exit %d %q", code, out)
+	}
+}
+
+// spamRow parses one row of the confusion table.
+func spamRow(t *testing.T, out, label string) [3]int {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + label + `\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no %s row in %q", label, out)
+	}
+	var r [3]int
+	for i := range r {
+		r[i], _ = strconv.Atoi(m[i+1])
+	}
+	return r
+}
+
+func TestSpamCheckCLI(t *testing.T) {
+	code, out, errs := spamRun(t, "Buy viagra now at our online pharmacy", "check", "-email", "x@mailinator.com", "-lang", "en-US,en")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var r astracaph.SpamResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%q: %v", out, err)
+	}
+	if r.Class != astracaph.SpamBad || len(r.Reasons) < 2 {
+		t.Errorf("got %+v", r)
+	}
+}
+
+func TestSpamCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.tsv")
+	os.WriteFile(bad, []byte("ham\tok\nnot a label line\n"), 0o600)
+	onlyHam := filepath.Join(dir, "ham.tsv")
+	os.WriteFile(onlyHam, []byte("ham\tok\nham\tfine\n"), 0o600)
+	cases := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{nil, 2, "usage"},
+		{[]string{"bogus"}, 2, "unknown command"},
+		{[]string{"train", "-data", bad}, 2, "needs -data and -out"},
+		{[]string{"train", "-data", bad, "-out", filepath.Join(dir, "m.json")}, 1, "line 2"},
+		{[]string{"train", "-data", onlyHam, "-out", filepath.Join(dir, "m.json")}, 1, "both ham and spam"},
+		{[]string{"train", "-data", filepath.Join(dir, "missing.tsv"), "-out", filepath.Join(dir, "m.json")}, 1, "no such file"},
+		{[]string{"eval"}, 2, "needs -data"},
+		{[]string{"eval", "-data", onlyHam, "-model", bad}, 1, "model"},
+		{[]string{"eval", "-data", onlyHam, "-holdout", "1"}, 2, "-holdout"},
+		{[]string{"eval", "-nope"}, 2, "flag provided but not defined"},
+	}
+	for _, c := range cases {
+		code, _, errs := spamRun(t, "", c.args...)
+		if code != c.code || !strings.Contains(errs, c.msg) {
+			t.Errorf("%v: exit %d stderr %q, want exit %d containing %q", c.args, code, errs, c.code, c.msg)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m.json")); !os.IsNotExist(err) {
+		t.Error("a failed train left a model file behind")
+	}
+}
