@@ -1,0 +1,198 @@
+package astracaph
+
+import (
+	"context"
+	"math"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Wiring of the risk scorer, IP intelligence, velocity buckets and the spam filter into
+// the flow. WithRiskEngine installs both seams: a DifficultyFunc (challenge time: network
+// class and request rate choose the work) and a RiskFunc (redemption: telemetry, network,
+// headers, velocity and PoW timing choose pass, step-up or deny; form fields are
+// classified and signed into the token).
+
+// RiskEngineConfig configures WithRiskEngine. Zero values select the defaults.
+type RiskEngineConfig struct {
+	Scorer *RiskScorer // default scorer when nil
+	// IPClass returns the network class of an address (RiskIP* values); nil treats every
+	// address as unknown. ipintel.Classifier provides it.
+	IPClass func(netip.Addr) string
+	// Spam classifies submitted form fields; nil disables classification.
+	Spam *SpamFilter
+	// Velocity: requests per client prefix (/32, /64) drain from a leaky bucket at
+	// VelocityPerMinute; every VelocityPerMinute requests above it add one level, and each
+	// level doubles the work (up to ×16). Defaults 12/min (Private Captcha's figure for a
+	// shared office or campus address).
+	VelocityPerMinute float64
+	// MaxMultiplier caps the challenge-time work multiplier (default 16).
+	MaxMultiplier float64
+}
+
+// WithRiskEngine enables risk scoring and adaptive difficulty.
+func WithRiskEngine(cfg RiskEngineConfig) Option {
+	return func(c *Captcha) error {
+		if cfg.Scorer == nil {
+			s, err := NewRiskScorer(RiskOptions{})
+			if err != nil {
+				return err
+			}
+			cfg.Scorer = s
+		}
+		if cfg.VelocityPerMinute <= 0 {
+			cfg.VelocityPerMinute = 12
+		}
+		if cfg.MaxMultiplier < 1 {
+			cfg.MaxMultiplier = 16
+		}
+		e := &riskEngine{c: c, cfg: cfg}
+		c.difficulty = e.difficulty
+		c.risk = e.assess
+		return nil
+	}
+}
+
+type riskEngine struct {
+	c   *Captcha
+	cfg RiskEngineConfig
+}
+
+func (e *riskEngine) ipClass(a netip.Addr) string {
+	if e.cfg.IPClass == nil || !a.IsValid() {
+		return RiskIPUnknown
+	}
+	return e.cfg.IPClass(a)
+}
+
+func prefixKey(a netip.Addr) string {
+	if !a.IsValid() {
+		return "invalid"
+	}
+	if a.Is4() || a.Is4In6() {
+		return a.Unmap().String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// velocity adds add requests to the client's bucket and returns its level.
+func (e *riskEngine) velocity(ctx context.Context, a netip.Addr, add float64) (int, error) {
+	per := e.cfg.VelocityPerMinute
+	lvl, err := e.c.store.Leak(ctx, "vel:"+prefixKey(a), add, per/60, 10*time.Minute)
+	if err != nil {
+		return 0, err
+	}
+	return int(math.Max(0, math.Floor((lvl-per)/per)+1)), nil
+}
+
+// difficulty: velocity doubles the work per level; a network pre-score (class and
+// headers, no telemetry yet) in the harder bands doubles it once more.
+//
+// Expected solve times with the default PoW (PBKDF2/SHA-256 cost 5000, counter
+// 5000–10000, ≈7,500 derivations; altcha.md §8 and risk_pow.go): ×1 ≈ 2.4 s on a desktop
+// browser with 8 workers and ≈14 s on a low-end Android; ×2 ≈ 5 s / 28 s; ×4 ≈ 10 s /
+// 56 s; ×16 (a flooding prefix) ≈ 40 s / 4 min. Sites with many mobile users should lower
+// the base counter range rather than the cap.
+func (e *riskEngine) difficulty(ctx context.Context, req ChallengeRequest) (Difficulty, error) {
+	class := e.ipClass(req.ClientIP)
+	level, err := e.velocity(ctx, req.ClientIP, 1)
+	if err != nil {
+		return Difficulty{}, err
+	}
+	pre := e.cfg.Scorer.Score(RiskInput{IPClass: class, Header: req.Header, VelocityLevel: level})
+	mult := float64(RiskVelocityMultiplier(level, class))
+	if pre.Band >= 2 {
+		mult *= 2
+	}
+	return Difficulty{Multiplier: min(mult, e.cfg.MaxMultiplier), Level: level, Reasons: pre.Reasons}, nil
+}
+
+func (e *riskEngine) assess(ctx context.Context, rc RiskContext) (Assessment, error) {
+	req := rc.Request
+	in := RiskInput{IPClass: e.ipClass(req.ClientIP), Header: req.Header, SolveMillis: rc.Solution.Took, ServerElapsed: rc.Elapsed}
+	if rc.Solution.Version == 2 {
+		in.PoWWork = float64(rc.Solution.Counter + 1)
+	}
+	if len(req.Telemetry) > 0 && string(req.Telemetry) != "null" {
+		t, err := ParseTelemetry(req.Telemetry)
+		if err != nil {
+			in.TelemetryInvalid = true
+		} else {
+			in.Telemetry = t
+		}
+	}
+	level, err := e.velocity(ctx, req.ClientIP, 0)
+	if err != nil {
+		return Assessment{}, err
+	}
+	in.VelocityLevel = level
+	ra := e.cfg.Scorer.Score(in)
+	if ra.InteractionHash != "" {
+		// B10: the same quantised trajectory twice within an hour is a replay.
+		first, _, err := e.c.store.ConsumeOnce(ctx, "ih:"+ra.InteractionHash, "", time.Hour)
+		if err != nil {
+			return Assessment{}, err
+		}
+		if !first {
+			in.ReplayedInteraction = true
+			ra = e.cfg.Scorer.Score(in)
+		}
+	}
+	a := Assessment{Score: math.Round(ra.Score*1000) / 1000, Reasons: ra.Reasons}
+	switch ra.Action {
+	case RiskDeny:
+		a.Action = ActionDeny
+	case RiskStepUp:
+		a.Action = ActionStepUp
+	default:
+		// Pass and harder-PoW bands pass: the harder work was already asked for when the
+		// challenge was issued (difficulty), so the solved proof stands.
+		a.Action = ActionPass
+	}
+	if e.cfg.Spam != nil && len(req.Fields) > 0 && a.Action != ActionDeny {
+		e.classifyFields(ctx, req, &a)
+	}
+	return a, nil
+}
+
+// classifyFields runs the spam filter and signs classification, fields, fieldsHash and
+// email into the token, so the backend can trust both the verdict and that the text was
+// not changed after it was classified.
+func (e *riskEngine) classifyFields(ctx context.Context, req RedeemRequest, a *Assessment) {
+	names := make([]string, 0, len(req.Fields))
+	for k := range req.Fields {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	form := make(map[string][]string, len(names))
+	email := ""
+	for _, k := range names {
+		v := normalizeNewlines(req.Fields[k])
+		form[k] = []string{v}
+		if email == "" && (strings.EqualFold(k, "email") || strings.Contains(v, "@") && strings.Contains(strings.ToLower(k), "mail")) {
+			email = strings.TrimSpace(v)
+		}
+	}
+	res := e.cfg.Spam.Classify(ctx, SpamInput{Fields: req.Fields, Email: email, IP: req.ClientIP})
+	a.Classification = string(res.Class)
+	a.Reasons = append(a.Reasons, res.Reasons...)
+	a.Signed = map[string]string{
+		"fields":     strings.Join(names, ","),
+		"fieldsHash": FieldsHash(form, names, SHA256),
+	}
+	if email != "" {
+		a.Signed["email"] = email
+	}
+}
+
+// normalizeNewlines turns bare \n into \r\n, as browsers submit textarea values.
+func normalizeNewlines(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\n", "\r\n")
+}

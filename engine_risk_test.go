@@ -1,0 +1,130 @@
+package astracaph_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/astracat/astracaph"
+)
+
+func browserHeader() http.Header {
+	h := http.Header{}
+	h.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36")
+	h.Set("Accept-Language", "en-GB,en;q=0.9")
+	h.Set("Accept-Encoding", "gzip, deflate, br")
+	h.Set("Sec-Fetch-Site", "same-origin")
+	h.Set("Sec-Fetch-Mode", "cors")
+	h.Set("Sec-CH-UA", `"Chromium";v="140"`)
+	return h
+}
+
+func riskCaptcha(t *testing.T, class string) *astracaph.Captcha {
+	spam, err := astracaph.NewSpamFilter(astracaph.SpamOptions{})
+	require.NoError(t, err)
+	return newCaptcha(t, astracaph.WithRiskEngine(astracaph.RiskEngineConfig{
+		IPClass: func(netip.Addr) string { return class }, Spam: spam,
+	}))
+}
+
+func TestRiskEngineDecisions(t *testing.T) {
+	ctx := context.Background()
+	ip := netip.MustParseAddr("203.0.113.9")
+	c := riskCaptcha(t, astracaph.RiskIPResidential)
+	keyboard := `{"v":1,"env":{"wd":false,"plugins":5,"langs":2,"lang":"en-GB","chromeObj":true},"beh":{"clicks":[{"dx":0,"dy":0,"dwell":0,"mdu":0,"detail":0,"trusted":true,"type":""}],"focus":{"n":3,"viaKey":3,"viaPtr":0}}}`
+	d, err := c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, "", ""), Origin: "https://r.example", ClientIP: ip, Header: browserHeader(), Telemetry: []byte(keyboard)})
+	require.NoError(t, err)
+	require.Equal(t, astracaph.ActionPass, d.Action, d.Reasons)
+	require.Greater(t, d.Score, 0.5)
+
+	headless := `{"v":1,"env":{"wd":true,"hlUA":true}}`
+	h := browserHeader()
+	h.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0 Safari/537.36")
+	d, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, "", ""), Origin: "https://r.example", ClientIP: ip, Header: h, Telemetry: []byte(headless)})
+	require.NoError(t, err)
+	require.Equal(t, astracaph.ActionDeny, d.Action)
+	require.Contains(t, d.Reasons, "env.WEBDRIVER")
+	require.Empty(t, d.Token)
+
+	// Invalid telemetry is scored as such, not a 500.
+	d, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, "", ""), Origin: "https://r.example", ClientIP: ip, Header: browserHeader(), Telemetry: []byte(`{"v":99}`)})
+	require.NoError(t, err)
+	require.NotEqual(t, astracaph.ActionDeny, d.Action)
+}
+
+func TestAdaptiveDifficulty(t *testing.T) {
+	ctx := context.Background()
+	res := riskCaptcha(t, astracaph.RiskIPResidential)
+	host := riskCaptcha(t, astracaph.RiskIPHosting)
+	// Velocity: a flood from one prefix raises the work; another prefix is unaffected.
+	work := func(c *astracaph.Captcha, ip string) int {
+		ch, err := c.Challenge(ctx, astracaph.ChallengeRequest{ClientIP: netip.MustParseAddr(ip), Header: browserHeader()})
+		require.NoError(t, err)
+		sol, err := astracaph.SolveChallenge(ctx, ch, astracaph.SolveOptions{Workers: 1})
+		require.NoError(t, err)
+		return int(sol.Counter)
+	}
+	first := 0
+	for range 5 {
+		first += work(res, "198.51.100.1")
+	}
+	for range 60 {
+		_, err := res.Challenge(ctx, astracaph.ChallengeRequest{ClientIP: netip.MustParseAddr("198.51.100.1"), Header: browserHeader()})
+		require.NoError(t, err)
+	}
+	flooded := 0
+	for range 5 {
+		flooded += work(res, "198.51.100.1")
+	}
+	require.Greater(t, flooded, 2*first, "work grows with the request rate of the prefix")
+	calm := 0
+	for range 5 {
+		calm += work(res, "192.0.2.1")
+	}
+	require.Less(t, calm, flooded)
+	// A hosting address with a non-browser client gets more work than a residential one.
+	hostWork, resWork := 0, 0
+	for i := range 5 {
+		ip := netip.AddrFrom4([4]byte{10, 0, 0, byte(i + 1)}).String()
+		ch, err := host.Challenge(ctx, astracaph.ChallengeRequest{ClientIP: netip.MustParseAddr(ip), Header: http.Header{"User-Agent": {"curl/8"}}})
+		require.NoError(t, err)
+		sol, _ := astracaph.SolveChallenge(ctx, ch, astracaph.SolveOptions{Workers: 1})
+		hostWork += int(sol.Counter)
+		resWork += work(res, netip.AddrFrom4([4]byte{10, 1, 0, byte(i + 1)}).String())
+	}
+	require.Greater(t, hostWork, resWork)
+}
+
+func TestSpamFieldsSignedIntoToken(t *testing.T) {
+	ctx := context.Background()
+	c := riskCaptcha(t, astracaph.RiskIPResidential)
+	fields := map[string]string{"name": "Jane Doe", "message": "Hello\nWorld", "email": "jane@example.com"}
+	d, err := c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, "", ""), Origin: "https://s.example", ClientIP: netip.MustParseAddr("203.0.113.5"), Header: browserHeader(), Fields: fields})
+	require.NoError(t, err)
+	require.Equal(t, astracaph.ActionPass, d.Action, d.Reasons)
+	res, err := c.Verify(ctx, d.Token, astracaph.VerifyTokenOptions{Origin: "https://s.example"})
+	require.NoError(t, err)
+	require.True(t, res.Success)
+	require.NotEmpty(t, res.Classification)
+	require.Equal(t, []string{"email", "message", "name"}, res.Data.Fields)
+	require.Equal(t, "jane@example.com", res.Data.Email)
+	// The browser submits the textarea with CRLF: the signed hash matches the real form.
+	form := url.Values{"name": {"Jane Doe"}, "message": {"Hello\r\nWorld"}, "email": {"jane@example.com"}}
+	ok, err := astracaph.VerifyFieldsHash(form, res.Data.Fields, res.Data.FieldsHash, astracaph.SHA256)
+	require.NoError(t, err)
+	require.True(t, ok)
+	form.Set("message", "Hello\r\nWorld, changed")
+	ok, _ = astracaph.VerifyFieldsHash(form, res.Data.Fields, res.Data.FieldsHash, astracaph.SHA256)
+	require.False(t, ok)
+
+	spammy := map[string]string{"message": "BUY CHEAP VIAGRA NOW!!! http://bit.ly/x http://bit.ly/y <a href=http://spam.example>click</a> FREE MONEY casino"}
+	d, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, "", ""), Origin: "https://s.example", ClientIP: netip.MustParseAddr("203.0.113.6"), Header: browserHeader(), Fields: spammy})
+	require.NoError(t, err)
+	b, _ := json.Marshal(d)
+	require.Equal(t, "BAD", d.Classification, string(b))
+}
