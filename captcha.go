@@ -148,7 +148,10 @@ func WithClock(now func() time.Time) Option {
 func WithPoW(p PoWConfig) Option {
 	return func(c *Captcha) error {
 		c.pow = p
-		_, err := CreateChallenge(c.challengeOptions(1, nil))
+		// Validate the parameters now, with a throwaway key: the real one may come later.
+		o := c.challengeOptions(1, nil)
+		o.HMACKey, o.Counter = []byte("validate"), new(uint32)
+		_, err := CreateChallenge(o)
 		return err
 	}
 }

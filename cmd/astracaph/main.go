@@ -33,12 +33,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
+	case "serve":
+		return cmdServe(ctx, args, stdin, stdout, stderr)
 	case "challenge":
 		return cmdChallenge(ctx, args, stdin, stdout, stderr)
 	case "solve":
 		return cmdSolve(ctx, args, stdin, stdout, stderr)
 	case "verify":
 		return cmdVerify(ctx, args, stdin, stdout, stderr)
+	case "sites":
+		return cmdSites(ctx, args, stdin, stdout, stderr)
 	case "spam":
 		return cmdSpam(ctx, args, stdin, stdout, stderr)
 	case "data":
