@@ -149,7 +149,7 @@ func TestClusterMode(t *testing.T) {
 
 func TestRedisDownAndBack(t *testing.T) {
 	r := testenv.NewRedis(t)
-	c := redis.NewClient(&redis.Options{Addr: r.Addr, DialTimeout: 200 * time.Millisecond, MaxRetries: 1,
+	c := redis.NewClient(&redis.Options{Addr: r.Addr, DialTimeout: 200 * time.Millisecond, MaxRetries: 1, DialerRetries: 1,
 		MinRetryBackoff: time.Millisecond, MaxRetryBackoff: 5 * time.Millisecond})
 	s := redisstore.New(c)
 	t.Cleanup(func() { _ = s.Close() })
