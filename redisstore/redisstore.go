@@ -26,7 +26,8 @@
 //
 // Requires Redis ≥ 7.0 for the one-round-trip ConsumeOnce (SET NX PX GET); on older
 // servers the Store notices the syntax error once and switches to an equivalent Lua
-// script. Everything else works from Redis 4.0.
+// script. Everything else works from Redis 5.0 (Leak reads TIME inside a script, which
+// needs effects replication, the default since 5.0).
 package redisstore
 
 import (
