@@ -1,0 +1,269 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/testenv"
+	"github.com/astracat/astracaph/redisstore"
+	"github.com/astracat/astracaph/storetest"
+)
+
+// newStores returns a constructor of stores on addr, each under a fresh key prefix so the
+// subtests of one server never see each other's keys.
+func newStores(addr string, opts ...redisstore.Option) func(t *testing.T) astracaph.Store {
+	var n atomic.Int64
+	return func(t *testing.T) astracaph.Store {
+		t.Helper()
+		o := append([]redisstore.Option{redisstore.WithPrefix(fmt.Sprintf("t%d:", n.Add(1)))}, opts...)
+		s := redisstore.New(redis.NewClient(&redis.Options{Addr: addr}), o...)
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+}
+
+func TestConformance(t *testing.T) {
+	addr, _ := testenv.StartRedis(t)
+	storetest.Run(t, newStores(addr))
+}
+
+func TestConformanceScriptConsume(t *testing.T) {
+	addr, _ := testenv.StartRedis(t)
+	mk := newStores(addr)
+	storetest.Run(t, func(t *testing.T) astracaph.Store {
+		s := mk(t).(*redisstore.Store)
+		redisstore.ForceScriptConsume(s)
+		return s
+	})
+}
+
+// syntaxError is what a Redis < 7.0 answers to SET NX ... GET.
+type syntaxError struct{}
+
+func (syntaxError) Error() string { return "ERR syntax error" }
+func (syntaxError) RedisError()   {}
+
+// oldServer makes the client behave as if the server rejected SET NX GET.
+type oldServer struct{ rejected atomic.Int32 }
+
+func (*oldServer) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (*oldServer) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *oldServer) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		args := cmd.Args()
+		if cmd.Name() == "set" && fmt.Sprint(args[len(args)-1]) == "get" {
+			h.rejected.Add(1)
+			cmd.SetErr(syntaxError{})
+			return cmd.Err()
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func TestFallbackToScriptOnOldServer(t *testing.T) {
+	addr, _ := testenv.StartRedis(t)
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	hook := &oldServer{}
+	c.AddHook(hook)
+	s := redisstore.New(c)
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := t.Context()
+
+	first, stored, err := s.ConsumeOnce(ctx, "k", "v1", time.Minute)
+	require.NoError(t, err)
+	require.True(t, first)
+	require.Equal(t, "v1", stored)
+	require.True(t, redisstore.UsesScriptConsume(s))
+	first, stored, err = s.ConsumeOnce(ctx, "k", "v2", time.Minute)
+	require.NoError(t, err)
+	require.False(t, first)
+	require.Equal(t, "v1", stored)
+	require.Equal(t, int32(1), hook.rejected.Load(), "the server is asked only once")
+}
+
+func TestConsumeStoresWithTTL(t *testing.T) {
+	addr, _ := testenv.StartRedis(t)
+	s := newStores(addr, redisstore.WithPrefix("ttl:"))(t).(*redisstore.Store)
+	ctx := t.Context()
+	_, _, err := s.ConsumeOnce(ctx, "tok", "v", 90*time.Second)
+	require.NoError(t, err)
+	pttl, err := s.Client().PTTL(ctx, "ttl:c:tok").Result()
+	require.NoError(t, err)
+	require.InDelta(t, float64(90*time.Second), float64(pttl), float64(2*time.Second))
+
+	_, err = s.Incr(ctx, "ctr", 30*time.Second)
+	require.NoError(t, err)
+	pttl, err = s.Client().PTTL(ctx, "ttl:n:ctr").Result()
+	require.NoError(t, err)
+	require.InDelta(t, float64(30*time.Second), float64(pttl), float64(2*time.Second))
+	_, err = s.Incr(ctx, "ctr", time.Hour)
+	require.NoError(t, err)
+	pttl, err = s.Client().PTTL(ctx, "ttl:n:ctr").Result()
+	require.NoError(t, err)
+	require.Less(t, pttl, 31*time.Second, "the window starts at the first increment")
+
+	// A bucket at level 10 draining 1/s is empty in 10 s and forgotten ttl later.
+	lvl, err := s.Leak(ctx, "bkt", 10, 1, 5*time.Second)
+	require.NoError(t, err)
+	require.InDelta(t, 10, lvl, 0.01)
+	pttl, err = s.Client().PTTL(ctx, "ttl:b:bkt").Result()
+	require.NoError(t, err)
+	require.InDelta(t, float64(15*time.Second), float64(pttl), float64(2*time.Second))
+
+	_, err = s.Leak(ctx, "nan", 1, 0, time.Second)
+	require.NoError(t, err, "a bucket that never drains is still accepted")
+}
+
+func TestClusterMode(t *testing.T) {
+	// A one-node cluster still refuses multi-key scripts across slots (CROSSSLOT), so this
+	// checks that the site keys really share a slot.
+	r := testenv.NewRedis(t, "--cluster-enabled", "yes")
+	admin := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer admin.Close()
+	ctx := t.Context()
+	require.NoError(t, admin.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", "0", "16383").Err())
+	require.Eventually(t, func() bool {
+		info, err := admin.ClusterInfo(ctx).Result()
+		return err == nil && strings.Contains(info, "cluster_state:ok")
+	}, 10*time.Second, 50*time.Millisecond)
+
+	var n atomic.Int64
+	storetest.Run(t, func(t *testing.T) astracaph.Store {
+		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{r.Addr}})
+		s := redisstore.New(c, redisstore.WithPrefix(fmt.Sprintf("c%d:", n.Add(1))))
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+func TestRedisDownAndBack(t *testing.T) {
+	r := testenv.NewRedis(t)
+	c := redis.NewClient(&redis.Options{Addr: r.Addr, DialTimeout: 200 * time.Millisecond, MaxRetries: 1, DialerRetries: 1,
+		MinRetryBackoff: time.Millisecond, MaxRetryBackoff: 5 * time.Millisecond})
+	s := redisstore.New(c)
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := t.Context()
+
+	first, _, err := s.ConsumeOnce(ctx, "before", "v", time.Minute)
+	require.NoError(t, err)
+	require.True(t, first)
+
+	r.Stop()
+	first, stored, err := s.ConsumeOnce(ctx, "tok", "v", time.Minute)
+	require.ErrorIs(t, err, astracaph.ErrStore)
+	require.False(t, first, "never first when Redis did not confirm")
+	require.Empty(t, stored)
+	_, err = s.Incr(ctx, "ctr", time.Minute)
+	require.ErrorIs(t, err, astracaph.ErrStore)
+	_, err = s.Leak(ctx, "bkt", 1, 1, time.Minute)
+	require.ErrorIs(t, err, astracaph.ErrStore)
+	_, err = s.GetSite(ctx, "pk")
+	require.ErrorIs(t, err, astracaph.ErrStore)
+	require.NotErrorIs(t, err, astracaph.ErrNotFound, "an outage is not a missing site")
+	_, err = s.GetSiteByDomain(ctx, "example.com")
+	require.ErrorIs(t, err, astracaph.ErrStore)
+	err = s.CreateSite(ctx, astracaph.SiteRecord{SiteKey: "pk", Domain: "example.com", SecretHash: "h"})
+	require.ErrorIs(t, err, astracaph.ErrStore)
+	require.ErrorIs(t, s.UpdateSite(ctx, astracaph.SiteRecord{SiteKey: "pk"}, "h"), astracaph.ErrStore)
+	require.ErrorIs(t, s.DeleteSite(ctx, "pk", "h"), astracaph.ErrStore)
+	_, err = s.ListSites(ctx)
+	require.ErrorIs(t, err, astracaph.ErrStore)
+	require.ErrorIs(t, s.Ping(ctx), astracaph.ErrStore)
+
+	r.Start()
+	require.Eventually(t, func() bool { return s.Ping(ctx) == nil }, 5*time.Second, 20*time.Millisecond)
+	// The key whose consumption failed was not recorded: it can be consumed, exactly once,
+	// even by concurrent callers.
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			first, _, err := s.ConsumeOnce(ctx, "tok", "v", time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			if first {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, int32(1), wins.Load())
+}
+
+func TestCanceledContext(t *testing.T) {
+	addr, _ := testenv.StartRedis(t)
+	s := newStores(addr)(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	first, _, err := s.ConsumeOnce(ctx, "k", "v", time.Minute)
+	require.ErrorIs(t, err, context.Canceled)
+	require.False(t, first)
+}
+
+func TestNewFromURL(t *testing.T) {
+	addr, _ := testenv.StartRedis(t)
+	s, err := redisstore.NewFromURL("redis://" + addr + "/2?dial_timeout=1s")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	require.NoError(t, s.Ping(t.Context()))
+	require.Equal(t, 2, s.Client().(*redis.Client).Options().DB)
+	first, _, err := s.ConsumeOnce(t.Context(), "k", "v", time.Minute)
+	require.NoError(t, err)
+	require.True(t, first)
+
+	tls, err := redisstore.NewFromURL("rediss://user:pw@cache.example:6380/1", redisstore.WithPrefix("x:"))
+	require.NoError(t, err)
+	o := tls.Client().(*redis.Client).Options()
+	require.NotNil(t, o.TLSConfig, "rediss means TLS")
+	require.Equal(t, "cache.example:6380", o.Addr)
+	require.Equal(t, "user", o.Username)
+	require.Equal(t, 1, o.DB)
+	require.NoError(t, tls.Close())
+
+	for _, bad := range []string{
+		"",
+		"localhost:6379",
+		"http://localhost:6379",
+		"unix:///tmp/redis.sock",
+		"redis://",
+		"redis://localhost:6379/notadb",
+		"redis://localhost:6379/0/extra",
+		"redis://localhost:6379?dial_timeout=soon",
+		"redis://[::1",
+		"redis://user:hunter2secret@local host:6379",
+		"redis://user:hunter2secret@localhost:6379/%zz",
+	} {
+		_, err := redisstore.NewFromURL(bad)
+		require.ErrorIs(t, err, redisstore.ErrInvalidURL, "%q", bad)
+		require.NotContains(t, err.Error(), "hunter2secret", "the password never reaches an error")
+	}
+}
+
+func FuzzNewFromURL(f *testing.F) {
+	for _, s := range []string{"redis://localhost:6379/0", "rediss://u:p@h:1/2?pool_size=3", "redis://[::1]:6379",
+		"redis://h/0?dial_timeout=1s&read_timeout=-1", "unix:///x", "redis://%41:%zz@h", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, u string) {
+		s, err := redisstore.NewFromURL(u)
+		if err != nil {
+			require.ErrorIs(t, err, redisstore.ErrInvalidURL)
+			return
+		}
+		require.NoError(t, s.Close())
+	})
+}
