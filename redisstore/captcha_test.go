@@ -1,0 +1,147 @@
+package redisstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/testenv"
+	"github.com/astracat/astracaph/redisstore"
+)
+
+var engineSecret = []byte("shared-master-secret-0123456789ab")
+
+func engineOn(t testing.TB, addr string, opts ...astracaph.Option) *astracaph.Captcha {
+	t.Helper()
+	st := redisstore.New(redis.NewClient(&redis.Options{Addr: addr, MaxRetries: 1, DialerRetries: 1, DialTimeout: 200 * time.Millisecond, PoolSize: 64}),
+		redisstore.WithPrefix("engine:"))
+	t.Cleanup(func() { _ = st.Close() })
+	base := []astracaph.Option{astracaph.WithStore(st), astracaph.WithSecret(engineSecret),
+		astracaph.WithPoW(astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 2, CounterMin: 1, CounterMax: 30})}
+	c, err := astracaph.New(append(base, opts...)...)
+	require.NoError(t, err)
+	return c
+}
+
+func tokenFrom(t testing.TB, c *astracaph.Captcha, origin string) string {
+	t.Helper()
+	ctx := context.Background()
+	ch, err := c.Challenge(ctx, astracaph.ChallengeRequest{})
+	require.NoError(t, err)
+	js, _ := json.Marshal(ch)
+	var back astracaph.Challenge
+	require.NoError(t, json.Unmarshal(js, &back))
+	sol, err := astracaph.SolveChallenge(ctx, back, astracaph.SolveOptions{})
+	require.NoError(t, err)
+	d, err := c.Redeem(ctx, astracaph.RedeemRequest{Payload: astracaph.EncodePayload(back, sol), Origin: origin})
+	require.NoError(t, err)
+	require.Equal(t, astracaph.ActionPass, d.Action)
+	return d.Token
+}
+
+// Two engines sharing one Redis behave as one: 500 concurrent verifies of one token spread
+// across both succeed exactly once, and a site registered through one is used by the other.
+func TestTwoEnginesShareOneRedis(t *testing.T) {
+	addr, _ := testenv.StartRedis(t)
+	a, b := engineOn(t, addr), engineOn(t, addr)
+	tok := tokenFrom(t, a, "https://shared.example")
+	var ok, dup atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 500 {
+		c := a
+		if i%2 == 1 {
+			c = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res, err := c.Verify(context.Background(), tok, astracaph.VerifyTokenOptions{Origin: "https://shared.example"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if res.Success {
+				ok.Add(1)
+			} else if res.ErrorCodes[0] == astracaph.CodeTimeoutDuplicate {
+				dup.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	require.Equal(t, int32(1), ok.Load())
+	require.Equal(t, int32(499), dup.Load())
+
+	site, err := a.RegisterSite(context.Background(), astracaph.SiteRequest{Domain: "shared-site.example"})
+	require.NoError(t, err)
+	ch, err := b.Challenge(context.Background(), astracaph.ChallengeRequest{SiteKey: site.SiteKey})
+	require.NoError(t, err)
+	require.Equal(t, site.SiteKey, ch.Parameters.Data["site"])
+}
+
+// Redis stopped in the middle: Verify fails with an error and does not accept the token;
+// once Redis is back the same token verifies exactly once.
+func TestVerifyFailsClosedWhileRedisIsDown(t *testing.T) {
+	r := testenv.NewRedis(t)
+	c := engineOn(t, r.Addr)
+	tok := tokenFrom(t, c, "https://down.example")
+	r.Stop()
+	for range 3 {
+		res, err := c.Verify(context.Background(), tok, astracaph.VerifyTokenOptions{Origin: "https://down.example"})
+		require.Error(t, err)
+		require.ErrorIs(t, err, astracaph.ErrStore)
+		require.False(t, res.Success)
+	}
+	r.Start()
+	var ok atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := c.Verify(context.Background(), tok, astracaph.VerifyTokenOptions{Origin: "https://down.example"})
+			if err == nil && res.Success {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, int32(1), ok.Load(), "after the outage the token verifies exactly once")
+}
+
+// BenchmarkVerifyConsumeRedis: verify + consume fresh tokens against a local Redis with
+// 32 concurrent callers (b.SetParallelism(16) on 2 CPUs).
+func BenchmarkVerifyConsumeRedis(b *testing.B) {
+	addr, _ := testenv.StartRedis(b)
+	secret := []byte("open-secret-for-benchmarks")
+	c := engineOn(b, addr, astracaph.WithOpenSecret(secret))
+	now := time.Now()
+	tokens := make([]string, b.N)
+	for i := range tokens {
+		tokens[i], _ = astracaph.SignServerPayload(astracaph.VerificationData{ID: "rb-" + strconv.Itoa(i), Origin: "https://x.example", Time: now, Expire: now.Add(time.Hour), Verified: true}, secret, astracaph.SHA256)
+	}
+	var n atomic.Int64
+	o := astracaph.VerifyTokenOptions{Origin: "https://x.example"}
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			tok := tokens[n.Add(1)-1]
+			if res, err := c.Verify(context.Background(), tok, o); err != nil || !res.Success {
+				b.Error(err, res.ErrorCodes)
+				return
+			}
+		}
+	})
+}
