@@ -56,8 +56,10 @@ func NPMInstall(t testing.TB, pkgs ...string) string {
 	defer os.RemoveAll(tmp) // no-op once renamed
 	ctx, cancel := context.WithTimeout(t.Context(), npmInstallTimeout)
 	defer cancel()
+	// Bounded retries: offline, npm's default backoff would stall the test for minutes.
 	args := append([]string{"install", "--no-save", "--no-package-lock", "--no-audit", "--no-fund",
-		"--loglevel=error", "--prefix", tmp}, sorted...)
+		"--loglevel=error", "--fetch-retries=2", "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=10000",
+		"--prefix", tmp}, sorted...)
 	cmd := exec.CommandContext(ctx, npm, args...)
 	cmd.Dir = tmp
 	var out bytes.Buffer
