@@ -666,12 +666,12 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 	}
 	var res ServerSignatureResult
 	for _, k := range keys {
-		if res, err = verifyServerSignatureAt(token, k, c.now()); err == nil && !res.InvalidSignature {
+		if res = checkServerSignature(raw, claimed, k, c.now()); !res.InvalidSignature {
 			break
 		}
 	}
 	switch {
-	case err != nil || res.InvalidSignature || res.InvalidSolution:
+	case res.InvalidSignature || res.InvalidSolution:
 		return failed(CodeInvalidResponse), nil
 	case res.Expired:
 		return failed(CodeTimeoutDuplicate), nil

@@ -1,6 +1,7 @@
 package astracaph
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -178,6 +179,22 @@ func (s *scanner) str() (raw []byte, escaped, ok bool) {
 	}
 	s.i++
 	start := s.i
+	// Fast path: find the closing quote, then check the span has no escapes or control
+	// characters (the common case for every field ALTCHA sends).
+	if q := bytes.IndexByte(s.b[start:], '"'); q >= 0 {
+		span := s.b[start : start+q]
+		clean := true
+		for _, c := range span {
+			if c < 0x20 || c == '\\' {
+				clean = false
+				break
+			}
+		}
+		if clean {
+			s.i = start + q + 1
+			return span, false, true
+		}
+	}
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {

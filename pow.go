@@ -411,6 +411,8 @@ type rawPayload struct {
 	// v2
 	params, signature, derivedKey []byte
 	paramsCanonical               bool
+	fields                        [16]fieldSpan
+	nfields                       int
 	counter, time                 []byte
 	// v1
 	algorithm, challenge, salt, number []byte
@@ -436,10 +438,27 @@ func (p *rawPayload) parse(b []byte) error {
 				return s.object(1, func(k []byte) bool {
 					switch string(k) {
 					case "parameters":
+						// Scan the members once, recording their spans for verifyV2 and
+						// whether the object is already in canonical form.
 						s.canonical = true
-						raw, ok := s.value(2, false)
-						p.params, p.paramsCanonical = raw, s.canonical
-						return ok && len(raw) > 0 && raw[0] == '{'
+						if s.peek() != '{' {
+							return false
+						}
+						start := s.i
+						p.nfields = 0
+						ok := s.object(2, func(k []byte) bool {
+							raw, ok := s.value(3, false)
+							if !ok {
+								return false
+							}
+							if p.nfields < len(p.fields) {
+								p.fields[p.nfields] = fieldSpan{k, raw}
+							}
+							p.nfields++
+							return true
+						})
+						p.params, p.paramsCanonical = s.b[start:s.i], s.canonical && p.nfields <= len(p.fields)
+						return ok
 					case "signature":
 						raw, esc, ok := s.str()
 						p.signature = raw
@@ -572,21 +591,22 @@ func verifyV2(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
 	if hmacAlg == "" {
 		hmacAlg = SHA256
 	}
-	canon := p.params
+	canon, fields := p.params, p.fields[:min(p.nfields, len(p.fields))]
 	if !p.paramsCanonical {
 		v, err := jsjson.Parse(p.params)
 		if err != nil {
 			return res, ErrMalformedPayload
 		}
 		canon = jsjson.Canonical(v)
-	}
-	var fields [16]fieldSpan
-	n, ok := paramSpans(canon, &fields)
-	if !ok {
-		return res, ErrMalformedPayload
+		var fs [16]fieldSpan
+		n, ok := paramSpans(canon, &fs)
+		if !ok {
+			return res, ErrMalformedPayload
+		}
+		fields = fs[:n]
 	}
 	var pr paramRefs
-	if err := pr.read(fields[:n]); err != nil {
+	if err := pr.read(fields); err != nil {
 		return res, err
 	}
 	res.Algorithm = pr.alg

@@ -228,21 +228,23 @@ func VerifyServerSignature(payload string, hmacKey []byte) (ServerSignatureResul
 }
 
 func verifyServerSignatureAt(payload string, hmacKey []byte, now time.Time) (ServerSignatureResult, error) {
-	var res ServerSignatureResult
 	if len(hmacKey) == 0 {
-		return res, ErrEmptyKey
+		return ServerSignatureResult{}, ErrEmptyKey
 	}
 	raw, err := parseServerPayload(payload)
 	if err != nil {
-		return res, err
+		return ServerSignatureResult{}, err
 	}
-	res.Algorithm = raw.alg
-	res.RawData = raw.data
 	vd, err := ParseVerificationData(raw.data)
 	if err != nil {
-		return res, err
+		return ServerSignatureResult{}, err
 	}
-	res.VerificationData = vd
+	return checkServerSignature(raw, vd, hmacKey, now), nil
+}
+
+// checkServerSignature verifies an already parsed payload against one key.
+func checkServerSignature(raw rawServerPayload, vd VerificationData, hmacKey []byte, now time.Time) ServerSignatureResult {
+	res := ServerSignatureResult{Algorithm: raw.alg, RawData: raw.data, VerificationData: vd}
 	if !vd.Expire.IsZero() && vd.Expire.Before(now) {
 		res.Expired = true
 	}
@@ -257,7 +259,7 @@ func verifyServerSignatureAt(payload string, hmacKey []byte, now time.Time) (Ser
 	}
 	res.InvalidSolution = !vd.Verified || !raw.verified
 	res.Verified = !res.Expired && !res.InvalidSignature && !res.InvalidSolution
-	return res, nil
+	return res
 }
 
 type rawServerPayload struct {

@@ -13,6 +13,7 @@
 package jsjson
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"strconv"
@@ -428,7 +429,17 @@ func AppendCanonical(dst []byte, v any, sortKeys bool) []byte {
 		}
 		return AppendCanonical(dst, o, true)
 	}
-	panic("jsjson: unsupported type")
+	// Other Go values ([]string, map[string]string, int32, structs …) take the shape
+	// encoding/json gives them, re-read as JavaScript would.
+	b, err := json.Marshal(v)
+	if err != nil {
+		return append(dst, "null"...)
+	}
+	pv, err := Parse(b)
+	if err != nil {
+		return append(dst, "null"...)
+	}
+	return AppendCanonical(dst, pv, sortKeys)
 }
 
 // AppendNumber formats f like ECMAScript Number#toString inside JSON.stringify

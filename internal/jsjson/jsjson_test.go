@@ -89,3 +89,8 @@ func FuzzCanonical(f *testing.F) {
 		}
 	})
 }
+
+func TestCanonicalOtherGoTypes(t *testing.T) {
+	v := map[string]any{"l": []string{"b", "a"}, "m": map[string]string{"z": "1", "y": "2"}, "i": int32(7), "u": uint(8), "f": float32(1.5), "ch": make(chan int)}
+	require.Equal(t, `{"ch":null,"f":1.5,"i":7,"l":["b","a"],"m":{"y":"2","z":"1"},"u":8}`, string(Canonical(v)))
+}
