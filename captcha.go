@@ -681,7 +681,7 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 	if idem == "" {
 		idem = randomToken("v", 12) // unique: never equal to what another call stored
 	}
-	ttl := time.Until(d.Expire) + time.Minute
+	ttl := d.Expire.Sub(c.now()) + time.Minute
 	if d.Expire.IsZero() {
 		ttl = c.tokenTTL + time.Minute
 	}

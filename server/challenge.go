@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -11,9 +12,13 @@ import (
 )
 
 // requestOrigin is the browser's Origin header, or the one the body claims when the
-// browser sent none (or "null" from a sandboxed frame).
+// browser sent none (or "null" from a sandboxed frame), or when the request comes from
+// this server's own pages: the iframe widget page redeems for its parent's origin.
 func requestOrigin(r *http.Request, claimed string) string {
 	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		if claimed != "" && claimed != "null" && sameHost(o, r.Host) {
+			return claimed
+		}
 		return o
 	}
 	if claimed == "null" {
@@ -284,4 +289,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "store": "ok"})
+}
+
+// sameHost reports whether origin names the host the request was sent to.
+func sameHost(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
 }
