@@ -191,10 +191,12 @@ func appendPassword(dst, nonce []byte, counter uint32) []byte {
 	return binary.BigEndian.AppendUint32(dst, counter)
 }
 
-// hmacSum computes HMAC-alg(key, msg) with plain Sum calls, avoiding the allocations of
-// hmac.New. scratch is a reusable buffer (grown when needed) that the caller keeps; the
-// MAC is returned by value with its length.
-func hmacSum(alg Algorithm, key, msg []byte, scratch *[]byte) (mac [64]byte, n int) {
+// hmacSum computes HMAC-alg(key, msg) with plain Sum calls over a pooled buffer, avoiding
+// the allocations of hmac.New; the MAC is returned by value with its length.
+func hmacSum(alg Algorithm, key, msg []byte) (mac [64]byte, n int) {
+	bp := getBuf()
+	defer putBuf(bp)
+	scratch := bp
 	bs := alg.blockSize()
 	var kbuf [128]byte
 	k := kbuf[:0]

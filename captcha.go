@@ -502,7 +502,7 @@ func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (Solu
 // v2, the site salt parameter for v1).
 func challengeSiteKey(sol SolutionResult) string {
 	if sol.Version == 1 {
-		return sol.Params["site"]
+		return sol.SaltParams().Get("site")
 	}
 	if len(sol.Data) == 0 {
 		return ""

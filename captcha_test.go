@@ -448,3 +448,26 @@ func BenchmarkVerifyConsumeMemory(b *testing.B) {
 		}
 	}
 }
+
+// FuzzVerifyToken feeds arbitrary tokens to Verify: no panic, and nothing but a token this
+// engine signed can succeed.
+func FuzzVerifyToken(f *testing.F) {
+	c := newCaptcha(f)
+	good := redeem(f, c, "", "https://fuzz.example").Token
+	f.Add(good, "https://fuzz.example", "")
+	f.Add("eyJhbGdvcml0aG0iOiJTSEEtMjU2Iiwic2lnbmF0dXJlIjoiIiwidmVyaWZpY2F0aW9uRGF0YSI6InZlcmlmaWVkPXRydWUiLCJ2ZXJpZmllZCI6dHJ1ZX0=", "", "sk_live_x")
+	f.Add(astracaph.TestToken, "https://fuzz.example", "")
+	f.Add("", "", astracaph.TestSecretFail)
+	f.Fuzz(func(t *testing.T, token, origin, secret string) {
+		res, err := c.Verify(context.Background(), token, astracaph.VerifyTokenOptions{Origin: origin, Secret: secret})
+		if err != nil {
+			t.Fatalf("memory store never fails: %v", err)
+		}
+		if res.Success && token != good && secret != astracaph.TestSecretPass {
+			t.Fatalf("forged token accepted: %q", token)
+		}
+		if !res.Success && len(res.ErrorCodes) == 0 {
+			t.Fatal("failure without an error code")
+		}
+	})
+}

@@ -311,14 +311,12 @@ func CreateChallenge(opts ChallengeOptions) (Challenge, error) {
 		}
 		p.KeyPrefix = hex.EncodeToString(key[:pl])
 		if len(opts.KeySignatureKey) > 0 {
-			var scratch []byte
-			mac, n := hmacSum(opts.HMACAlgorithm, opts.KeySignatureKey, key, &scratch)
+			mac, n := hmacSum(opts.HMACAlgorithm, opts.KeySignatureKey, key)
 			p.KeySignature = hex.EncodeToString(mac[:n])
 		}
 	}
 	canon := p.canonicalJSON()
-	var scratch []byte
-	mac, n := hmacSum(opts.HMACAlgorithm, opts.HMACKey, canon, &scratch)
+	mac, n := hmacSum(opts.HMACAlgorithm, opts.HMACKey, canon)
 	return Challenge{Parameters: p, Signature: hex.EncodeToString(mac[:n]), canonical: canon}, nil
 }
 
@@ -360,7 +358,6 @@ type SolutionResult struct {
 	ExpiresAt   time.Time // zero when the challenge has no expiry
 	Counter     uint64    // v2 counter or v1 number
 	Took        float64   // solution.time (v2) or took (v1), milliseconds
-	Params      map[string]string
 }
 
 // ReplayKey is the identifier to consume once: data.challengeId, else the nonce (v2), or
@@ -627,8 +624,7 @@ func verifyV2(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
 		return res, nil
 	}
 	// 3–4. signature over the canonical parameters, constant time on the hex strings.
-	var scratch []byte
-	mac, mn := hmacSum(hmacAlg, opts.HMACKey, canon, &scratch)
+	mac, mn := hmacSum(hmacAlg, opts.HMACKey, canon)
 	var want [128]byte
 	hex.Encode(want[:], mac[:mn])
 	if subtle.ConstantTimeCompare(want[:2*mn], p.signature) != 1 {
@@ -650,7 +646,7 @@ func verifyV2(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
 			return res, nil
 		}
 		dn, _ := hex.Decode(dk[:], p.derivedKey)
-		ks, kn := hmacSum(hmacAlg, opts.KeySignatureKey, dk[:dn], &scratch)
+		ks, kn := hmacSum(hmacAlg, opts.KeySignatureKey, dk[:dn])
 		hex.Encode(want[:], ks[:kn])
 		if subtle.ConstantTimeCompare(want[:2*kn], pr.keySignature) != 1 {
 			res.InvalidSolution = true

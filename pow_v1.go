@@ -1,6 +1,7 @@
 package astracaph
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -144,44 +145,32 @@ func v1ChallengeSignature(alg Algorithm, key []byte, salt, number string) (strin
 	var d [64]byte
 	digest := alg.sum(d[:0], buf)
 	ch := hex.EncodeToString(digest)
-	var scratch []byte
-	mac, n := hmacSum(alg, key, []byte(ch), &scratch)
+	mac, n := hmacSum(alg, key, []byte(ch))
 	return ch, hex.EncodeToString(mac[:n])
 }
 
 // verifyV1 verifies a legacy payload (altcha-lib/v1 verifySolution, constant time).
 func verifyV1(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
-	res := SolutionResult{Version: 1, Salt: string(p.salt)}
+	res := SolutionResult{Version: 1}
 	alg, ok := internAlgorithm(p.algorithm)
-	if !ok || alg.isV2() && alg.digestSize() == 0 || strings.HasPrefix(string(alg), "PBKDF2") {
+	if !ok || (alg != SHA1 && alg != SHA256 && alg != SHA384 && alg != SHA512) {
 		return res, fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, p.algorithm)
 	}
 	res.Algorithm = alg
+	res.Salt = string(p.salt)
 	if t, ok := parseFloat(p.time); ok {
 		res.Took = t
 	}
-	salt := string(p.salt)
-	if q := strings.IndexByte(salt, '?'); q >= 0 {
-		params, _ := url.ParseQuery(strings.TrimSuffix(salt[q+1:], "&"))
-		res.Params = make(map[string]string, len(params))
-		for k, v := range params {
-			res.Params[k] = v[0]
+	if exp, found := saltExpiry(p.salt); found {
+		e, err := strconv.ParseFloat(exp, 64)
+		if err != nil || math.IsNaN(e) || math.IsInf(e, 0) {
+			res.InvalidSolution = true
+			return res, nil
 		}
-		exp := params.Get("expires")
-		if exp == "" {
-			exp = params.Get("expire")
-		}
-		if exp != "" {
-			e, err := strconv.ParseFloat(exp, 64)
-			if err != nil || math.IsNaN(e) {
-				res.InvalidSolution = true
-				return res, nil
-			}
-			res.ExpiresAt = time.Unix(int64(e), 0)
-			if !opts.IgnoreExpiry && e*1000 < float64(opts.Now.UnixMilli()) {
-				res.Expired = true
-				return res, nil
-			}
+		res.ExpiresAt = time.Unix(int64(e), 0)
+		if !opts.IgnoreExpiry && e*1000 < float64(opts.Now.UnixMilli()) {
+			res.Expired = true
+			return res, nil
 		}
 	}
 	num, ok := parseIntIn(p.number, 0, 1<<53)
@@ -190,14 +179,24 @@ func verifyV1(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
 		return res, nil
 	}
 	res.Counter = uint64(num)
+	bp := getBuf()
+	defer putBuf(bp)
 	// Re-appending "&" makes a spliced salt ("…&1") hash differently: the splice fails.
-	if !strings.HasSuffix(salt, "&") {
-		salt += "&"
+	buf := append((*bp)[:0], p.salt...)
+	if len(buf) == 0 || buf[len(buf)-1] != '&' {
+		buf = append(buf, '&')
 	}
-	ch, sig := v1ChallengeSignature(alg, opts.HMACKey, salt, strconv.FormatInt(num, 10))
-	chOK := subtle.ConstantTimeCompare([]byte(ch), p.challenge) == 1
-	sigOK := subtle.ConstantTimeCompare([]byte(sig), p.signature) == 1
-	if !sigOK {
+	buf = strconv.AppendInt(buf, num, 10)
+	*bp = buf
+	var d [64]byte
+	digest := alg.sum(d[:0], buf)
+	var chHex [128]byte
+	hn := hex.Encode(chHex[:], digest)
+	mac, mn := hmacSum(alg, opts.HMACKey, chHex[:hn])
+	var sigHex [128]byte
+	hex.Encode(sigHex[:], mac[:mn])
+	chOK := subtle.ConstantTimeCompare(chHex[:hn], p.challenge) == 1
+	if subtle.ConstantTimeCompare(sigHex[:2*mn], p.signature) != 1 {
 		res.InvalidSignature = true
 		return res, nil
 	}
@@ -207,6 +206,55 @@ func verifyV1(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
 	}
 	res.Verified = true
 	return res, nil
+}
+
+// saltExpiry finds the expires (or expire) parameter in the query part of a v1 salt
+// without allocating.
+func saltExpiry(salt []byte) (string, bool) {
+	q := bytes.IndexByte(salt, '?')
+	if q < 0 {
+		return "", false
+	}
+	rest := salt[q+1:]
+	var expire string
+	var hasExpire bool
+	for len(rest) > 0 {
+		pair := rest
+		if i := bytes.IndexByte(rest, '&'); i >= 0 {
+			pair, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		k, v, _ := bytes.Cut(pair, []byte{'='})
+		switch string(k) {
+		case "expires":
+			return unescapeQuery(v), true
+		case "expire":
+			expire, hasExpire = unescapeQuery(v), true
+		}
+	}
+	return expire, hasExpire
+}
+
+func unescapeQuery(v []byte) string {
+	if bytes.IndexByte(v, '%') < 0 && bytes.IndexByte(v, '+') < 0 {
+		return string(v)
+	}
+	s, err := url.QueryUnescape(string(v))
+	if err != nil {
+		return "invalid"
+	}
+	return s
+}
+
+// SaltParams returns the signed parameters carried in a v1 salt (?k=v&…).
+func (r *SolutionResult) SaltParams() url.Values {
+	q := strings.IndexByte(r.Salt, '?')
+	if r.Version != 1 || q < 0 {
+		return url.Values{}
+	}
+	v, _ := url.ParseQuery(strings.TrimSuffix(r.Salt[q+1:], "&"))
+	return v
 }
 
 // SolutionV1 is a solved PoW v1 challenge.

@@ -183,15 +183,13 @@ func (sc siteCrypto) open(ct []byte, siteKey string) (string, error) {
 }
 
 func (sc siteCrypto) verifier(secret string) string {
-	var scratch []byte
-	mac, n := hmacSum(SHA256, sc.verKey, []byte(secret), &scratch)
+	mac, n := hmacSum(SHA256, sc.verKey, []byte(secret))
 	return hex.EncodeToString(mac[:n])
 }
 
 // deriveSubkey is HMAC-SHA256(master, label): independent keys from one master secret.
 func deriveSubkey(master []byte, label string) []byte {
-	var scratch []byte
-	mac, n := hmacSum(SHA256, master, []byte(label), &scratch)
+	mac, n := hmacSum(SHA256, master, []byte(label))
 	return append([]byte(nil), mac[:n]...)
 }
 

@@ -107,15 +107,26 @@ func knownVDKey(k string) bool {
 }
 
 // ParseVerificationData parses URL-encoded verification data like altcha-lib v2:
-// fields and reasons split on ",", numbers and booleans typed, other strings trimmed.
+// fields and reasons split on ",", numbers and booleans typed, other strings trimmed. For
+// a repeated key the last value wins. Values are substrings of s where no unescaping is
+// needed, so parsing allocates little.
 func ParseVerificationData(s string) (VerificationData, error) {
-	q, err := url.ParseQuery(s)
-	if err != nil {
-		return VerificationData{}, fmt.Errorf("%w: verificationData: %v", ErrMalformedPayload, err)
-	}
 	var d VerificationData
-	for k, vs := range q {
-		v := strings.TrimSpace(vs[len(vs)-1])
+	for rest := s; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		var err error
+		if k, err = formDecode(k); err != nil {
+			return VerificationData{}, fmt.Errorf("%w: verificationData: %v", ErrMalformedPayload, err)
+		}
+		if v, err = formDecode(v); err != nil {
+			return VerificationData{}, fmt.Errorf("%w: verificationData: %v", ErrMalformedPayload, err)
+		}
+		v = strings.TrimSpace(v)
 		switch k {
 		case "classification":
 			d.Classification = v
@@ -154,6 +165,15 @@ func ParseVerificationData(s string) (VerificationData, error) {
 		}
 	}
 	return d, nil
+}
+
+// formDecode undoes application/x-www-form-urlencoded escaping, without allocating when
+// there is nothing to undo.
+func formDecode(s string) (string, error) {
+	if !strings.ContainsAny(s, "%+") {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
 }
 
 func unixField(v string) time.Time {
@@ -203,8 +223,7 @@ func SignServerPayload(d VerificationData, key []byte, alg Algorithm) (string, e
 func serverSignature(alg Algorithm, key, vd []byte) string {
 	var d [64]byte
 	digest := alg.sum(d[:0], vd)
-	var scratch []byte
-	mac, n := hmacSum(alg, key, digest, &scratch)
+	mac, n := hmacSum(alg, key, digest)
 	return hex.EncodeToString(mac[:n])
 }
 
@@ -250,8 +269,7 @@ func checkServerSignature(raw rawServerPayload, vd VerificationData, hmacKey []b
 	}
 	var d [64]byte
 	digest := raw.alg.sum(d[:0], []byte(raw.data))
-	var scratch []byte
-	mac, n := hmacSum(raw.alg, hmacKey, digest, &scratch)
+	mac, n := hmacSum(raw.alg, hmacKey, digest)
 	var want [128]byte
 	hex.Encode(want[:], mac[:n])
 	if subtle.ConstantTimeCompare(want[:2*n], []byte(raw.signature)) != 1 {
@@ -374,7 +392,6 @@ func FieldsHash(form url.Values, fields []string, alg Algorithm) string {
 // DeriveHMACKeySecret is altcha-lib's deriveHmacKeySecret: hex(HMAC-SHA256("derived-secret",
 // master)), a key-signature secret derived from one master secret.
 func DeriveHMACKeySecret(master string) string {
-	var scratch []byte
-	mac, n := hmacSum(SHA256, []byte("derived-secret"), []byte(master), &scratch)
+	mac, n := hmacSum(SHA256, []byte("derived-secret"), []byte(master))
 	return hex.EncodeToString(mac[:n])
 }
