@@ -45,7 +45,7 @@ func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(err))
+		writeError(w, status, code, errMessage(status, err))
 		s.emit(r, start, Event{Kind: "challenge", Status: status, Error: code})
 		return
 	}
@@ -92,7 +92,12 @@ func (s *Server) flowError(r *http.Request, err error) (int, string) {
 	return http.StatusServiceUnavailable, "unavailable"
 }
 
-func errMessage(err error) string {
+// errMessage is the client-facing message of err. Infrastructure failures (503) get a
+// generic text: their errors can carry store addresses and internals, which are logged.
+func errMessage(status int, err error) string {
+	if status >= http.StatusInternalServerError {
+		return "the service is temporarily unavailable; retry"
+	}
 	return strings.TrimPrefix(err.Error(), "astracaph: ")
 }
 
@@ -163,7 +168,7 @@ func (s *Server) postChallenge(w http.ResponseWriter, r *http.Request) {
 func (s *Server) answerDecision(w http.ResponseWriter, r *http.Request, start time.Time, kind string, d astracaph.Decision, err error) {
 	if err != nil {
 		status, code := s.flowError(r, err)
-		body := map[string]any{"success": false, "error": code, "message": errMessage(err)}
+		body := map[string]any{"success": false, "error": code, "message": errMessage(status, err)}
 		var ae *astracaph.AnswerError
 		if errors.As(err, &ae) {
 			body["attemptsLeft"] = ae.AttemptsLeft
@@ -219,7 +224,7 @@ func (s *Server) getVisualMedia(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(err))
+		writeError(w, status, code, errMessage(status, err))
 		return
 	}
 	h := w.Header()
@@ -260,7 +265,7 @@ func (s *Server) altchaVerify(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, code := s.flowError(r, err)
 		if status == http.StatusServiceUnavailable {
-			writeError(w, status, code, errMessage(err))
+			writeError(w, status, code, errMessage(status, err))
 		} else {
 			writeJSON(w, http.StatusOK, map[string]any{"verified": false, "reason": code})
 		}

@@ -26,10 +26,10 @@ func (s *Server) createSite(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, astracaph.ErrSiteExists):
 		writeError(w, http.StatusConflict, "site-exists", "a site is already registered for this domain")
 	case errors.Is(err, astracaph.ErrInvalidDomain) || (err != nil && isClientSiteError(err)):
-		writeError(w, http.StatusBadRequest, "invalid-domain", errMessage(err))
+		writeError(w, http.StatusBadRequest, "invalid-domain", errMessage(http.StatusBadRequest, err))
 	case err != nil:
 		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(err))
+		writeError(w, status, code, errMessage(status, err))
 	default:
 		writeJSON(w, http.StatusCreated, creds)
 	}
@@ -61,10 +61,10 @@ func (s *Server) deleteSite(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, astracaph.ErrSiteNotFound):
 		writeError(w, http.StatusNotFound, "site-not-found", "no site is registered for this domain")
 	case errors.Is(err, astracaph.ErrInvalidDomain):
-		writeError(w, http.StatusBadRequest, "invalid-domain", errMessage(err))
+		writeError(w, http.StatusBadRequest, "invalid-domain", errMessage(http.StatusBadRequest, err))
 	default:
 		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(err))
+		writeError(w, status, code, errMessage(status, err))
 	}
 }
 
@@ -72,7 +72,7 @@ func (s *Server) getSite(w http.ResponseWriter, r *http.Request) {
 	site, err := s.c.GetSite(r.Context(), r.PathValue("siteKey"))
 	if err != nil {
 		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(err))
+		writeError(w, status, code, errMessage(status, err))
 		return
 	}
 	writeJSON(w, http.StatusOK, site)
