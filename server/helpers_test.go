@@ -323,3 +323,6 @@ func (o *observed) last(t testing.TB) server.Event {
 
 // withNoLimits disables the store-backed rate limits.
 func withNoLimits() server.Option { return server.WithLimits(server.Limits{}) }
+
+// withObserver records every server event into o.
+func withObserver(o *observed) server.Option { return server.WithObserver(o.record) }
