@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/server"
 )
 
 func TestGetChallengeV2Shape(t *testing.T) {
@@ -196,6 +199,9 @@ func TestRedeemOriginHeaderWins(t *testing.T) {
 	v = e.do(http.MethodPost, "/api/v1/verify", map[string]any{"token": tok, "origin": "https://real.example"}).JSON(t)
 	require.Equal(t, true, v["success"], v)
 
+	// A body claiming "null" is no origin at all.
+	requireError(t, e.do(http.MethodPost, "/api/v1/challenge", map[string]any{"payload": e.solve(""), "origin": "null"}, withOrigin("null")), http.StatusBadRequest, "origin-required")
+
 	// Without a header (or with "null" from a sandboxed frame) the body's origin is used.
 	for _, mods := range [][]reqMod{nil, {withOrigin("null")}} {
 		r = e.do(http.MethodPost, "/api/v1/challenge", map[string]any{"payload": e.solve(""), "origin": "https://claimed.example"}, mods...)
@@ -368,6 +374,15 @@ func TestChallengeRoutesStoreOutage(t *testing.T) {
 	r := e.do(http.MethodPost, "/api/v1/challenge", map[string]any{"payload": p}, withOrigin("https://x.example"))
 	require.Equal(t, http.StatusOK, r.Code, r.String())
 
+	// The details go to the operator's log, not to the client.
+	var logs bytes.Buffer
+	lg := newEnv(t, server.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	lg.store.down.Store(true)
+	r = lg.do(http.MethodGet, "/api/v1/challenge/visual/v_x/image.png", nil)
+	requireError(t, r, http.StatusServiceUnavailable, "unavailable")
+	require.NotContains(t, string(r.Body), "simulated")
+	require.Contains(t, logs.String(), "simulated outage")
+
 	// Without rate limits the limiter does not touch the store: the engine's own
 	// failure (site lookup) is what answers 503.
 	nl := newEnv(t, withNoLimits())
@@ -376,4 +391,24 @@ func TestChallengeRoutesStoreOutage(t *testing.T) {
 	r = nl.do(http.MethodGet, "/api/v1/challenge?siteKey="+key, nil)
 	requireError(t, r, http.StatusServiceUnavailable, "unavailable")
 	require.False(t, strings.Contains(string(r.Body), "simulated"), "internal errors are not echoed: %s", r.Body)
+}
+
+func TestTurnstileTestSiteKeys(t *testing.T) {
+	e := newEnv(t)
+	// Pass: the dummy token, which then verifies with the pass secret only.
+	r, m := e.redeem(astracaph.TestSiteKeyPass, "")
+	require.Equal(t, http.StatusOK, r.Code, r.String())
+	require.Equal(t, astracaph.TestToken, m["token"])
+	_, sv := siteverify(t, e, "/turnstile/v0/siteverify", "form", map[string]string{"secret": astracaph.TestSecretPass, "response": astracaph.TestToken})
+	require.Equal(t, true, sv["success"])
+	v := e.do(http.MethodPost, "/api/v1/verify", map[string]any{"token": astracaph.TestToken, "origin": "https://x.example"}).JSON(t)
+	require.Equal(t, false, v["success"])
+	// Block: always denied.
+	r, m = e.redeem(astracaph.TestSiteKeyBlock, "")
+	require.Equal(t, http.StatusForbidden, r.Code, r.String())
+	require.Equal(t, "denied", m["error"])
+	// Forced interaction: always the visual step.
+	r, m = e.redeem(astracaph.TestSiteKeyStepUp, "https://x.example")
+	require.Equal(t, http.StatusOK, r.Code, r.String())
+	require.Equal(t, "visual", m["step"])
 }

@@ -1,12 +1,18 @@
 package server_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/server"
 )
 
 func TestSitesLifecycle(t *testing.T) {
@@ -93,4 +99,22 @@ func TestSitesEvents(t *testing.T) {
 	ev = obs.last(t)
 	require.Equal(t, http.StatusConflict, ev.Status)
 	require.Equal(t, "site-exists", ev.Error)
+}
+
+func TestSecretsNeverLogged(t *testing.T) {
+	var logs bytes.Buffer
+	l := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := newEnv(t, astracaph.WithLogger(l), server.WithLogger(l))
+	key, secret := e.site("log.example")
+	tok := e.token(key, "https://log.example")
+	require.Equal(t, true, e.do(http.MethodPost, "/api/v1/verify", map[string]any{"token": tok, "secret": secret}).JSON(t)["success"])
+	e.do(http.MethodPost, "/api/v1/siteverify", url.Values{"secret": {secret}, "response": {tok}})
+	e.store.down.Store(true)
+	e.do(http.MethodPost, "/api/v1/siteverify", url.Values{"secret": {secret}, "response": {tok}})
+	e.do(http.MethodDelete, "/api/v1/sites", map[string]any{"domain": "log.example", "secret": secret})
+	e.store.down.Store(false)
+	require.Equal(t, http.StatusOK, e.do(http.MethodDelete, "/api/v1/sites", map[string]any{"domain": "log.example", "secret": secret}).Code)
+	require.NotEmpty(t, logs.String(), "the flow logs something")
+	require.NotContains(t, logs.String(), secret[len("sk_live_"):])
+	require.NotContains(t, logs.String(), tok)
 }

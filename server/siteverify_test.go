@@ -129,6 +129,22 @@ func TestSiteverifyIdempotencyKey(t *testing.T) {
 	}
 }
 
+func TestSiteverifyJSONScalars(t *testing.T) {
+	// JSON clients may send numbers (an integer idempotency key): they count as text.
+	e := newEnv(t)
+	key, secret := e.site("shop.example")
+	tok := e.token(key, "https://shop.example")
+	body := map[string]any{"secret": secret, "response": tok, "idempotency_key": 12345, "remoteip": nil, "extra": []int{1}}
+	for range 2 {
+		r := e.do(http.MethodPost, "/api/v1/siteverify", body)
+		require.Equal(t, http.StatusOK, r.Code, r.String())
+		require.Equal(t, true, r.JSON(t)["success"], r.String())
+	}
+	body["idempotency_key"] = 12346
+	require.Equal(t, false, e.do(http.MethodPost, "/api/v1/siteverify", body).JSON(t)["success"])
+	requireError(t, e.do(http.MethodPost, "/api/v1/siteverify", `["secret"]`, withCT("application/json")), http.StatusBadRequest, "bad-request")
+}
+
 func TestSiteverifyTestSecrets(t *testing.T) {
 	e := newEnv(t)
 	for path, dialect := range siteverifyPaths {

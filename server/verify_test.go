@@ -3,6 +3,9 @@ package server_test
 import (
 	"net/http"
 	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,4 +160,24 @@ func TestVerifySignature(t *testing.T) {
 	requireError(t, e.do(http.MethodPost, "/api/v1/verify/signature", map[string]any{"payload": tok}), http.StatusBadRequest, "bad-request")
 	requireError(t, e.do(http.MethodPost, "/api/v1/verify/signature", map[string]any{"secret": secret}), http.StatusBadRequest, "bad-request")
 	requireError(t, e.do(http.MethodPost, "/api/v1/verify/signature", "payload=x", withCT("text/plain")), http.StatusUnsupportedMediaType, "unsupported-media-type")
+}
+
+func TestVerifyConcurrentExactlyOnce(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("", "https://x.example")
+	const n = 32
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.do(http.MethodPost, "/api/v1/verify", map[string]any{"token": tok, "origin": "https://x.example"})
+			if r.Code == http.StatusOK && strings.Contains(string(r.Body), `"success":true`) {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, int32(1), ok.Load())
 }
