@@ -205,6 +205,12 @@ func (s *Server) postVisual(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getVisualMedia(w http.ResponseWriter, r *http.Request) {
+	// The media are single-use: a HEAD (which must be safe) would spend them unseen.
+	if r.Method == http.MethodHead {
+		w.Header().Set("Allow", http.MethodGet)
+		writeError(w, http.StatusMethodNotAllowed, "method-not-allowed", "single-use media: use GET")
+		return
+	}
 	id, file := r.PathValue("id"), r.PathValue("file")
 	var (
 		body []byte
@@ -233,9 +239,7 @@ func (s *Server) getVisualMedia(w http.ResponseWriter, r *http.Request) {
 	// Served whole and once: no range requests, so a media element gets it in one go.
 	h.Set("Accept-Ranges", "none")
 	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	_, _ = w.Write(body)
 }
 
 // altchaVerify is the official ALTCHA widget's verifyUrl contract: it always returns a

@@ -262,7 +262,12 @@ func TestRedeemStepUpVisual(t *testing.T) {
 	require.InDelta(t, time.Now().Add(5*time.Minute).Unix(), vis["expiresAt"], 5)
 	require.NotContains(t, string(r.Body), `"code"`, "the answer never travels to the client")
 
-	// Media: right types, served once.
+	// Media: a HEAD does not spend them; GET gets the right types, once.
+	for _, u := range []string{vis["image"].(string), vis["audio"].(string)} {
+		h := e.do(http.MethodHead, u, nil)
+		require.Equal(t, http.StatusMethodNotAllowed, h.Code)
+		require.Equal(t, "GET", h.Header.Get("Allow"))
+	}
 	img := e.do(http.MethodGet, vis["image"].(string), nil)
 	require.Equal(t, http.StatusOK, img.Code, img.String())
 	require.Equal(t, "image/png", img.Header.Get("Content-Type"))

@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"bytes"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -108,6 +110,12 @@ func TestBodyLimit(t *testing.T) {
 		requireError(t, e.do(http.MethodPost, p, url.Values{"secret": {"s"}, "response": {big}}), http.StatusRequestEntityTooLarge, "body-too-large")
 		requireError(t, e.do(http.MethodPost, p, map[string]any{"secret": "s", "response": big}), http.StatusRequestEntityTooLarge, "body-too-large")
 	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	require.NoError(t, mw.WriteField("secret", "s"))
+	require.NoError(t, mw.WriteField("response", big))
+	require.NoError(t, mw.Close())
+	requireError(t, e.do(http.MethodPost, "/api/v1/siteverify", buf.String(), withCT(mw.FormDataContentType())), http.StatusRequestEntityTooLarge, "body-too-large")
 	// Under the limit the same endpoints work.
 	r := e.do(http.MethodPost, "/api/v1/verify", map[string]any{"token": "x", "origin": "https://x.example"})
 	require.Equal(t, http.StatusOK, r.Code, r.String())
