@@ -150,7 +150,12 @@ func (s *Server) postChallenge(w http.ResponseWriter, r *http.Request) {
 	}
 	var b redeemBody
 	if err := s.readJSON(w, r, &b); err != nil {
-		s.emit(r, start, Event{Kind: "redeem", Status: http.StatusBadRequest, Error: "bad-request"})
+		ev := Event{Kind: "redeem", Status: http.StatusBadRequest, Error: "bad-request"}
+		var be *bodyError
+		if errors.As(err, &be) {
+			ev.Status, ev.Error = be.status, be.code
+		}
+		s.emit(r, start, ev)
 		return
 	}
 	if b.Payload == "" {

@@ -213,3 +213,24 @@ func TestWidgetRoutes(t *testing.T) {
 	}
 	requireError(t, e.do(http.MethodGet, "/widget/deadbeef/widget.js", nil), http.StatusNotFound, "not-found")
 }
+
+func TestEventsCarryBodyRejections(t *testing.T) {
+	var obs observed
+	e := newEnv(t, withObserver(&obs), server.WithMaxBody(64))
+	for _, c := range []struct {
+		body   string
+		ct     string
+		status int
+		code   string
+	}{
+		{`{"payload":"x"}`, "text/plain", http.StatusUnsupportedMediaType, "unsupported-media-type"},
+		{`{"payload":"` + strings.Repeat("a", 200) + `"}`, "application/json", http.StatusRequestEntityTooLarge, "body-too-large"},
+		{`{"payload":`, "application/json", http.StatusBadRequest, "bad-request"},
+	} {
+		requireError(t, e.do(http.MethodPost, "/api/v1/challenge", c.body, withCT(c.ct)), c.status, c.code)
+		ev := obs.last(t)
+		require.Equal(t, "redeem", ev.Kind)
+		require.Equal(t, c.status, ev.Status)
+		require.Equal(t, c.code, ev.Error)
+	}
+}
