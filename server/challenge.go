@@ -50,7 +50,7 @@ func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(err))
+		writeError(w, status, code, errMessage(status, err))
 		s.emit(r, start, Event{Kind: "challenge", Status: status, Error: code})
 		return
 	}
@@ -97,7 +97,12 @@ func (s *Server) flowError(r *http.Request, err error) (int, string) {
 	return http.StatusServiceUnavailable, "unavailable"
 }
 
-func errMessage(err error) string {
+// errMessage is the client-facing message of err. Infrastructure failures (503) get a
+// generic text: their errors can carry store addresses and internals, which are logged.
+func errMessage(status int, err error) string {
+	if status >= http.StatusInternalServerError {
+		return "the service is temporarily unavailable; retry"
+	}
 	return strings.TrimPrefix(err.Error(), "astracaph: ")
 }
 
@@ -150,7 +155,12 @@ func (s *Server) postChallenge(w http.ResponseWriter, r *http.Request) {
 	}
 	var b redeemBody
 	if err := s.readJSON(w, r, &b); err != nil {
-		s.emit(r, start, Event{Kind: "redeem", Status: http.StatusBadRequest, Error: "bad-request"})
+		ev := Event{Kind: "redeem", Status: http.StatusBadRequest, Error: "bad-request"}
+		var be *bodyError
+		if errors.As(err, &be) {
+			ev.Status, ev.Error = be.status, be.code
+		}
+		s.emit(r, start, ev)
 		return
 	}
 	if b.Payload == "" {
@@ -168,7 +178,7 @@ func (s *Server) postChallenge(w http.ResponseWriter, r *http.Request) {
 func (s *Server) answerDecision(w http.ResponseWriter, r *http.Request, start time.Time, kind string, d astracaph.Decision, err error) {
 	if err != nil {
 		status, code := s.flowError(r, err)
-		body := map[string]any{"success": false, "error": code, "message": errMessage(err)}
+		body := map[string]any{"success": false, "error": code, "message": errMessage(status, err)}
 		var ae *astracaph.AnswerError
 		if errors.As(err, &ae) {
 			body["attemptsLeft"] = ae.AttemptsLeft
@@ -205,6 +215,12 @@ func (s *Server) postVisual(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getVisualMedia(w http.ResponseWriter, r *http.Request) {
+	// The media are single-use: a HEAD (which must be safe) would spend them unseen.
+	if r.Method == http.MethodHead {
+		w.Header().Set("Allow", http.MethodGet)
+		writeError(w, http.StatusMethodNotAllowed, "method-not-allowed", "single-use media: use GET")
+		return
+	}
 	id, file := r.PathValue("id"), r.PathValue("file")
 	var (
 		body []byte
@@ -224,7 +240,7 @@ func (s *Server) getVisualMedia(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(err))
+		writeError(w, status, code, errMessage(status, err))
 		return
 	}
 	h := w.Header()
@@ -233,9 +249,7 @@ func (s *Server) getVisualMedia(w http.ResponseWriter, r *http.Request) {
 	// Served whole and once: no range requests, so a media element gets it in one go.
 	h.Set("Accept-Ranges", "none")
 	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
+	_, _ = w.Write(body)
 }
 
 // altchaVerify is the official ALTCHA widget's verifyUrl contract: it always returns a
@@ -265,7 +279,7 @@ func (s *Server) altchaVerify(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, code := s.flowError(r, err)
 		if status == http.StatusServiceUnavailable {
-			writeError(w, status, code, errMessage(err))
+			writeError(w, status, code, errMessage(status, err))
 		} else {
 			writeJSON(w, http.StatusOK, map[string]any{"verified": false, "reason": code})
 		}

@@ -57,25 +57,34 @@ func methods(m map[string]http.HandlerFunc) http.Handler {
 	})
 }
 
-// errBody is returned by readJSON; it has already been answered.
-var errBody = errors.New("body rejected")
+// bodyError is returned by readJSON and readForm once they have answered the request;
+// it carries that answer's status and code for events.
+type bodyError struct {
+	status int
+	code   string
+}
+
+func (e *bodyError) Error() string { return "astracaph: server: body rejected: " + e.code }
+
+// rejectBody answers a bad body and returns the matching *bodyError.
+func rejectBody(w http.ResponseWriter, status int, code, msg string) error {
+	writeError(w, status, code, msg)
+	return &bodyError{status: status, code: code}
+}
 
 // readJSON decodes a JSON body into v, answering 415, 413 or 400 itself.
 func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if !isContentType(r, "application/json") {
-		writeError(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "send the body as application/json")
-		return errBody
+		return rejectBody(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "send the body as application/json")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxBody)
 	dec := json.NewDecoder(r.Body)
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "body-too-large", "request body is larger than the limit")
-			return errBody
+			return rejectBody(w, http.StatusRequestEntityTooLarge, "body-too-large", "request body is larger than the limit")
 		}
-		writeError(w, http.StatusBadRequest, "bad-request", "invalid JSON body: "+err.Error())
-		return errBody
+		return rejectBody(w, http.StatusBadRequest, "bad-request", "invalid JSON body: "+err.Error())
 	}
 	return nil
 }
@@ -100,8 +109,7 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (map[string]st
 		return out, nil
 	}
 	if !isContentType(r, "application/x-www-form-urlencoded") && !isContentType(r, "multipart/form-data") {
-		writeError(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "send the body as application/x-www-form-urlencoded, multipart/form-data or application/json")
-		return nil, errBody
+		return nil, rejectBody(w, http.StatusUnsupportedMediaType, "unsupported-media-type", "send the body as application/x-www-form-urlencoded, multipart/form-data or application/json")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.maxBody)
 	var err error
@@ -113,11 +121,9 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (map[string]st
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "body-too-large", "request body is larger than the limit")
-			return nil, errBody
+			return nil, rejectBody(w, http.StatusRequestEntityTooLarge, "body-too-large", "request body is larger than the limit")
 		}
-		writeError(w, http.StatusBadRequest, "bad-request", "invalid form body")
-		return nil, errBody
+		return nil, rejectBody(w, http.StatusBadRequest, "bad-request", "invalid form body")
 	}
 	out := make(map[string]string, len(r.PostForm))
 	for k, v := range r.PostForm {

@@ -22,18 +22,21 @@ func (s *Server) createSite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	creds, err := s.c.RegisterSite(r.Context(), astracaph.SiteRequest{Domain: b.Domain, Name: b.Name, Origins: b.Origins})
+	ev := Event{Kind: "sites", Status: http.StatusCreated}
 	switch {
 	case errors.Is(err, astracaph.ErrSiteExists):
-		writeError(w, http.StatusConflict, "site-exists", "a site is already registered for this domain")
+		ev.Status, ev.Error = http.StatusConflict, "site-exists"
+		writeError(w, ev.Status, ev.Error, "a site is already registered for this domain")
 	case errors.Is(err, astracaph.ErrInvalidDomain) || (err != nil && isClientSiteError(err)):
-		writeError(w, http.StatusBadRequest, "invalid-domain", errMessage(err))
+		ev.Status, ev.Error = http.StatusBadRequest, "invalid-domain"
+		writeError(w, ev.Status, ev.Error, errMessage(ev.Status, err))
 	case err != nil:
-		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(err))
+		ev.Status, ev.Error = s.flowError(r, err)
+		writeError(w, ev.Status, ev.Error, errMessage(ev.Status, err))
 	default:
 		writeJSON(w, http.StatusCreated, creds)
 	}
-	s.emit(r, start, Event{Kind: "sites"})
+	s.emit(r, start, ev)
 }
 
 func isClientSiteError(err error) bool {
@@ -61,10 +64,10 @@ func (s *Server) deleteSite(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, astracaph.ErrSiteNotFound):
 		writeError(w, http.StatusNotFound, "site-not-found", "no site is registered for this domain")
 	case errors.Is(err, astracaph.ErrInvalidDomain):
-		writeError(w, http.StatusBadRequest, "invalid-domain", errMessage(err))
+		writeError(w, http.StatusBadRequest, "invalid-domain", errMessage(http.StatusBadRequest, err))
 	default:
 		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(err))
+		writeError(w, status, code, errMessage(status, err))
 	}
 }
 
@@ -72,7 +75,7 @@ func (s *Server) getSite(w http.ResponseWriter, r *http.Request) {
 	site, err := s.c.GetSite(r.Context(), r.PathValue("siteKey"))
 	if err != nil {
 		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(err))
+		writeError(w, status, code, errMessage(status, err))
 		return
 	}
 	writeJSON(w, http.StatusOK, site)

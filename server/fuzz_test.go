@@ -1,0 +1,65 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/astracat/astracaph/server"
+)
+
+// FuzzClientIP feeds arbitrary X-Forwarded-For values from a trusted proxy. The client
+// must always be the peer or an address listed in the header outside the trusted set.
+func FuzzClientIP(f *testing.F) {
+	for _, s := range []string{"", "198.51.100.2", "1.1.1.1, 198.51.100.2, 10.0.0.9", "[2001:db8::1]:80", "garbage, 10.0.0.2", ",,,", "::ffff:198.51.100.2", "fe80::1%eth0", "10.0.0.1"} {
+		f.Add(s)
+	}
+	trusted := netip.MustParsePrefix("10.0.0.0/8")
+	peer := netip.MustParseAddr("10.0.0.1")
+	f.Fuzz(func(t *testing.T, xff string) {
+		var obs observed
+		e := newEnv(t, withObserver(&obs), withNoLimits(), server.WithTrustedProxies(trusted))
+		r := e.do(http.MethodGet, "/api/v1/challenge", nil, withRemote("10.0.0.1:80"), func(r *http.Request) { r.Header["X-Forwarded-For"] = []string{xff} })
+		if r.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", r.Code, r.Body)
+		}
+		got := obs.last(t).ClientIP
+		if got == peer {
+			return
+		}
+		if trusted.Contains(got) || got.Zone() != "" || got.Is4In6() {
+			t.Fatalf("client %v from %q", got, xff)
+		}
+		for _, hop := range strings.Split(xff, ",") {
+			hop = strings.TrimSpace(hop)
+			if h, _, err := net.SplitHostPort(hop); err == nil {
+				hop = h
+			}
+			if a, err := netip.ParseAddr(strings.Trim(hop, "[]")); err == nil && a.Unmap().WithZone("") == got {
+				return
+			}
+		}
+		t.Fatalf("client %v does not appear in %q", got, xff)
+	})
+}
+
+// FuzzSiteverifyBody posts arbitrary bodies: the answer is always JSON with a 2xx/4xx
+// status, never a 5xx with a healthy store.
+func FuzzSiteverifyBody(f *testing.F) {
+	f.Add("application/x-www-form-urlencoded", "secret=s&response=r")
+	f.Add("application/json", `{"secret":"s","response":"r","idempotency_key":1}`)
+	f.Add("application/json", `{"secret":`)
+	f.Add("multipart/form-data; boundary=X", "--X\r\nContent-Disposition: form-data; name=\"secret\"\r\n\r\ns\r\n--X--\r\n")
+	f.Add("text/plain", "x")
+	f.Add("application/x-www-form-urlencoded", "secret=%zz")
+	f.Fuzz(func(t *testing.T, ct, body string) {
+		e := newEnv(t, server.WithMaxBody(4096))
+		r := e.do(http.MethodPost, "/hcaptcha/siteverify", body, withCT(ct))
+		if r.Code >= 500 || r.Code < 200 || !json.Valid(r.Body) {
+			t.Fatalf("%d %q for %q %q", r.Code, r.Body, ct, body)
+		}
+	})
+}
