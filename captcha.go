@@ -610,6 +610,7 @@ type VerifyTokenOptions struct {
 // Result is the outcome of Verify.
 type Result struct {
 	Success        bool
+	Expired        bool     // the failure was an expired token (hCaptcha reports it apart)
 	ErrorCodes     []string // Turnstile vocabulary: invalid-input-response, timeout-or-duplicate, …
 	Hostname       string
 	Origin         string
@@ -674,7 +675,9 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 	case res.InvalidSignature || res.InvalidSolution:
 		return failed(CodeInvalidResponse), nil
 	case res.Expired:
-		return failed(CodeTimeoutDuplicate), nil
+		r := failed(CodeTimeoutDuplicate)
+		r.Expired = true
+		return r, nil
 	}
 	d := res.VerificationData
 	idem := o.IdempotencyKey

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,7 +105,10 @@ func NormalizeDomain(s string) (string, error) {
 	if i := strings.IndexAny(s, "/?#"); i >= 0 {
 		s = s[:i]
 	}
-	if h, _, err := net.SplitHostPort(s); err == nil {
+	if h, port, err := net.SplitHostPort(s); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("%w: bad port in %q", ErrInvalidDomain, s)
+		}
 		s = h
 	}
 	s = strings.TrimSuffix(strings.ToLower(s), ".")

@@ -94,9 +94,10 @@ func (s *Server) siteverify(dialect string) http.HandlerFunc {
 		if err != nil {
 			return
 		}
+		expired := false
 		fail := func(status int, codes ...string) {
 			for i, c := range codes {
-				codes[i] = dialectCode(dialect, c, false)
+				codes[i] = dialectCode(dialect, c, expired)
 			}
 			writeJSON(w, status, map[string]any{"success": false, "error-codes": codes})
 			s.emit(r, start, Event{Kind: "siteverify", Status: status, Decision: "fail", Error: codes[0]})
@@ -124,6 +125,7 @@ func (s *Server) siteverify(dialect string) http.HandlerFunc {
 				fail(http.StatusForbidden, astracaph.CodeInvalidSecret)
 				return
 			}
+			expired = res.Expired
 			fail(http.StatusOK, res.ErrorCodes...)
 			return
 		}
