@@ -112,14 +112,34 @@ func NormalizeDomain(s string) (string, error) {
 		s = h
 	}
 	s = strings.TrimSuffix(strings.ToLower(s), ".")
+	if s == "" || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
+		return "", fmt.Errorf("%w: empty label in %q", ErrInvalidDomain, s)
+	}
 	if ip := net.ParseIP(strings.Trim(s, "[]")); ip != nil {
 		return ip.String(), nil
 	}
 	a, err := idna.Lookup.ToASCII(s)
-	if err != nil || a == "" || len(a) > 253 || !strings.Contains(a, ".") && a != "localhost" {
+	if err != nil || a == "" || len(a) > 253 || !strings.Contains(a, ".") && a != "localhost" || !validLabels(a) {
 		return "", fmt.Errorf("%w: %q", ErrInvalidDomain, s)
 	}
 	return a, nil
+}
+
+// validLabels checks the punycode result: non-empty labels of at most 63 characters
+// from [a-z0-9_-].
+func validLabels(a string) bool {
+	for _, l := range strings.Split(a, ".") {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // NormalizeOrigin returns scheme://host[:port] in lower case with default ports dropped.
