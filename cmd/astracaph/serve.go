@@ -247,8 +247,13 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		opts = append(opts, server.WithVerifyTrustedIPs(cfg.verifyTrusted...))
 	}
 	api := server.New(engine, opts...)
+	// Server-sent event streams never finish by themselves: end them when shutdown starts,
+	// or Shutdown would wait out its whole timeout on an open sandbox tab and fail.
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m)
+	mux.Handle("/sandbox/events", endWith(streams, api))
 	mux.Handle("/", api)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -257,6 +262,7 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv.RegisterOnShutdown(endStreams)
 	store := "memory"
 	if cfg.redisURL != "" {
 		store = "redis"
@@ -279,6 +285,17 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// endWith cancels the request's context when ctx ends (long-lived streams at shutdown).
+func endWith(ctx context.Context, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(ctx, cancel)
+		defer stop()
+		h.ServeHTTP(w, r.WithContext(rctx))
+	})
 }
 
 func displayAddr(a net.Addr) string {
