@@ -47,6 +47,7 @@ type loadConfig struct {
 	tokens      int
 	timeout     time.Duration
 	json        bool
+	cpuProfile  string
 }
 
 // loadReport is the result of one measured phase.
@@ -107,6 +108,7 @@ func parseLoadFlags(args []string, stderr io.Writer) (loadConfig, error) {
 	fs.IntVar(&c.tokens, "tokens", 0, "verify mode: tokens to pre-mint (default: -n, or enough for -d; 10000 when minted by flows)")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "per-request timeout")
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "diagnostics: write the generator's CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -149,6 +151,14 @@ func cmdLoadtest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 		}
 		fmt.Fprintln(stderr, "astracaph: loadtest:", err)
 		return 2
+	}
+	if cfg.cpuProfile != "" {
+		stop, err := startCPUProfile(cfg.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "astracaph: loadtest: -cpuprofile:", err)
+			return 2
+		}
+		defer stop()
 	}
 	rep, err := runLoad(ctx, cfg, stderr)
 	if err != nil {

@@ -190,3 +190,25 @@ func FuzzClassifyFailure(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkServeVerifyHandler is POST /api/v1/verify through the API handler without the
+// network: compared with the engine's BenchmarkVerifyConsumeMemory and the load test's
+// req/s, it splits a verify's cost into engine, HTTP layer and transport.
+func BenchmarkServeVerifyHandler(b *testing.B) {
+	engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithOpenSecret([]byte(loadOpenSecret)))
+	require.NoError(b, err)
+	h := server.New(engine, server.WithLimits(server.Limits{}))
+	bodies, err := mintOffline(b.N, "https://load.example", []byte(loadOpenSecret))
+	require.NoError(b, err)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		req := httptest.NewRequest("POST", "/api/v1/verify", bytes.NewReader(bodies[i]))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 || !bytes.Contains(w.Body.Bytes(), successTrue) {
+			b.Fatalf("verify %d: %d %s", i, w.Code, w.Body.String())
+		}
+	}
+}

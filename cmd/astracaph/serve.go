@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ type serveConfig struct {
 	risk, sandbox                 bool
 	limits                        server.Limits
 	shutdownTimeout               time.Duration
+	cpuProfile                    string
 }
 
 func envOr(key, def string) string {
@@ -89,6 +91,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.IntVar(&c.limits.Redeem, "limit-redeem", server.DefaultLimits.Redeem, "redemptions per client prefix per minute (0 = unlimited)")
 	fs.IntVar(&c.limits.Sites, "limit-sites", server.DefaultLimits.Sites, "site registrations per client prefix per hour (0 = unlimited)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may finish on SIGTERM")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "diagnostics: write a CPU profile (go tool pprof) to this file until shutdown")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -232,6 +235,14 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return 2
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.cpuProfile != "" {
+		stop, err := startCPUProfile(cfg.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "astracaph: serve: -cpuprofile:", err)
+			return 2
+		}
+		defer stop()
+	}
 	engine, cleanup, err := buildEngine(ctx, cfg, log)
 	defer cleanup()
 	if err != nil {
@@ -285,6 +296,19 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// startCPUProfile profiles until the returned function runs (at shutdown).
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // endWith cancels the request's context when ctx ends (long-lived streams at shutdown).
