@@ -47,6 +47,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdSpam(ctx, args, stdin, stdout, stderr)
 	case "data":
 		return cmdData(ctx, args, stdin, stdout, stderr)
+	case "loadtest":
+		return cmdLoadtest(ctx, args, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, "usage: astracaph [serve|challenge|solve|verify|sites|data|spam|loadtest] [flags]")
 		return 0

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ type serveConfig struct {
 	risk, sandbox                 bool
 	limits                        server.Limits
 	shutdownTimeout               time.Duration
+	cpuProfile                    string
 }
 
 func envOr(key, def string) string {
@@ -89,6 +91,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.IntVar(&c.limits.Redeem, "limit-redeem", server.DefaultLimits.Redeem, "redemptions per client prefix per minute (0 = unlimited)")
 	fs.IntVar(&c.limits.Sites, "limit-sites", server.DefaultLimits.Sites, "site registrations per client prefix per hour (0 = unlimited)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may finish on SIGTERM")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "diagnostics: write a CPU profile (go tool pprof) to this file until shutdown")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -232,6 +235,14 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return 2
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.cpuProfile != "" {
+		stop, err := startCPUProfile(cfg.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "astracaph: serve: -cpuprofile:", err)
+			return 2
+		}
+		defer stop()
+	}
 	engine, cleanup, err := buildEngine(ctx, cfg, log)
 	defer cleanup()
 	if err != nil {
@@ -247,8 +258,13 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		opts = append(opts, server.WithVerifyTrustedIPs(cfg.verifyTrusted...))
 	}
 	api := server.New(engine, opts...)
+	// Server-sent event streams never finish by themselves: end them when shutdown starts,
+	// or Shutdown would wait out its whole timeout on an open sandbox tab and fail.
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m)
+	mux.Handle("/sandbox/events", endWith(streams, api))
 	mux.Handle("/", api)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -257,6 +273,7 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv.RegisterOnShutdown(endStreams)
 	store := "memory"
 	if cfg.redisURL != "" {
 		store = "redis"
@@ -279,6 +296,30 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// startCPUProfile profiles until the returned function runs (at shutdown).
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// endWith cancels the request's context when ctx ends (long-lived streams at shutdown).
+func endWith(ctx context.Context, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(ctx, cancel)
+		defer stop()
+		h.ServeHTTP(w, r.WithContext(rctx))
+	})
 }
 
 func displayAddr(a net.Addr) string {

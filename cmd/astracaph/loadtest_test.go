@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/server"
+)
+
+const loadOpenSecret = "load-open-secret-0123456789"
+
+// eventCounter counts the API events the server under test emitted.
+type eventCounter struct {
+	mu sync.Mutex
+	n  map[string]int // "kind status decision"
+}
+
+func (c *eventCounter) observe(e server.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[e.Kind+" "+strconv.Itoa(e.Status)+" "+e.Decision]++
+}
+
+func (c *eventCounter) get(k string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[k]
+}
+
+func startLoadServer(t *testing.T) (string, *eventCounter) {
+	t.Helper()
+	engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithOpenSecret([]byte(loadOpenSecret)),
+		astracaph.WithPoW(astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 1, CounterMin: 1, CounterMax: 10, V1MaxNumber: 1000}))
+	require.NoError(t, err)
+	ec := &eventCounter{n: map[string]int{}}
+	srv := httptest.NewServer(server.New(engine, server.WithLimits(server.Limits{}), server.WithObserver(ec.observe)))
+	t.Cleanup(srv.Close)
+	return srv.URL, ec
+}
+
+func runLoadCLI(t *testing.T, args ...string) (int, loadReport, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), append([]string{"loadtest", "-json"}, args...), strings.NewReader(""), &out, &errb)
+	var rep loadReport
+	if code != 2 {
+		require.NoError(t, json.Unmarshal(out.Bytes(), &rep), "stdout: %s stderr: %s", out.String(), errb.String())
+	}
+	return code, rep, errb.String()
+}
+
+func TestLoadtestVerifyOffline(t *testing.T) {
+	url, ec := startLoadServer(t)
+	code, rep, stderr := runLoadCLI(t, "-url", url, "-mode", "verify", "-c", "4", "-n", "300", "-open-secret", loadOpenSecret)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, "minted 300 tokens offline")
+	require.EqualValues(t, 300, rep.Requests)
+	require.Zero(t, rep.ErrorTotal, rep.Errors)
+	require.Positive(t, rep.Throughput)
+	require.Positive(t, rep.Latency.Max)
+	require.LessOrEqual(t, rep.Latency.P50, rep.Latency.P99)
+	// Each token was verified, and consumed, exactly once by the server.
+	require.Equal(t, 300, ec.get("verify 200 success"))
+	require.Zero(t, ec.get("verify 200 fail"))
+}
+
+func TestLoadtestVerifyWrongSecretCountsFailures(t *testing.T) {
+	url, ec := startLoadServer(t)
+	code, rep, _ := runLoadCLI(t, "-url", url, "-c", "2", "-n", "20", "-open-secret", "not-the-server-secret")
+	require.Equal(t, 1, code)
+	require.EqualValues(t, 20, rep.ErrorTotal)
+	require.EqualValues(t, 20, rep.Errors["verify 200 invalid-input-response"], rep.Errors)
+	require.Equal(t, 20, ec.get("verify 200 fail"))
+}
+
+func TestLoadtestVerifyMintedByFlows(t *testing.T) {
+	url, ec := startLoadServer(t)
+	code, rep, stderr := runLoadCLI(t, "-url", url, "-mode", "verify", "-c", "3", "-n", "25")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, "minted 25 tokens by full flows")
+	require.EqualValues(t, 25, rep.Requests)
+	require.Equal(t, 25, ec.get("redeem 200 pass"))
+	require.Equal(t, 25, ec.get("verify 200 success"))
+}
+
+func TestLoadtestFlow(t *testing.T) {
+	url, ec := startLoadServer(t)
+	code, rep, stderr := runLoadCLI(t, "-url", url, "-mode", "flow", "-c", "4", "-n", "40", "-origin", "https://shop.example")
+	require.Equal(t, 0, code, stderr)
+	require.EqualValues(t, 40, rep.Flows)
+	require.EqualValues(t, 120, rep.Requests)
+	require.Positive(t, rep.FlowsPerSec)
+	require.InDelta(t, rep.Throughput, 3*rep.FlowsPerSec, 0.001)
+	for _, s := range []string{"challenge", "redeem", "verify"} {
+		require.Positive(t, rep.Steps[s].Max, s)
+	}
+	require.Equal(t, 40, ec.get("challenge 200 "))
+	require.Equal(t, 40, ec.get("redeem 200 pass"))
+	require.Equal(t, 40, ec.get("verify 200 success"))
+}
+
+func TestLoadtestDurationAndWarmup(t *testing.T) {
+	url, ec := startLoadServer(t)
+	start := time.Now()
+	code, rep, stderr := runLoadCLI(t, "-url", url, "-mode", "challenge", "-c", "2", "-d", "300ms", "-warmup", "100ms")
+	require.Equal(t, 0, code, stderr)
+	require.Less(t, time.Since(start), 5*time.Second, "the run ends by itself")
+	require.Positive(t, rep.Requests)
+	require.InDelta(t, 0.3, rep.Elapsed, 0.25)
+	// The warm-up load reached the server but is not in the report.
+	require.Greater(t, ec.get("challenge 200 "), int(rep.Requests))
+}
+
+func TestLoadtestTextAndErrorsByStatus(t *testing.T) {
+	engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithOpenMode(false))
+	require.NoError(t, err)
+	srv := httptest.NewServer(server.New(engine))
+	defer srv.Close()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"loadtest", "-url", srv.URL, "-mode", "flow", "-c", "2", "-n", "6"}, nil, &out, &errb)
+	require.Equal(t, 1, code, errb.String())
+	text := out.String()
+	require.Contains(t, text, "errors      6")
+	require.Contains(t, text, "challenge 403 site-key-required")
+	require.Contains(t, text, "flows/s")
+	require.Contains(t, text, "latency (flow)")
+}
+
+func TestLoadtestFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-mode", "bogus"},
+		{"-url", "ftp://x"},
+		{"-url", "not a url"},
+		{"-c", "0"},
+		{"-d", "0s"},
+		{"-origin", "nope"},
+		{"extra"},
+	} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), append([]string{"loadtest"}, args...), nil, &out, &errb)
+		require.Equal(t, 2, code, "%v", args)
+		require.NotEmpty(t, errb.String(), "%v", args)
+	}
+	cfg, err := parseLoadFlags([]string{"-n", "5"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Zero(t, cfg.duration, "-n alone runs until n")
+	cfg, err = parseLoadFlags([]string{"-n", "5", "-d", "2s"}, &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Equal(t, 2*time.Second, cfg.duration, "both: whichever comes first")
+}
+
+func TestSummarize(t *testing.T) {
+	var s []time.Duration
+	for i := 100; i >= 1; i-- {
+		s = append(s, time.Duration(i)*time.Millisecond)
+	}
+	l := summarize(s)
+	require.Equal(t, latency{P50: 50, P90: 90, P99: 99, Max: 100}, l)
+	require.Equal(t, latency{}, summarize(nil))
+}
+
+func TestClassifyFailure(t *testing.T) {
+	require.Equal(t, "verify 200 timeout-or-duplicate", classifyFailure("verify", 200, []byte(`{"success":false,"error-codes":["timeout-or-duplicate"]}`)))
+	require.Equal(t, "redeem 429 rate-limited", classifyFailure("redeem", 429, []byte(`{"success":false,"error":"rate-limited"}`)))
+	require.Equal(t, "redeem 200 step-visual", classifyFailure("redeem", 200, []byte(`{"success":false,"step":"visual"}`)))
+	require.Equal(t, "challenge 502", classifyFailure("challenge", 502, []byte(`<html>bad gateway`)))
+	require.Equal(t, "verify 500", classifyFailure("verify", 500, []byte(`{"error":"has spaces in it"}`)))
+}
+
+// FuzzClassifyFailure: the report key of any server answer is bounded and single-line.
+func FuzzClassifyFailure(f *testing.F) {
+	f.Add(200, []byte(`{"error-codes":["x"]}`))
+	f.Add(403, []byte(`{"error":"denied","step":"visual"}`))
+	f.Add(500, []byte(`{"error-codes":[]}`))
+	f.Add(429, []byte("\xff"))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		k := classifyFailure("verify", status, body)
+		if !strings.HasPrefix(k, "verify ") || len(k) > 7+20+1+40 || strings.ContainsAny(k, "\n\t") {
+			t.Fatalf("bad key %q", k)
+		}
+	})
+}
+
+// BenchmarkServeVerifyHandler is POST /api/v1/verify through the API handler without the
+// network: compared with the engine's BenchmarkVerifyConsumeMemory and the load test's
+// req/s, it splits a verify's cost into engine, HTTP layer and transport.
+func BenchmarkServeVerifyHandler(b *testing.B) {
+	engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithOpenSecret([]byte(loadOpenSecret)))
+	require.NoError(b, err)
+	h := server.New(engine, server.WithLimits(server.Limits{}))
+	bodies, err := mintOffline(b.N, "https://load.example", []byte(loadOpenSecret))
+	require.NoError(b, err)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		req := httptest.NewRequest("POST", "/api/v1/verify", bytes.NewReader(bodies[i]))
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 || !bytes.Contains(w.Body.Bytes(), successTrue) {
+			b.Fatalf("verify %d: %d %s", i, w.Code, w.Body.String())
+		}
+	}
+}
