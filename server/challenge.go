@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -11,15 +12,28 @@ import (
 )
 
 // requestOrigin is the browser's Origin header, or the one the body claims when the
-// browser sent none (or "null" from a sandboxed frame).
+// browser sent none (or "null" from a sandboxed frame). A request from this server's own
+// origin comes from its own pages (the /captcha/widget frame, the sandbox), which speak for
+// the page embedding them: there the claim wins, so a framed widget's token is bound to the
+// embedding site rather than to the captcha server. Other pages cannot send this Origin, and
+// the frame posts the token to the claimed origin only.
 func requestOrigin(r *http.Request, claimed string) string {
 	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		if claimed != "" && claimed != "null" && ownOrigin(r, o) {
+			return claimed
+		}
 		return o
 	}
 	if claimed == "null" {
 		return ""
 	}
 	return claimed
+}
+
+// ownOrigin reports whether origin names the host this request was sent to.
+func ownOrigin(r *http.Request, origin string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
 func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
