@@ -272,3 +272,6 @@ func formPage(attrs string) string {
 <button id="send" type="submit">Send</button></form>
 <script src="/api/v1/widget.js"></script></body></html>`, attrs)
 }
+
+// sprintf is fmt.Sprintf, short for page templates.
+func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
