@@ -59,6 +59,7 @@ type site struct {
 	t       *testing.T
 	c       *astracaph.Captcha
 	mux     *http.ServeMux
+	api     http.Handler // server.New(c), mounted at "/"
 	srv     *httptest.Server
 	URL     string
 	submits chan submission
@@ -86,7 +87,8 @@ func newSite(t *testing.T, c *astracaph.Captcha, opts ...server.Option) *site {
 			s.events = append(s.events, e)
 			s.mu.Unlock()
 		})}, opts...)
-		s.mux.Handle("/", server.New(c, opts...))
+		s.api = server.New(c, opts...)
+		s.mux.Handle("/", s.api)
 		s.mux.Handle("/submit", middleware.Protect(c)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			res, ok := middleware.ResultFromContext(r.Context())
 			_ = r.ParseForm() // the middleware hands the body on unread
