@@ -12,11 +12,14 @@ import (
 )
 
 // requestOrigin is the browser's Origin header, or the one the body claims when the
-// browser sent none (or "null" from a sandboxed frame), or when the request comes from
-// this server's own pages: the iframe widget page redeems for its parent's origin.
+// browser sent none (or "null" from a sandboxed frame). A request from this server's own
+// origin comes from its own pages (the /captcha/widget frame, the sandbox), which speak for
+// the page embedding them: there the claim wins, so a framed widget's token is bound to the
+// embedding site rather than to the captcha server. Other pages cannot send this Origin, and
+// the frame posts the token to the claimed origin only.
 func requestOrigin(r *http.Request, claimed string) string {
 	if o := r.Header.Get("Origin"); o != "" && o != "null" {
-		if claimed != "" && claimed != "null" && sameHost(o, r.Host) {
+		if claimed != "" && claimed != "null" && ownOrigin(r, o) {
 			return claimed
 		}
 		return o
@@ -25,6 +28,12 @@ func requestOrigin(r *http.Request, claimed string) string {
 		return ""
 	}
 	return claimed
+}
+
+// ownOrigin reports whether origin names the host this request was sent to.
+func ownOrigin(r *http.Request, origin string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
 func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
@@ -303,10 +312,4 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "store": "ok"})
-}
-
-// sameHost reports whether origin names the host the request was sent to.
-func sameHost(origin, host string) bool {
-	u, err := url.Parse(origin)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
 }
