@@ -24,7 +24,12 @@ func requestOrigin(r *http.Request, claimed string) string {
 		}
 		return o
 	}
-	if claimed == "null" {
+	if claimed == "null" || (claimed == "" && r.Header.Get("Origin") == "null") {
+		// A sandboxed (opaque-origin) frame: when it sits in one of this server's own pages
+		// (the sandbox editor), the Referer names that page; bind to this server's origin.
+		if ref, err := url.Parse(r.Referer()); err == nil && ref.Host != "" && strings.EqualFold(ref.Host, r.Host) {
+			return ref.Scheme + "://" + ref.Host
+		}
 		return ""
 	}
 	return claimed
