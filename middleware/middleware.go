@@ -38,7 +38,9 @@
 // Its body is the whole original body, unread; r.Form, r.PostForm and r.MultipartForm are
 // left nil (the middleware never parses the request itself), so r.ParseForm,
 // r.ParseMultipartForm, r.FormValue, r.FormFile and io.ReadAll(r.Body) work as if the
-// middleware were not there. ContentLength is the buffered length.
+// middleware were not there. ContentLength is the buffered length. The error handler gets
+// the same request, except after ErrBodyTooLarge, where the body is empty (the part read
+// cannot be given back whole).
 //
 // # Failing closed
 //
@@ -65,6 +67,12 @@ func Protect(c *astracaph.Captcha, opts ...Option) func(http.Handler) http.Handl
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.log == nil {
+		cfg.log = slog.New(slog.DiscardHandler)
+		if c != nil {
+			cfg.log = c.Logger()
+		}
 	}
 	var v verifier
 	switch {
@@ -148,9 +156,9 @@ func (p *protector) check(w http.ResponseWriter, r *http.Request) (*http.Request
 }
 
 // logFailure records a refusal without the token: outages at error level, the rest at
-// info (they are what the middleware is for).
+// debug (refusing bots is routine, and a flood must not flood the logs).
 func (p *protector) logFailure(ctx context.Context, r *http.Request, f *Failure) {
-	level := slog.LevelInfo
+	level := slog.LevelDebug
 	if f.Err == ErrUnavailable {
 		level = slog.LevelError
 	}

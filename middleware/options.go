@@ -42,7 +42,6 @@ func defaultConfig() config {
 		header:       DefaultHeaderName,
 		errorHandler: http.HandlerFunc(defaultErrorHandler),
 		methods:      methodSet(http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete),
-		log:          slog.New(slog.DiscardHandler),
 		maxBody:      DefaultMaxBodyBytes,
 	}
 }
@@ -103,8 +102,9 @@ func Methods(methods ...string) Option {
 	return func(c *config) { c.methods = methodSet(methods...) }
 }
 
-// Logger sets the logger for failed checks (default: discard). Tokens and secrets are
-// never logged.
+// Logger sets the logger for failed checks (default: the Captcha's logger, or discard in
+// remote mode). Refusals are logged at debug level, outages at error level; tokens and
+// secrets never are.
 func Logger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {
