@@ -22,8 +22,10 @@
 //     ("timeout-or-duplicate"). A raw ALTCHA proof-of-work payload (the official widget
 //     without a verifyUrl, in the altcha field) is redeemed with Captcha.Redeem for the
 //     request's origin and the token it earns verified in the same step; a step-up or deny
-//     decision fails with ErrDenied and the decision's reasons. With Remote, the token is
-//     checked by a remote AstraCaph server instead.
+//     decision fails with ErrDenied and the decision's reasons. The risk engine sees
+//     r.RemoteAddr as the client address (put a trusted real-IP middleware in front when
+//     behind a proxy). With Remote, the token is checked by a remote AstraCaph server
+//     instead.
 //  5. Checks. RejectSpam refuses tokens classified "BAD"; CheckFieldsHash refuses forms that
 //     do not match the fields hash the token carries.
 //  6. Outcome. On success the wrapped handler runs with the astracaph.Result in the request
