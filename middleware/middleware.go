@@ -22,8 +22,10 @@
 //     ("timeout-or-duplicate"). A raw ALTCHA proof-of-work payload (the official widget
 //     without a verifyUrl, in the altcha field) is redeemed with Captcha.Redeem for the
 //     request's origin and the token it earns verified in the same step; a step-up or deny
-//     decision fails with ErrDenied and the decision's reasons. With Remote, the token is
-//     checked by a remote AstraCaph server instead.
+//     decision fails with ErrDenied and the decision's reasons. The risk engine sees
+//     r.RemoteAddr as the client address (put a trusted real-IP middleware in front when
+//     behind a proxy). With Remote, the token is checked by a remote AstraCaph server
+//     instead.
 //  5. Checks. RejectSpam refuses tokens classified "BAD"; CheckFieldsHash refuses forms that
 //     do not match the fields hash the token carries.
 //  6. Outcome. On success the wrapped handler runs with the astracaph.Result in the request
@@ -38,7 +40,9 @@
 // Its body is the whole original body, unread; r.Form, r.PostForm and r.MultipartForm are
 // left nil (the middleware never parses the request itself), so r.ParseForm,
 // r.ParseMultipartForm, r.FormValue, r.FormFile and io.ReadAll(r.Body) work as if the
-// middleware were not there. ContentLength is the buffered length.
+// middleware were not there. ContentLength is the buffered length. The error handler gets
+// the same request, except after ErrBodyTooLarge, where the body is empty (the part read
+// cannot be given back whole).
 //
 // # Failing closed
 //
@@ -65,6 +69,12 @@ func Protect(c *astracaph.Captcha, opts ...Option) func(http.Handler) http.Handl
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.log == nil {
+		cfg.log = slog.New(slog.DiscardHandler)
+		if c != nil {
+			cfg.log = c.Logger()
+		}
 	}
 	var v verifier
 	switch {
@@ -148,9 +158,9 @@ func (p *protector) check(w http.ResponseWriter, r *http.Request) (*http.Request
 }
 
 // logFailure records a refusal without the token: outages at error level, the rest at
-// info (they are what the middleware is for).
+// debug (refusing bots is routine, and a flood must not flood the logs).
 func (p *protector) logFailure(ctx context.Context, r *http.Request, f *Failure) {
-	level := slog.LevelInfo
+	level := slog.LevelDebug
 	if f.Err == ErrUnavailable {
 		level = slog.LevelError
 	}

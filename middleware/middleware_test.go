@@ -536,7 +536,7 @@ func TestRawPayloadDecisions(t *testing.T) {
 func TestLogsNeverCarryTokens(t *testing.T) {
 	c := newCaptcha(t)
 	var logs bytes.Buffer
-	prot := middleware.Protect(c, middleware.Logger(slog.New(slog.NewJSONHandler(&logs, nil))))(&recorder{})
+	prot := middleware.Protect(c, middleware.Logger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))(&recorder{})
 	tok := issue(t, c, siteOrigin)
 	serve(prot, formPost(url.Values{"astracaph-response": {tok}}))
 	serve(prot, formPost(url.Values{"astracaph-response": {tok}}))

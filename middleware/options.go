@@ -42,7 +42,6 @@ func defaultConfig() config {
 		header:       DefaultHeaderName,
 		errorHandler: http.HandlerFunc(defaultErrorHandler),
 		methods:      methodSet(http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete),
-		log:          slog.New(slog.DiscardHandler),
 		maxBody:      DefaultMaxBodyBytes,
 	}
 }
@@ -103,8 +102,9 @@ func Methods(methods ...string) Option {
 	return func(c *config) { c.methods = methodSet(methods...) }
 }
 
-// Logger sets the logger for failed checks (default: discard). Tokens and secrets are
-// never logged.
+// Logger sets the logger for failed checks (default: the Captcha's logger, or discard in
+// remote mode). Refusals are logged at debug level, outages at error level; tokens and
+// secrets never are.
 func Logger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {
@@ -137,7 +137,8 @@ func CheckFieldsHash() Option {
 // Remote verifies tokens against a remote AstraCaph server (POST {url}/public/api/v1/verify
 // with the site secret) instead of the in-process engine; Protect's *Captcha may then be
 // nil. client defaults to an http.Client with a 10-second timeout. Any failure to get a
-// clear answer (timeout, non-200 status, malformed JSON) fails closed with ErrUnavailable.
+// clear answer (timeout, non-200 status, malformed JSON, or "internal-error") fails closed
+// with ErrUnavailable. A raw ALTCHA payload is forwarded as it is: the remote decides.
 func Remote(url, secret string, client *http.Client) Option {
 	return func(c *config) {
 		if client == nil {

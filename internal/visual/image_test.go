@@ -189,3 +189,27 @@ func BenchmarkRenderPNGPackage(b *testing.B) {
 		}
 	}
 }
+
+func TestRenderPNGConcurrent(t *testing.T) {
+	want := make([][]byte, 4)
+	for i := range want {
+		want[i] = renderPNG(t, "HK3M9W", fmt.Sprint(i), ImageOptions{Theme: Theme(i % 2)})
+	}
+	var r Renderer
+	errs := make(chan error, 4*len(want))
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := range want {
+				var buf bytes.Buffer
+				err := r.RenderPNG(&buf, "HK3M9W", []byte(fmt.Sprint(i)), ImageOptions{Theme: Theme(i % 2)})
+				if err == nil && !bytes.Equal(buf.Bytes(), want[i]) {
+					err = fmt.Errorf("render %d differs under concurrency", i)
+				}
+				errs <- err
+			}
+		}()
+	}
+	for i := 0; i < 4*len(want); i++ {
+		assert.NoError(t, <-errs)
+	}
+}

@@ -4,11 +4,16 @@
 // Lifecycle: the caller (the root package's visual.go) draws a code with
 // [NewCode], keeps it server-side together with a random secret seed, and
 // serves [RenderPNG] and [RenderWAV] output for that code and seed. The seed
-// drives every random choice of the renderers, so the same (code, seed) pair
-// always gives the same bytes (a reload can be served again without storing
-// the image), while every new challenge looks and sounds different. The answer
-// is checked with [Equal], which is case-insensitive and constant-time.
-// Single use, attempt counting and expiry are the caller's business.
+// drives every random choice of the renderers (through ChaCha8 keyed by
+// SHA-256 of the seed), so the same (code, seed) pair gives the same bytes on
+// a given build and architecture (an image can be served again without
+// storing it), while every new challenge looks and sounds different. The
+// answer is checked with [Equal], which is case-insensitive and
+// constant-time. Single use, attempt counting and expiry are the caller's
+// business.
+//
+// The PNG carries only pixel data (IHDR, IDAT and IEND chunks), so nothing
+// but the picture reveals the code.
 //
 // Both renders share one [Alphabet], chosen so that no two characters look
 // alike (no 0/O, 1/I/l, 5/S, 2/Z, 8/B, 6/G, U/V, ...) and no two letter names
