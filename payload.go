@@ -183,14 +183,7 @@ func (s *scanner) str() (raw []byte, escaped, ok bool) {
 	// characters (the common case for every field ALTCHA sends).
 	if q := bytes.IndexByte(s.b[start:], '"'); q >= 0 {
 		span := s.b[start : start+q]
-		clean := true
-		for _, c := range span {
-			if c < 0x20 || c == '\\' {
-				clean = false
-				break
-			}
-		}
-		if clean {
+		if plainSpan(span) {
 			s.i = start + q + 1
 			return span, false, true
 		}
@@ -419,3 +412,25 @@ func isLowerHexAny(b []byte) bool {
 
 // appendJSNumber formats like JavaScript's Number#toString.
 func appendJSNumber(dst []byte, f float64) []byte { return jsjson.AppendNumber(dst, f) }
+
+// plainSpan reports whether b has no backslash and no control character, eight bytes at a
+// time (SWAR): the hex strings of a payload are long and always plain.
+func plainSpan(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		ctl := (x - ones*0x20) & ^x & highs // some byte < 0x20
+		y := x ^ (ones * '\\')
+		bs := (y - ones) & ^y & highs // some byte == '\\'
+		if ctl|bs != 0 {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] < 0x20 || b[i] == '\\' {
+			return false
+		}
+	}
+	return true
+}
