@@ -680,10 +680,8 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 		return r, nil
 	}
 	d := res.VerificationData
+	// Without an idempotency key the stored value is "", which no retry can present.
 	idem := o.IdempotencyKey
-	if idem == "" {
-		idem = randomToken("v", 12) // unique: never equal to what another call stored
-	}
 	ttl := d.Expire.Sub(c.now()) + time.Minute
 	if d.Expire.IsZero() {
 		ttl = c.tokenTTL + time.Minute
@@ -712,6 +710,9 @@ func (c *Captcha) bindingKeys(ctx context.Context, d VerificationData, o VerifyT
 	}
 	originOK := func() bool {
 		if o.Origin != "" {
+			if o.Origin == d.Origin {
+				return true // already canonical: skip parsing
+			}
 			n, err := NormalizeOrigin(o.Origin)
 			return err == nil && n == d.Origin
 		}

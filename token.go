@@ -170,7 +170,7 @@ func ParseVerificationData(s string) (VerificationData, error) {
 // formDecode undoes application/x-www-form-urlencoded escaping, without allocating when
 // there is nothing to undo.
 func formDecode(s string) (string, error) {
-	if !strings.ContainsAny(s, "%+") {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
 		return s, nil
 	}
 	return url.QueryUnescape(s)
