@@ -517,6 +517,9 @@
     this.code.addEventListener('keydown', function (ev) {
       if (ev.key === 'Enter') { ev.preventDefault(); me.submitCode(); } // never submit the host form
     });
+    // Implicit form submission runs on the Enter keypress; when keydown's preventDefault
+    // does not suppress it (synthetic key events, some IMEs), stop it here too.
+    this.code.addEventListener('keypress', function (ev) { if (ev.key === 'Enter') ev.preventDefault(); });
     this.vbtn.audio.addEventListener('click', function () {
       if (!me.audio.getAttribute('src') && me.vis) me.audio.src = me.url(me.vis.audio); // single-use URL: fetched once
       var p = me.audio.play();
@@ -640,7 +643,7 @@
       this.code.focus();
       return;
     }
-    if (res && (res.error === 'expired' || res.error === 'wrong-answer')) return this.start();
+    if (res && (res.error === 'expired' || res.error === 'wrong-answer' || res.error === 'no-attempts-left')) return this.start();
     this.fail(res && res.error || 'bad-response', res && res.message);
   };
 
