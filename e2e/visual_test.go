@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -66,6 +68,9 @@ func TestVisualStep(t *testing.T) {
 		))
 		waitJS(t, ctx, visible, widgetDiag, 30*time.Second)
 		require.Equal(t, "visual", eval[string](t, ctx, `document.querySelector('.astracaph').getAttribute('data-state')`))
+		if img, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(".astracaph"))); err == nil {
+			_ = os.WriteFile(filepath.Join(outDir(t), "visual-step.png"), img, 0o644)
+		}
 		id := eval[string](t, ctx, visualID)
 		code := st.code(id)
 		require.NotEmpty(t, code, "the engine stored the code of %q", id)
