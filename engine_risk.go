@@ -67,9 +67,11 @@ func (e *riskEngine) ipClass(a netip.Addr) string {
 	return e.cfg.IPClass(a)
 }
 
-func prefixKey(a netip.Addr) string {
+// ClientPrefix is the bucket a client address counts in for rate and velocity limits:
+// the address for IPv4, its /64 for IPv6 (one subscriber usually holds a whole /64).
+func ClientPrefix(a netip.Addr) string {
 	if !a.IsValid() {
-		return "invalid"
+		return "unknown"
 	}
 	if a.Is4() || a.Is4In6() {
 		return a.Unmap().String()
@@ -81,7 +83,7 @@ func prefixKey(a netip.Addr) string {
 // velocity adds add requests to the client's bucket and returns its level.
 func (e *riskEngine) velocity(ctx context.Context, a netip.Addr, add float64) (int, error) {
 	per := e.cfg.VelocityPerMinute
-	lvl, err := e.c.store.Leak(ctx, "vel:"+prefixKey(a), add, per/60, 10*time.Minute)
+	lvl, err := e.c.store.Leak(ctx, "vel:"+ClientPrefix(a), add, per/60, 10*time.Minute)
 	if err != nil {
 		return 0, err
 	}

@@ -51,15 +51,3 @@ func inPrefixes(a netip.Addr, ps []netip.Prefix) bool {
 	}
 	return false
 }
-
-// ipBucket is the rate-limit key of a client: /32 for IPv4, /64 for IPv6.
-func ipBucket(a netip.Addr) string {
-	if !a.IsValid() {
-		return "unknown"
-	}
-	if a.Is4() {
-		return a.String()
-	}
-	p, _ := a.Prefix(64)
-	return p.String()
-}
