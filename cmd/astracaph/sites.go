@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -76,9 +75,6 @@ func cmdSites(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	case "delete":
 		if err := c.DeleteSite(ctx, *domain, *secret); err != nil {
 			fmt.Fprintln(stderr, "astracaph: sites delete:", err)
-			if errors.Is(err, astracaph.ErrForbidden) {
-				return 1
-			}
 			return 1
 		}
 		fmt.Fprintln(stdout, "deleted", *domain)
