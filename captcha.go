@@ -62,6 +62,7 @@ type Captcha struct {
 	openMode     bool
 	difficulty   DifficultyFunc
 	risk         RiskFunc
+	waitFactor   float64 // "verify by waiting" work, in multiples of the base PoW
 }
 
 // PoWConfig is the base proof of work of every challenge before difficulty scaling.
@@ -167,6 +168,18 @@ func WithExpiry(challenge, token time.Duration) Option {
 	}
 }
 
+// WithVisualWait sets the work of the visual step's "verify by waiting" alternative, in
+// multiples of the base proof of work (default 4).
+func WithVisualWait(multiplier float64) Option {
+	return func(c *Captcha) error {
+		if multiplier < 1 {
+			return errors.New("astracaph: visual wait multiplier below 1")
+		}
+		c.waitFactor = multiplier
+		return nil
+	}
+}
+
 // WithOpenMode allows (default) or refuses flows without a registered site key.
 func WithOpenMode(allow bool) Option {
 	return func(c *Captcha) error { c.openMode = allow; return nil }
@@ -188,7 +201,7 @@ func WithRisk(f RiskFunc) Option {
 func New(opts ...Option) (*Captcha, error) {
 	c := &Captcha{
 		log: slog.New(slog.DiscardHandler), now: time.Now, rand: rand.Reader, pow: DefaultPoW,
-		challengeTTL: 10 * time.Minute, tokenTTL: 5 * time.Minute, openMode: true,
+		challengeTTL: 10 * time.Minute, tokenTTL: 5 * time.Minute, openMode: true, waitFactor: defaultWaitFactor,
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
