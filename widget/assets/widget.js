@@ -561,6 +561,9 @@
     this.status.textContent = msg || {
       solving: t.verifying, verified: t.verified, expired: t.expired, error: t.error, visual: t.visualTitle, waiting: t.waiting
     }[state] || '';
+
+    // The visual step has its own visible heading: announce it, but do not show it twice.
+    this.status.classList.toggle('astracaph__status--sr', state === 'visual' && !msg);
   };
 
   P.setProgress = function (x) { this.progress.value = Math.min(0.99, x); };
