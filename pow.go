@@ -442,18 +442,8 @@ func (p *rawPayload) parse(b []byte) error {
 							return false
 						}
 						start := s.i
-						p.nfields = 0
-						ok := s.object(2, func(k []byte) bool {
-							raw, ok := s.value(3, false)
-							if !ok {
-								return false
-							}
-							if p.nfields < len(p.fields) {
-								p.fields[p.nfields] = fieldSpan{k, raw}
-							}
-							p.nfields++
-							return true
-						})
+						var ok bool
+						p.nfields, ok = s.members(2, &p.fields)
 						p.params, p.paramsCanonical = s.b[start:s.i], s.canonical && p.nfields <= len(p.fields)
 						return ok
 					case "signature":
@@ -568,17 +558,25 @@ type fieldSpan struct{ key, val []byte }
 // paramSpans scans a canonical parameters object into at most 16 members.
 func paramSpans(b []byte, out *[16]fieldSpan) (int, bool) {
 	s := scanner{b: b}
-	n := 0
-	ok := s.object(0, func(k []byte) bool {
-		raw, ok := s.value(1, false)
-		if !ok || n == len(out) {
+	n, ok := s.members(0, out)
+	return n, ok && n <= len(out) && s.end()
+}
+
+// members scans an object, recording the spans of its first len(out) members; n counts
+// them all, so n > len(out) tells the caller some were not recorded.
+func (s *scanner) members(depth int, out *[16]fieldSpan) (n int, ok bool) {
+	ok = s.object(depth, func(k []byte) bool {
+		raw, ok := s.value(depth+1, false)
+		if !ok {
 			return false
 		}
-		out[n] = fieldSpan{k, raw}
+		if n < len(out) {
+			out[n] = fieldSpan{k, raw}
+		}
 		n++
 		return true
 	})
-	return n, ok && s.end()
+	return n, ok
 }
 
 // verifyV2 follows altcha-lib 2.8.0's order (altcha.md §4.7).
