@@ -356,6 +356,17 @@ func IsServerPayload(payload string) bool {
 	return err == nil
 }
 
+// DecodeServerPayload reads the signed verificationData of a server-signature payload
+// WITHOUT checking its signature: only for a token that was already verified (for example
+// by a remote AstraCaph server).
+func DecodeServerPayload(payload string) (VerificationData, error) {
+	raw, err := parseServerPayload(payload)
+	if err != nil {
+		return VerificationData{}, err
+	}
+	return ParseVerificationData(raw.data)
+}
+
 // VerifyFieldsHash checks hex(H(values of fields joined by "\n")) against fieldsHash, with
 // a missing field counting as "". Browsers submit textarea line breaks as CRLF, and the
 // widget normalises what it sends the same way, so the submitted form values hash as

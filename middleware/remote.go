@@ -3,7 +3,6 @@ package middleware
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -133,19 +132,6 @@ func decodeRemote(raw []byte) (astracaph.Result, error) {
 // tokenData reads the signed verificationData of a server-signature token without
 // checking the signature (the caller knows it was checked).
 func tokenData(tok string) (astracaph.VerificationData, bool) {
-	tok = strings.TrimSpace(tok)
-	b, err := base64.StdEncoding.DecodeString(tok)
-	if err != nil {
-		if b, err = base64.RawStdEncoding.DecodeString(tok); err != nil {
-			return astracaph.VerificationData{}, false
-		}
-	}
-	var env struct {
-		VerificationData *string `json:"verificationData"`
-	}
-	if json.Unmarshal(b, &env) != nil || env.VerificationData == nil {
-		return astracaph.VerificationData{}, false
-	}
-	d, err := astracaph.ParseVerificationData(*env.VerificationData)
+	d, err := astracaph.DecodeServerPayload(strings.TrimSpace(tok))
 	return d, err == nil
 }
