@@ -439,10 +439,11 @@ type RiskFunc func(ctx context.Context, rc RiskContext) (Assessment, error)
 
 // Redeem verifies a solved challenge, consumes it, assesses risk and returns a decision.
 func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, error) {
-	sol, site, origin, err := c.verifyAndConsume(ctx, req)
+	sol, b, err := c.verifyAndConsume(ctx, req)
 	if err != nil {
 		return Decision{}, err
 	}
+	site := b.site
 	switch site {
 	case TestSiteKeyPass:
 		return Decision{Action: ActionPass, Token: TestToken, Score: 1, ExpiresAt: c.now().Add(c.tokenTTL)}, nil
@@ -465,37 +466,43 @@ func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, erro
 	d := Decision{Action: a.Action, Score: a.Score, Reasons: a.Reasons, Classification: a.Classification}
 	switch a.Action {
 	case ActionPass:
-		d.Token, d.ExpiresAt, err = c.issueToken(ctx, site, origin, a)
+		d.Token, d.ExpiresAt, err = c.issueToken(ctx, b, a)
 		return d, err
 	case ActionStepUp:
-		d.Visual, err = c.newVisualStep(ctx, site, origin, a)
+		d.Visual, err = c.newVisualStep(ctx, site, b.origin, a)
 		return d, err
 	}
 	return d, nil
 }
 
+// binding is what a token will be bound to; rec is the registered site, when known.
+type binding struct {
+	site, origin string
+	rec          *SiteRecord
+}
+
 // verifyAndConsume checks the proof of work and its site binding, then consumes it.
-func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (SolutionResult, string, string, error) {
+func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (SolutionResult, binding, error) {
 	sol, err := VerifySolution(req.Payload, VerifyOptions{HMACKey: c.powKey, KeySignatureKey: c.keySigKey, Now: c.now()})
 	if err != nil {
-		return sol, "", "", err
+		return sol, binding{}, err
 	}
 	switch {
 	case sol.Expired:
-		return sol, "", "", ErrChallengeExpired
+		return sol, binding{}, ErrChallengeExpired
 	case !sol.Verified:
-		return sol, "", "", ErrInvalidSolution
+		return sol, binding{}, ErrInvalidSolution
 	}
 	site := challengeSiteKey(sol)
 	if req.SiteKey != "" && req.SiteKey != site {
-		return sol, "", "", ErrSiteMismatch
+		return sol, binding{}, ErrSiteMismatch
 	}
 	if site == "" && !c.openMode {
-		return sol, "", "", ErrOpenModeDisabled
+		return sol, binding{}, ErrOpenModeDisabled
 	}
-	origin, err := c.bindOrigin(ctx, site, req.Origin)
+	b, err := c.bindOrigin(ctx, site, req.Origin)
 	if err != nil {
-		return sol, "", "", err
+		return sol, binding{}, err
 	}
 	ttl := c.challengeTTL + time.Minute
 	if !sol.ExpiresAt.IsZero() {
@@ -503,12 +510,12 @@ func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (Solu
 	}
 	first, _, err := c.store.ConsumeOnce(ctx, "ch:"+sol.ReplayKey(), "", ttl)
 	if err != nil {
-		return sol, "", "", err
+		return sol, binding{}, err
 	}
 	if !first {
-		return sol, "", "", ErrChallengeUsed
+		return sol, binding{}, ErrChallengeUsed
 	}
-	return sol, site, origin, nil
+	return sol, b, nil
 }
 
 // challengeSiteKey reads the site key a challenge was issued for (signed data.site for
@@ -532,50 +539,57 @@ func challengeSiteKey(sol SolutionResult) string {
 	return ""
 }
 
-// bindOrigin normalises the origin a token will carry and checks it against the site.
-func (c *Captcha) bindOrigin(ctx context.Context, site, origin string) (string, error) {
-	var norm string
+// bindOrigin normalises the origin a token will carry and checks it against the site,
+// keeping the site record for signing.
+func (c *Captcha) bindOrigin(ctx context.Context, site, origin string) (binding, error) {
+	b := binding{site: site}
 	if origin != "" {
 		o, err := NormalizeOrigin(origin)
 		if err != nil {
-			return "", fmt.Errorf("%w: %w", ErrOriginNotAllowed, err)
+			return b, fmt.Errorf("%w: %w", ErrOriginNotAllowed, err)
 		}
-		norm = o
+		b.origin = o
 	}
 	if site == "" || isTestSiteKey(site) {
-		if norm == "" && site == "" {
-			return "", ErrOriginRequired
+		if b.origin == "" && site == "" {
+			return b, ErrOriginRequired
 		}
-		return norm, nil
+		return b, nil
 	}
 	r, err := c.store.GetSite(ctx, site)
 	if errors.Is(err, ErrNotFound) {
-		return "", ErrSiteNotFound
+		return b, ErrSiteNotFound
 	}
 	if err != nil {
-		return "", err
+		return b, err
 	}
-	if norm == "" {
-		return "https://" + r.Domain, nil
+	b.rec = &r
+	if b.origin == "" {
+		b.origin = "https://" + r.Domain
+	} else if !originAllowed(r, b.origin) {
+		return b, ErrOriginNotAllowed
 	}
-	if !originAllowed(r, norm) {
-		return "", ErrOriginNotAllowed
-	}
-	return norm, nil
+	return b, nil
 }
 
-// issueToken signs a one-time token bound to site and origin.
-func (c *Captcha) issueToken(ctx context.Context, site, origin string, a Assessment) (string, time.Time, error) {
+// issueToken signs a one-time token bound to b's site and origin (fetching the site
+// record only when b does not carry it).
+func (c *Captcha) issueToken(ctx context.Context, b binding, a Assessment) (string, time.Time, error) {
+	site, origin := b.site, b.origin
 	key := c.openKey
 	if site != "" && !isTestSiteKey(site) {
-		r, err := c.store.GetSite(ctx, site)
-		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return "", time.Time{}, ErrSiteNotFound
+		r := b.rec
+		if r == nil {
+			rec, err := c.store.GetSite(ctx, site)
+			if err != nil {
+				if errors.Is(err, ErrNotFound) {
+					return "", time.Time{}, ErrSiteNotFound
+				}
+				return "", time.Time{}, err
 			}
-			return "", time.Time{}, err
+			r = &rec
 		}
-		keys, err := c.siteKeys(r)
+		keys, err := c.siteKeys(*r)
 		if err != nil {
 			return "", time.Time{}, err
 		}

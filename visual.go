@@ -211,6 +211,6 @@ func (c *Captcha) AnswerVisual(ctx context.Context, ans VisualAnswer) (Decision,
 	a.Reasons = append(a.Reasons, "human.VISUAL_SOLVED")
 	a.Score = max(a.Score, 0.5)
 	d := Decision{Action: ActionPass, Score: a.Score, Reasons: a.Reasons, Classification: a.Classification}
-	d.Token, d.ExpiresAt, err = c.issueToken(ctx, st.Site, st.Origin, a)
+	d.Token, d.ExpiresAt, err = c.issueToken(ctx, binding{site: st.Site, origin: st.Origin}, a)
 	return d, err
 }
