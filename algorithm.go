@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 	"math/bits"
 
 	"golang.org/x/crypto/argon2"
@@ -89,21 +88,6 @@ func (a Algorithm) isV2() bool {
 		return true
 	}
 	return false
-}
-
-// newHash returns the hash constructor for a plain hash algorithm.
-func (a Algorithm) newHash() func() hash.Hash {
-	switch a {
-	case SHA1:
-		return sha1.New
-	case SHA256, PBKDF2SHA256:
-		return sha256.New
-	case SHA384, PBKDF2SHA384:
-		return sha512.New384
-	case SHA512, PBKDF2SHA512:
-		return sha512.New
-	}
-	return nil
 }
 
 // sum appends H(b) to dst without allocating.

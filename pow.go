@@ -37,11 +37,10 @@ const (
 
 // Errors returned by challenge creation and verification.
 var (
-	ErrEmptyKey           = errors.New("astracaph: empty HMAC key")
-	ErrUnsolvable         = errors.New("astracaph: parameters the official widget cannot solve")
-	ErrInvalidOptions     = errors.New("astracaph: invalid challenge options")
-	ErrNoSolution         = errors.New("astracaph: no solution found")
-	errUnsupportedVersion = errors.New("astracaph: unsupported payload")
+	ErrEmptyKey       = errors.New("astracaph: empty HMAC key")
+	ErrUnsolvable     = errors.New("astracaph: parameters the official widget cannot solve")
+	ErrInvalidOptions = errors.New("astracaph: invalid challenge options")
+	ErrNoSolution     = errors.New("astracaph: no solution found")
 )
 
 // ChallengeOptions configures CreateChallenge. Zero values take the ecosystem defaults:

@@ -1,6 +1,6 @@
 // Package widget serves AstraCaph's browser widget: the loader script, the proof-of-work
 // worker, the stylesheet, the iframe page and the sandbox debugging page, all embedded with
-// go:embed.
+// the go:embed directive.
 //
 // Lifecycle: New reads the embedded files once, substitutes the cross-references between
 // them (a loader names its stylesheet by content hash and SRI value), hashes the results and

@@ -321,13 +321,13 @@ func TestServeBinary(t *testing.T) {
 
 		// A challenge from one server is redeemed once, on either.
 		payload := solvedPayload(t, a.base, "", openOrigin)
-		tok := redeemAt(t, b.base, payload, "", openOrigin)
+		_ = redeemAt(t, b.base, payload, "", openOrigin)
 		status, out := postJSON(t, a.base+"/api/v1/challenge", openOrigin, map[string]any{"payload": payload, "origin": openOrigin})
 		require.Equal(t, http.StatusForbidden, status)
 		require.Equal(t, "already-used", out["error"], out)
 
 		// A token redeemed through one verifies once through the other, then never again.
-		tok = redeemAt(t, a.base, solvedPayload(t, a.base, "", openOrigin), "", openOrigin)
+		tok := redeemAt(t, a.base, solvedPayload(t, a.base, "", openOrigin), "", openOrigin)
 		_, out = postJSON(t, b.base+"/api/v1/verify", "", map[string]any{"token": tok, "origin": openOrigin})
 		require.Equal(t, true, out["success"], out)
 		_, out = postJSON(t, a.base+"/api/v1/verify", "", map[string]any{"token": tok, "origin": openOrigin})
