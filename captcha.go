@@ -63,6 +63,7 @@ type Captcha struct {
 	difficulty   DifficultyFunc
 	risk         RiskFunc
 	waitFactor   float64 // "verify by waiting" work, in multiples of the base PoW
+	visualLimit  visualLimit
 }
 
 // PoWConfig is the base proof of work of every challenge before difficulty scaling.
@@ -469,7 +470,7 @@ func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, erro
 		d.Token, d.ExpiresAt, err = c.issueToken(ctx, b, a)
 		return d, err
 	case ActionStepUp:
-		d.Visual, err = c.newVisualStep(ctx, site, b.origin, a)
+		d.Visual, err = c.newVisualStep(ctx, site, b.origin, a, req.ClientIP)
 		return d, err
 	}
 	return d, nil

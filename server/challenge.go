@@ -106,6 +106,8 @@ func (s *Server) flowError(r *http.Request, err error) (int, string) {
 		return http.StatusForbidden, "no-attempts-left"
 	case errors.Is(err, astracaph.ErrWrongAnswer):
 		return http.StatusForbidden, "wrong-answer"
+	case errors.Is(err, astracaph.ErrVisualRateLimited):
+		return http.StatusTooManyRequests, "rate-limited"
 	}
 	s.cfg.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	return http.StatusServiceUnavailable, "unavailable"
@@ -224,7 +226,7 @@ func (s *Server) postVisual(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad-request", "id and code (or payload) are required")
 		return
 	}
-	d, err := s.c.AnswerVisual(r.Context(), astracaph.VisualAnswer{ID: b.ID, Code: b.Code, Payload: b.Payload})
+	d, err := s.c.AnswerVisual(r.Context(), astracaph.VisualAnswer{ID: b.ID, Code: b.Code, Payload: b.Payload, ClientIP: s.clientIP(r)})
 	s.answerDecision(w, r, start, "visual", d, err)
 }
 
