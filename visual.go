@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/astracat/astracaph/internal/visual"
@@ -69,8 +70,17 @@ func WithVisualLimit(n int, window time.Duration) Option {
 	}
 }
 
-// allowVisual counts one visual step for the client's prefix and refuses it over the cap.
-// A store failure refuses too (fail closed).
+// VisualLimitError is the ErrVisualRateLimited refusal with the time until the client's
+// window ends (the server's Retry-After).
+type VisualLimitError struct{ RetryAfter time.Duration }
+
+func (e *VisualLimitError) Error() string { return ErrVisualRateLimited.Error() }
+
+// Unwrap makes errors.Is(err, ErrVisualRateLimited) true.
+func (e *VisualLimitError) Unwrap() error { return ErrVisualRateLimited }
+
+// allowVisual counts one visual step for the client's prefix in a fixed window and refuses
+// it over the cap. A store failure refuses too (fail closed).
 func (c *Captcha) allowVisual(ctx context.Context, site string, ip netip.Addr) error {
 	n, window := DefaultVisualLimit, DefaultVisualLimitWindow
 	if c.visualLimit.set {
@@ -79,12 +89,14 @@ func (c *Captcha) allowVisual(ctx context.Context, site string, ip netip.Addr) e
 	if n <= 0 || !ip.IsValid() || isTestSiteKey(site) {
 		return nil
 	}
-	count, err := c.store.Incr(ctx, "vrl:"+ClientPrefix(ip), window)
+	now := c.now().UnixNano()
+	win := now / int64(window)
+	count, err := c.store.Incr(ctx, "vrl:"+ClientPrefix(ip)+":"+strconv.FormatInt(win, 10), window)
 	if err != nil {
 		return err
 	}
 	if count > int64(n) {
-		return ErrVisualRateLimited
+		return &VisualLimitError{RetryAfter: time.Duration((win+1)*int64(window) - now)}
 	}
 	return nil
 }

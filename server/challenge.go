@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,6 +199,10 @@ func (s *Server) answerDecision(w http.ResponseWriter, r *http.Request, start ti
 		var ae *astracaph.AnswerError
 		if errors.As(err, &ae) {
 			body["attemptsLeft"] = ae.AttemptsLeft
+		}
+		var le *astracaph.VisualLimitError
+		if errors.As(err, &le) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(le.RetryAfter.Seconds())+1))
 		}
 		writeJSON(w, status, body)
 		s.emit(r, start, Event{Kind: kind, Status: status, Error: code})
