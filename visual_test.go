@@ -106,6 +106,26 @@ func TestVisualStepsRateLimitedPerClientPrefix(t *testing.T) {
 	}
 }
 
+func TestVisualStepLimitWindowEnds(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)
+	c := newCaptcha(t, astracaph.WithRisk(stepUpAt(0.4)), astracaph.WithVisualLimit(1, time.Minute),
+		astracaph.WithClock(func() time.Time { return now }))
+	ip := netip.MustParseAddr("203.0.113.9")
+	redeem := func() error {
+		_, err := c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, "", ""), Origin: "https://v.example", ClientIP: ip})
+		return err
+	}
+	require.NoError(t, redeem())
+	now = now.Add(40 * time.Second)
+	err := redeem()
+	var le *astracaph.VisualLimitError
+	require.ErrorAs(t, err, &le)
+	require.Equal(t, 20*time.Second, le.RetryAfter)
+	now = now.Add(le.RetryAfter)
+	require.NoError(t, redeem(), "a new window")
+}
+
 func TestWithVisualLimitRejectsNoWindow(t *testing.T) {
 	_, err := astracaph.New(astracaph.WithSecret([]byte("0123456789abcdef0123456789abcdef")), astracaph.WithVisualLimit(3, 0))
 	require.Error(t, err)
