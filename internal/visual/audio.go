@@ -90,9 +90,9 @@ func wavData(b []byte) ([]byte, error) {
 // samples twice across challenges:
 //
 //   - the code is spoken by one voice per clip (a listener follows one
-//     speaker), each character with its own pitch (a gliding resampling
-//     factor) and, independently, its own duration (time-stretched with
-//     WSOLA), loudness and gap;
+//     speaker), each character with its own pitch and intonation (a gliding
+//     resampling factor) and, independently, its own duration (time-stretched
+//     with WSOLA), phase dispersion (all-pass filters), loudness and gap;
 //   - a second voice of the other register babbles reversed speech, as loud
 //     as the code, from the start of the clip to its end, so neither
 //     silences nor loudness mark where the characters are;
@@ -196,7 +196,13 @@ func renderTracks(code string, seed []byte) (*tracks, error) {
 	for i := 0; i < len(code); i++ {
 		s := v[t.codeVoice][alphabetIndex(code[i])]
 		bent := bend(rng, s, basePitch*float64(span(rng, 0.95, 1.05)), false)
-		out := stretch(bent, int(float32(len(s))*span(rng, 0.85, 1.18)))
+		// Never about the sample's own length: 0.82–0.94 or 1.08–1.22 of it.
+		dur := span(rng, 1.08, 1.22)
+		if rng.IntN(2) == 0 {
+			dur = span(rng, 0.82, 0.94)
+		}
+		out := stretch(bent, int(float32(len(s))*dur))
+		disperse(rng, out)
 		g := span(rng, 0.85, 1)
 		gains += g
 		parts = append(parts, piece{out, pos, g})
@@ -230,19 +236,27 @@ func renderTracks(code string, seed []byte) (*tracks, error) {
 	return t, nil
 }
 
-// bend resamples s (optionally reversed) at a speed that glides around speed
-// (a slow vibrato of a few per cent), which shifts pitch and formants by a
-// varying amount: no fixed-speed copy of the sample lines up with it.
+// bend resamples s (optionally reversed) at a speed that glides around speed:
+// an intonation ramp (rising or falling by 3–7 % across the word) and a slow
+// vibrato of a few per cent. Pitch and formants follow the speed, and the
+// playback position drifts by tens of milliseconds from where any
+// fixed-speed copy of the sample would be, so no such copy lines up with it.
 func bend(rng *rand.Rand, s []float32, speed float64, reverse bool) []float32 {
 	depth := float64(span(rng, 0.015, 0.04))
 	omega := 2 * math.Pi * float64(span(rng, 2, 5)) / AudioSampleRate
 	phase := float64(span(rng, 0, 2*math.Pi))
-	out := make([]float32, 0, int(float64(len(s))/speed*1.1)+1)
+	ramp := float64(span(rng, 0.03, 0.07))
+	if rng.IntN(2) == 0 {
+		ramp = -ramp
+	}
+	n := float64(len(s)) / speed // the expected output length
+	out := make([]float32, 0, int(n*1.2)+1)
 	last := float64(len(s) - 1)
 	var step float64
 	for p, j := 0.0, 0; p < last; j++ {
 		if j%8 == 0 { // the glide is slow: update it every millisecond
-			step = speed * (1 + depth*math.Sin(omega*float64(j)+phase))
+			t := min(1, float64(j)/n)
+			step = speed * (1 + ramp*(2*t-1)) * (1 + depth*math.Sin(omega*float64(j)+phase))
 		}
 		k := int(p)
 		f := float32(p - float64(k))
@@ -254,6 +268,29 @@ func bend(rng *rand.Rand, s []float32, speed float64, reverse bool) []float32 {
 		p += step
 	}
 	return out
+}
+
+// disperse runs x in place through twelve second-order all-pass filters, one
+// per band of the speech range at a random centre frequency in it (group
+// delays stay under about 2 ms per band, too little to hear): the spectrum
+// (what a listener hears) is kept, the phases (the waveform's shape) are not,
+// so a sample correlated against the played character no longer lines up
+// with it.
+func disperse(rng *rand.Rand, x []float32) {
+	const sections, lo, hi = 12, 120.0, 3800.0
+	for k := 0; k < sections; k++ {
+		r := float64(span(rng, 0.6, 0.88))
+		// One section per twelfth of the range on a log scale.
+		f := lo * math.Pow(hi/lo, (float64(k)+rng.Float64())/sections)
+		c := -2 * r * math.Cos(2*math.Pi*f/AudioSampleRate)
+		a0, a1 := float32(r*r), float32(c) // H(z) = (r² + c z⁻¹ + z⁻²) / (1 + c z⁻¹ + r² z⁻²)
+		var x1, x2, y1, y2 float32
+		for i, v := range x {
+			y := a0*v + a1*x1 + x2 - a1*y1 - a0*y2
+			x2, x1, y2, y1 = x1, v, y1, y
+			x[i] = y
+		}
+	}
 }
 
 // WSOLA parameters: 30 ms Hann frames at 50 % overlap, each placed within
