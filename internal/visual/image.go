@@ -158,10 +158,10 @@ func (s *imageScratch) draw(set glyphSet, code string, seed []byte, w, h int, th
 		g := &s.placed[i]
 		s.fillOutline(g.o, s.gpts[g.start:g.end], pal.text[i])
 	}
-	// Strings of beads as wide as the letters' stems, in text colours, run
-	// across the text over the glyphs: neither a colour filter nor a
-	// morphological opening removes them without removing the letters'
-	// strokes, yet people see a dotted line, not a letter.
+	// Strings of beads about as wide as the letters' strokes (0.7–0.9 of a
+	// stem), in text colours, run across the text over the glyphs: neither a
+	// colour filter nor a morphological opening removes them without removing
+	// the letters' strokes, yet people see a dotted line, not a letter.
 	for i := 0; i < 2; i++ {
 		s.beads(rng, w, h, pal.text[rng.IntN(n)], stem*span(rng, 0.7, 0.9))
 	}
