@@ -126,21 +126,25 @@ func RenderWAVParts(w io.Writer, code string, seed []byte, parts WAVPart) error 
 	if err != nil {
 		return err
 	}
-	buf := make([]float32, len(t.code))
 	// One gain for the whole clip, from the full mix, keeps the proportions
 	// and never clips.
 	var peak float32
-	for i := range buf {
-		full := t.code[i] + t.babble[i] + t.noise[i]
+	for i, c := range t.code {
+		full := c + t.babble[i] + t.noise[i]
 		peak = max(peak, full, -full)
-		if parts&PartCode != 0 {
-			buf[i] += t.code[i]
+	}
+	buf := t.code // the tracks are not used again: mix in place
+	if parts&PartCode == 0 {
+		clear(buf)
+	}
+	if parts&PartBabble != 0 {
+		for i, b := range t.babble {
+			buf[i] += b
 		}
-		if parts&PartBabble != 0 {
-			buf[i] += t.babble[i]
-		}
-		if parts&PartNoise != 0 {
-			buf[i] += t.noise[i]
+	}
+	if parts&PartNoise != 0 {
+		for i, n := range t.noise {
+			buf[i] += n
 		}
 	}
 	gain := float32(1)
@@ -271,8 +275,9 @@ func bend(rng *rand.Rand, s []float32, speed float64, reverse bool) []float32 {
 }
 
 // disperse runs x in place through twelve second-order all-pass filters, one
-// per band of the speech range at a random centre frequency in it (group
-// delays stay under about 2 ms per band, too little to hear): the spectrum
+// per band of the speech range at a random centre frequency in it (the
+// cascade's impulse response holds 90 % of its energy within about 7 ms,
+// short enough not to smear the speech audibly): the spectrum
 // (what a listener hears) is kept, the phases (the waveform's shape) are not,
 // so a sample correlated against the played character no longer lines up
 // with it.

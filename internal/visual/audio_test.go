@@ -340,4 +340,19 @@ func TestDisperseKeepsSpectrumChangesWaveform(t *testing.T) {
 	}
 	assert.Less(t, best, 0.6, "waveform correlation after dispersion")
 	t.Logf("best normalised correlation with the original: %.2f", best)
+
+	// The filters do not smear a click over more than 10 ms (90 % of its energy).
+	for k := 0; k < 20; k++ {
+		x := make([]float32, AudioSampleRate/10)
+		x[0] = 1
+		disperse(newRNG("click", []byte{byte(k)}), x)
+		total := rms(x) * rms(x) * float64(len(x))
+		var acc float64
+		for i, v := range x {
+			if acc += float64(v) * float64(v); acc >= 0.9*total {
+				assert.Less(t, i, AudioSampleRate/100, "seed %d: 90 %% of a click's energy within 10 ms", k)
+				break
+			}
+		}
+	}
 }
