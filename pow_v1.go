@@ -1,7 +1,6 @@
 package astracaph
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -150,7 +149,7 @@ func v1ChallengeSignature(alg Algorithm, key []byte, salt, number string) (strin
 }
 
 // verifyV1 verifies a legacy payload (altcha-lib/v1 verifySolution, constant time).
-func verifyV1(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
+func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, error) {
 	res := SolutionResult{Version: 1}
 	alg, ok := internAlgorithm(p.algorithm)
 	if !ok || (alg != SHA1 && alg != SHA256 && alg != SHA384 && alg != SHA512) {
@@ -158,17 +157,24 @@ func verifyV1(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
 	}
 	res.Algorithm = alg
 	res.Salt = string(p.salt)
-	if t, ok := parseFloat(p.time); ok {
+	if t, ok := parseFloat(p.took); ok {
 		res.Took = t
 	}
-	if exp, found := saltExpiry(p.salt); found {
-		e, err := strconv.ParseFloat(exp, 64)
-		if err != nil || math.IsNaN(e) || math.IsInf(e, 0) {
+	// Expiry as altcha-lib/v1 reads it: the last expires (else expire) parameter of the
+	// salt's query, parseInt'd; a value Date cannot hold fails the payload.
+	q := saltParamsQuery(res.Salt)
+	exp, _ := lastFormValue(q, "expires")
+	if exp == "" {
+		exp, _ = lastFormValue(q, "expire")
+	}
+	if exp != "" {
+		e := jsParseInt(formDecode(exp))
+		if math.IsNaN(e) || math.Abs(e*1000) > 8.64e15 {
 			res.InvalidSolution = true
 			return res, nil
 		}
 		res.ExpiresAt = time.Unix(int64(e), 0)
-		if !opts.IgnoreExpiry && e*1000 < float64(opts.Now.UnixMilli()) {
+		if !opts.IgnoreExpiry && e*1000 < float64(opts.now().UnixMilli()) {
 			res.Expired = true
 			return res, nil
 		}
@@ -179,24 +185,22 @@ func verifyV1(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
 		return res, nil
 	}
 	res.Counter = uint64(num)
-	bp := getBuf()
-	defer putBuf(bp)
-	// Re-appending "&" makes a spliced salt ("…&1") hash differently: the splice fails.
-	buf := append((*bp)[:0], p.salt...)
+	// salt ‖ decimal(number), with "&" re-appended: a spliced salt ("…&1") then hashes
+	// differently and the splice fails.
+	var in [256]byte
+	buf := append(in[:0], p.salt...)
 	if len(buf) == 0 || buf[len(buf)-1] != '&' {
 		buf = append(buf, '&')
 	}
 	buf = strconv.AppendInt(buf, num, 10)
-	*bp = buf
 	var d [64]byte
 	digest := alg.sum(d[:0], buf)
-	var chHex [128]byte
-	hn := hex.Encode(chHex[:], digest)
-	mac, mn := hmacSum(alg, opts.HMACKey, chHex[:hn])
+	chHex := sc.tmp[:hex.Encode(sc.tmp[:], digest)]
+	mac := sc.macs.sum(alg, opts.HMACKey, chHex)
 	var sigHex [128]byte
-	hex.Encode(sigHex[:], mac[:mn])
-	chOK := subtle.ConstantTimeCompare(chHex[:hn], p.challenge) == 1
-	if subtle.ConstantTimeCompare(sigHex[:2*mn], p.signature) != 1 {
+	hex.Encode(sigHex[:], mac)
+	chOK := subtle.ConstantTimeCompare(chHex, p.challenge) == 1
+	if subtle.ConstantTimeCompare(sigHex[:2*len(mac)], p.sigV1) != 1 {
 		res.InvalidSignature = true
 		return res, nil
 	}
@@ -206,45 +210,6 @@ func verifyV1(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
 	}
 	res.Verified = true
 	return res, nil
-}
-
-// saltExpiry finds the expires (or expire) parameter in the query part of a v1 salt
-// without allocating.
-func saltExpiry(salt []byte) (string, bool) {
-	q := bytes.IndexByte(salt, '?')
-	if q < 0 {
-		return "", false
-	}
-	rest := salt[q+1:]
-	var expire string
-	var hasExpire bool
-	for len(rest) > 0 {
-		pair := rest
-		if i := bytes.IndexByte(rest, '&'); i >= 0 {
-			pair, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
-		k, v, _ := bytes.Cut(pair, []byte{'='})
-		switch string(k) {
-		case "expires":
-			return unescapeQuery(v), true
-		case "expire":
-			expire, hasExpire = unescapeQuery(v), true
-		}
-	}
-	return expire, hasExpire
-}
-
-func unescapeQuery(v []byte) string {
-	if bytes.IndexByte(v, '%') < 0 && bytes.IndexByte(v, '+') < 0 {
-		return string(v)
-	}
-	s, err := url.QueryUnescape(string(v))
-	if err != nil {
-		return "invalid"
-	}
-	return s
 }
 
 // SaltParams returns the signed parameters carried in a v1 salt (?k=v&…).

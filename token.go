@@ -1,6 +1,7 @@
 package astracaph
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
@@ -10,11 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/astracat/astracaph/internal/jsjson"
 )
 
-// Server-signature payloads (altcha.md §5): base64(JSON{algorithm, signature,
+// Server-signature payloads (docs/protocol.md): base64(JSON{algorithm, signature,
 // verificationData, verified}) where verificationData is URL-encoded and
 // signature = hex(HMAC(key, H(verificationData))) over the raw digest bytes. AstraCaph
 // tokens use this format, so any ALTCHA library verifies them offline with the site secret.
@@ -106,89 +108,225 @@ func knownVDKey(k string) bool {
 	return false
 }
 
-// ParseVerificationData parses URL-encoded verification data like altcha-lib v2:
-// fields and reasons split on ",", numbers and booleans typed, other strings trimmed. For
-// a repeated key the last value wins. Values are substrings of s where no unescaping is
-// needed, so parsing allocates little.
+// ParseVerificationData parses URL-encoded verification data the way altcha-lib reads it
+// (URLSearchParams, so a malformed escape is kept as text, never an error): fields and
+// reasons split on ",", numbers typed, other strings trimmed; "verified" is true only for
+// the exact text "true"; expire and time are read like JavaScript's Number (so a negative
+// or hexadecimal expire counts, as it does there). For a repeated key the last value
+// wins. Values are substrings of s where nothing needs decoding; what does is decoded
+// into one shared allocation, and the two lists share another. The error is always nil.
 func ParseVerificationData(s string) (VerificationData, error) {
 	var d VerificationData
-	for rest := s; rest != ""; {
-		var pair string
-		pair, rest, _ = strings.Cut(rest, "&")
-		if pair == "" {
+	var vals [vdStringFields]vdValue
+	var stack [256]byte
+	dec := stack[:0] // decoded values, converted to one string at the end
+	for i := 0; i < len(s); {
+		// One pair: the key runs to the first "=", the value to the next "&".
+		start, eq, j := i, -1, i
+		kEnc, vEnc := false, false
+	pair:
+		for ; j < len(s); j++ {
+			for j < len(s) && formClass[s[j]] == 0 {
+				j++
+			}
+			if j == len(s) {
+				break
+			}
+			switch s[j] {
+			case '&':
+				break pair
+			case '=':
+				if eq < 0 {
+					eq = j
+				}
+			default: // % or +
+				if eq < 0 {
+					kEnc = true
+				} else {
+					vEnc = true
+				}
+			}
+		}
+		i = j + 1
+		if j == start {
+			continue // "&&"
+		}
+		k, v := s[start:j], ""
+		if eq >= 0 {
+			k, v = s[start:eq], s[eq+1:j]
+		}
+		if kEnc {
+			k = formDecode(k)
+		}
+		val := vdValue{s: v, dec: vEnc}
+		if vEnc {
+			val.off = len(dec)
+			dec = appendFormDecoded(dec, v)
+			val.n = len(dec) - val.off
+		}
+		if f, ok := vdStringField(k); ok {
+			val.trim(dec) // altcha-lib trims its strings
+			vals[f] = val
 			continue
 		}
-		k, v, _ := strings.Cut(pair, "=")
-		var err error
-		if k, err = formDecode(k); err != nil {
-			return VerificationData{}, fmt.Errorf("%w: verificationData: %v", ErrMalformedPayload, err)
+		text := val.s
+		if vEnc {
+			text = string(dec[val.off : val.off+val.n]) // rare: a number or flag that is percent-encoded
 		}
-		if v, err = formDecode(v); err != nil {
-			return VerificationData{}, fmt.Errorf("%w: verificationData: %v", ErrMalformedPayload, err)
-		}
-		v = strings.TrimSpace(v)
 		switch k {
-		case "classification":
-			d.Classification = v
-		case "email":
-			d.Email = v
 		case "expire":
-			d.Expire = unixField(v)
-		case "fields":
-			d.Fields = splitList(v)
-		case "fieldsHash":
-			d.FieldsHash = v
-		case "id":
-			d.ID = v
-		case "ipAddress":
-			d.IPAddress = v
-		case "origin":
-			d.Origin = v
-		case "reasons":
-			d.Reasons = splitList(v)
-		case "score":
-			f, err := strconv.ParseFloat(v, 64)
-			if err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-				d.Score, d.HasScore = f, true
-			}
-		case "site":
-			d.Site = v
+			d.Expire = unixField(text)
 		case "time":
-			d.Time = unixField(v)
+			d.Time = unixField(text)
+		case "score":
+			f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+			d.Score, d.HasScore = f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+			if !d.HasScore {
+				d.Score = 0
+			}
 		case "verified":
-			d.Verified = v == "true"
+			d.Verified = text == "true"
 		default:
 			if d.Extra == nil {
 				d.Extra = map[string]string{}
 			}
-			d.Extra[k] = v
+			d.Extra[k] = strings.TrimSpace(text)
 		}
+	}
+	var ds string
+	if len(dec) > 0 {
+		ds = string(dec)
+	}
+	str := func(f int) string { return vals[f].get(ds) }
+	d.Classification, d.Email, d.FieldsHash, d.ID = str(vdClassification), str(vdEmail), str(vdFieldsHash), str(vdID)
+	d.IPAddress, d.Origin, d.Site = str(vdIPAddress), str(vdOrigin), str(vdSite)
+	fields, reasons := str(vdFields), str(vdReasons)
+	if fields != "" || reasons != "" {
+		n := 0
+		if fields != "" {
+			n += strings.Count(fields, ",") + 1
+		}
+		if reasons != "" {
+			n += strings.Count(reasons, ",") + 1
+		}
+		lists := make([]string, 0, n)
+		lists, d.Fields = splitInto(lists, fields)
+		_, d.Reasons = splitInto(lists, reasons)
 	}
 	return d, nil
 }
 
-// formDecode undoes application/x-www-form-urlencoded escaping, without allocating when
-// there is nothing to undo.
-func formDecode(s string) (string, error) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, nil
+// formClass marks the bytes that end a run of plain form text.
+var formClass = [256]byte{'&': 1, '=': 1, '%': 1, '+': 1}
+
+// The text fields of VerificationData, indexes into ParseVerificationData's values.
+const (
+	vdClassification = iota
+	vdEmail
+	vdFieldsHash
+	vdID
+	vdIPAddress
+	vdOrigin
+	vdSite
+	vdFields
+	vdReasons
+	vdStringFields
+)
+
+func vdStringField(k string) (int, bool) {
+	switch k {
+	case "classification":
+		return vdClassification, true
+	case "email":
+		return vdEmail, true
+	case "fieldsHash":
+		return vdFieldsHash, true
+	case "id":
+		return vdID, true
+	case "ipAddress":
+		return vdIPAddress, true
+	case "origin":
+		return vdOrigin, true
+	case "site":
+		return vdSite, true
+	case "fields":
+		return vdFields, true
+	case "reasons":
+		return vdReasons, true
 	}
-	return url.QueryUnescape(s)
+	return 0, false
 }
 
-func unixField(v string) time.Time {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 || f > 1e12 {
-		return time.Time{}
-	}
-	return time.Unix(0, int64(f*1e9))
+// vdValue is a value either as a substring of the input or as a span of decoded bytes.
+type vdValue struct {
+	s      string
+	dec    bool
+	off, n int
 }
 
+func (v *vdValue) trim(dec []byte) {
+	if !v.dec {
+		if n := len(v.s); n > 0 && v.s[0] > ' ' && v.s[0] < 0x80 && v.s[n-1] > ' ' && v.s[n-1] < 0x80 {
+			return // nothing to trim: the usual case
+		}
+		v.s = strings.TrimSpace(v.s)
+		return
+	}
+	x := dec[v.off : v.off+v.n]
+	l := bytes.TrimLeftFunc(x, unicode.IsSpace)
+	v.off += len(x) - len(l)
+	v.n = len(bytes.TrimRightFunc(l, unicode.IsSpace))
+}
+
+func (v *vdValue) get(ds string) string {
+	if v.dec {
+		return ds[v.off : v.off+v.n]
+	}
+	return v.s
+}
+
+// splitInto appends the comma-separated items of v to lists and returns the items as
+// their own slice (capacity capped, so appending to one list never overwrites another).
+func splitInto(lists []string, v string) ([]string, []string) {
+	if v == "" {
+		return lists, nil
+	}
+	start := len(lists)
+	for {
+		item, rest, more := strings.Cut(v, ",")
+		lists = append(lists, item)
+		if !more {
+			break
+		}
+		v = rest
+	}
+	return lists, lists[start:len(lists):len(lists)]
+}
+
+// splitList splits a comma list; "" is no list.
 func splitList(v string) []string {
 	if v == "" {
 		return nil
 	}
 	return strings.Split(v, ",")
+}
+
+// unixField reads expire or time like JavaScript's Number: 0, "" and NaN mean absent.
+func unixField(v string) time.Time {
+	if n, ok := smallUint(v); ok { // the usual spelling: decimal seconds
+		if n == 0 {
+			return time.Time{}
+		}
+		return time.Unix(n, 0)
+	}
+	f := jsNumber(v)
+	if math.IsNaN(f) || f == 0 {
+		return time.Time{}
+	}
+	const limit = 1e15 // seconds; beyond any real date, and int64 nanoseconds stay in range
+	f = max(min(f, limit), -limit)
+	sec := math.Floor(f)
+	return time.Unix(int64(sec), int64((f-sec)*1e9))
 }
 
 // SignServerPayload signs d with key and returns the base64 server-signature payload.
@@ -241,7 +379,9 @@ type ServerSignatureResult struct {
 // VerifyServerSignature verifies a server-signature payload with hmacKey like altcha-lib
 // 2.8's verifyServerSignature: expired = expire present and past; invalidSignature =
 // constant-time mismatch; invalidSolution = verificationData.verified or payload.verified
-// not true. Malformed input returns an error wrapping ErrMalformedPayload.
+// not true. Any JSON spelling of the envelope is accepted, and the algorithm name in any
+// letter case (docs/protocol.md). Malformed input returns an error wrapping
+// ErrMalformedPayload.
 func VerifyServerSignature(payload string, hmacKey []byte) (ServerSignatureResult, error) {
 	return verifyServerSignatureAt(payload, hmacKey, time.Now())
 }
@@ -250,103 +390,175 @@ func verifyServerSignatureAt(payload string, hmacKey []byte, now time.Time) (Ser
 	if len(hmacKey) == 0 {
 		return ServerSignatureResult{}, ErrEmptyKey
 	}
-	raw, err := parseServerPayload(payload)
+	sc := getScratch()
+	defer putScratch(sc)
+	raw, err := sc.parseServerPayload(payload)
 	if err != nil {
 		return ServerSignatureResult{}, err
 	}
-	vd, err := ParseVerificationData(raw.data)
-	if err != nil {
-		return ServerSignatureResult{}, err
-	}
-	return checkServerSignature(raw, vd, hmacKey, now), nil
+	vd, _ := ParseVerificationData(raw.data)
+	return sc.checkServerSignature(&raw, vd, hmacKey, now), nil
 }
 
-// checkServerSignature verifies an already parsed payload against one key.
+// checkServerSignature verifies an already parsed payload against one key; vd must be
+// ParseVerificationData(raw.data).
 func checkServerSignature(raw rawServerPayload, vd VerificationData, hmacKey []byte, now time.Time) ServerSignatureResult {
+	sc := getScratch()
+	defer putScratch(sc)
+	return sc.checkServerSignature(&raw, vd, hmacKey, now)
+}
+
+func (sc *scratch) checkServerSignature(raw *rawServerPayload, vd VerificationData, hmacKey []byte, now time.Time) ServerSignatureResult {
 	res := ServerSignatureResult{Algorithm: raw.alg, RawData: raw.data, VerificationData: vd}
-	if !vd.Expire.IsZero() && vd.Expire.Before(now) {
-		res.Expired = true
+	res.InvalidSignature = !sc.serverSignatureOK(raw, raw.data, hmacKey)
+	if res.InvalidSignature && raw.alt != "" && sc.serverSignatureOK(raw, raw.alt, hmacKey) {
+		// The payload's other reading (UTF-8 or Latin-1) is the one that was signed.
+		res.InvalidSignature, res.RawData = false, raw.alt
+		res.VerificationData, _ = ParseVerificationData(raw.alt)
 	}
-	var d [64]byte
-	digest := raw.alg.sum(d[:0], []byte(raw.data))
-	mac, n := hmacSum(raw.alg, hmacKey, digest)
-	var want [128]byte
-	hex.Encode(want[:], mac[:n])
-	if subtle.ConstantTimeCompare(want[:2*n], []byte(raw.signature)) != 1 {
-		res.InvalidSignature = true
-	}
+	vd = res.VerificationData
+	res.Expired = !vd.Expire.IsZero() && vd.Expire.Before(now)
 	res.InvalidSolution = !vd.Verified || !raw.verified
 	res.Verified = !res.Expired && !res.InvalidSignature && !res.InvalidSolution
 	return res
 }
 
-type rawServerPayload struct {
-	alg             Algorithm
-	signature, data string
-	verified        bool
+// serverSignatureOK compares hex(HMAC(key, H(data))) with the payload's signature in
+// constant time.
+func (sc *scratch) serverSignatureOK(raw *rawServerPayload, data string, key []byte) bool {
+	sc.buf = append(sc.buf[:0], data...) // H takes bytes; the scratch spares a copy's allocation
+	digest := raw.alg.sum(sc.tmp[:0], sc.buf)
+	mac := sc.macs.sum(raw.alg, key, digest)
+	var want [128]byte
+	hex.Encode(want[:], mac)
+	return subtle.ConstantTimeCompare(want[:2*len(mac)], raw.signature()) == 1
 }
 
-// parseServerPayload decodes the base64 JSON envelope of a server-signature payload.
+// rawServerPayload is the envelope of a server-signature payload.
+type rawServerPayload struct {
+	alg      Algorithm
+	sig      [128]byte // the hex signature as sent (longer ones cannot match: sigLen tells)
+	sigLen   int
+	data     string // verificationData as signed, after JSON unescaping
+	alt      string // verificationData of the payload's other text reading, if it differs
+	verified bool
+}
+
+func (r *rawServerPayload) signature() []byte { return r.sig[:min(r.sigLen, len(r.sig))] }
+
+func (r *rawServerPayload) setSignature(s []byte) {
+	r.sigLen = len(s)
+	copy(r.sig[:], s)
+}
+
+// parseServerPayload decodes the base64 JSON envelope of a server-signature payload:
+// raw.data is the exact verificationData text that was signed.
 func parseServerPayload(payload string) (rawServerPayload, error) {
-	var r rawServerPayload
-	bp := getBuf()
-	defer putBuf(bp)
-	b, err := decodePayload(*bp, payload)
+	sc := getScratch()
+	defer putScratch(sc)
+	return sc.parseServerPayload(payload)
+}
+
+func (sc *scratch) parseServerPayload(payload string) (rawServerPayload, error) {
+	b, high, err := sc.decode(payload)
 	if err != nil {
-		return r, err
+		return rawServerPayload{}, err
 	}
-	*bp = b[:0]
+	if !high {
+		return parseServerText(b)
+	}
+	first, second := readings(b)
+	r, err := parseServerText(first)
+	if second != nil {
+		r2, err2 := parseServerText(second)
+		switch {
+		case err != nil:
+			return r2, err2
+		case err2 == nil && r2.data != r.data:
+			r.alt = r2.data
+		}
+	}
+	return r, err
+}
+
+// parseServerText reads one text reading of an envelope, fast or strict.
+func parseServerText(b []byte) (rawServerPayload, error) {
+	var r rawServerPayload
+	err := r.parseFast(b)
+	if err == errNeedStrict {
+		r = rawServerPayload{}
+		err = r.parseStrict(b)
+	}
+	return r, err
+}
+
+func (r *rawServerPayload) parseFast(b []byte) error {
 	s := scanner{b: b}
-	var gotAlg, gotSig, gotData bool
-	ok := s.object(0, func(k []byte) bool {
+	var data []byte
+	var gotSig bool
+	var algErr error
+	ok := r.scan(&s, &data, &gotSig, &algErr) && s.end()
+	switch {
+	case s.strict:
+		return errNeedStrict
+	case algErr != nil:
+		return algErr
+	case !ok || r.alg == "" || !gotSig || data == nil:
+		return ErrMalformedPayload
+	}
+	r.data = string(data)
+	return nil
+}
+
+func (r *rawServerPayload) scan(s *scanner, data *[]byte, gotSig *bool, algErr *error) bool {
+	more, ok := s.objectStart(0)
+	if !ok {
+		return false
+	}
+	var k []byte
+	for more {
+		if k, ok = s.key(k); !ok {
+			return false
+		}
 		switch string(k) {
 		case "algorithm":
-			raw, esc, ok := s.str()
-			if !ok || esc || gotAlg {
-				return false
+			var raw []byte
+			if raw, ok = s.plainStr(); ok {
+				r.alg, *algErr = serverAlgorithm(raw)
+				ok = *algErr == nil
 			}
-			a, known := internAlgorithm(raw)
-			if !known || a.isV2() && a.digestSize() == 0 || strings.HasPrefix(string(a), "PBKDF2") {
-				return false
-			}
-			r.alg, gotAlg = a, true
-			return true
 		case "signature":
-			raw, esc, ok := s.str()
-			if !ok || esc || gotSig {
-				return false
-			}
-			r.signature, gotSig = string(raw), true
-			return true
+			var raw []byte
+			raw, ok = s.plainStr()
+			r.setSignature(raw)
+			*gotSig = ok
 		case "verificationData":
-			start := s.i
-			raw, esc, ok := s.str()
-			if !ok || gotData {
-				return false
-			}
-			gotData = true
-			if !esc {
-				r.data = string(raw)
-				return true
-			}
-			v, err := jsjson.Parse(s.b[start:s.i])
-			if err != nil {
-				return false
-			}
-			r.data, _ = v.(string)
-			return true
+			*data, ok = s.plainStr()
 		case "verified":
-			raw, ok := s.value(1, false)
+			var raw []byte
+			raw, ok = s.value(1, false)
 			r.verified = string(raw) == "true"
-			return ok
+		default:
+			ok = s.skip(1)
 		}
-		_, ok := s.value(1, false)
-		return ok
-	})
-	if !ok || !s.end() || !gotAlg || !gotSig || !gotData {
-		return r, ErrMalformedPayload
+		if !ok {
+			return false
+		}
+		if more, ok = s.next(); !ok {
+			return false
+		}
 	}
-	return r, nil
+	return true
+}
+
+// serverAlgorithm accepts the hashes altcha-lib signs server payloads with.
+func serverAlgorithm(raw []byte) (Algorithm, error) {
+	a, _ := internAlgorithm(raw)
+	switch a {
+	case SHA1, SHA256, SHA384, SHA512:
+		return a, nil
+	}
+	return "", fmt.Errorf("%w: %w: server signature %q", ErrMalformedPayload, ErrUnknownAlgorithm, raw)
 }
 
 // IsServerPayload reports whether payload decodes to a server-signature envelope
