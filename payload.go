@@ -42,7 +42,8 @@ const maxScanDepth = 32
 // scratch is the per-verification working memory: the decoded payload and the keyed HMAC
 // states. Pooled, so a verification allocates only what it returns.
 type scratch struct {
-	buf  []byte
+	buf  []byte // the decoded payload
+	hash []byte // bytes to hash that are not in buf
 	macs macCache
 	// tmp holds HMAC inputs built during verification. Hash writes go through an
 	// interface, so a stack array passed to one would be moved to the heap on every call.
@@ -240,10 +241,22 @@ func (s *scanner) str() (raw []byte, escaped, ok bool) {
 	s.i++
 	start := s.i
 	// The first quote, backslash or control character ends a plain string (every field
-	// ALTCHA sends); only a backslash needs the byte-wise loop.
-	if q := specialIndex(s.b[start:]); q >= 0 && s.b[start+q] == '"' {
-		s.i = start + q + 1
-		return s.b[start : start+q], false, true
+	// ALTCHA sends); only a backslash needs the byte-wise loop. Eight bytes at a time
+	// while the buffer has them (the closing quote is rarely the last byte).
+	b, j := s.b, start
+	for j+8 <= len(b) {
+		if m := special(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+			j += bits.TrailingZeros64(m) / 8
+			break
+		}
+		j += 8
+	}
+	for j < len(b) && b[j] != '"' && b[j] != '\\' && b[j] >= 0x20 {
+		j++
+	}
+	if j < len(b) && b[j] == '"' {
+		s.i = j + 1
+		return b[start:j], false, true
 	}
 	for s.i < len(s.b) {
 		c := s.b[s.i]
@@ -468,7 +481,7 @@ func (s *scanner) key(prev []byte) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	if !s.anyOrder && (esc || prev != nil && string(k) <= string(prev)) {
+	if !s.anyOrder && (esc || prev != nil && !keyAfter(k, prev)) {
 		s.strict = true
 		return nil, false
 	}
@@ -480,6 +493,39 @@ func (s *scanner) key(prev []byte) ([]byte, bool) {
 	}
 	s.i++
 	return k, true
+}
+
+// keyIn reads a member key like key, recognising the keys of table (a reader's known
+// keys) by direct comparison, without scanning: id is the key's index in table, or -1.
+func (s *scanner) keyIn(prev []byte, table []string) (k []byte, id int, ok bool) {
+	if i := s.i; i+1 < len(s.b) && s.b[i] == '"' {
+		c := s.b[i+1]
+		for id, lit := range table {
+			if lit[0] != c {
+				continue
+			}
+			end := i + 1 + len(lit)
+			if end+1 < len(s.b) && s.b[end] == '"' && s.b[end+1] == ':' && string(s.b[i+1:end]) == lit {
+				k = s.b[i+1 : end]
+				if !s.anyOrder && prev != nil && !keyAfter(k, prev) {
+					s.strict = true
+					return nil, -1, false
+				}
+				s.i = end + 2
+				return k, id, true
+			}
+		}
+	}
+	k, ok = s.key(prev)
+	return k, -1, ok
+}
+
+// keyAfter reports k > prev, deciding on the first byte when it differs (the usual case).
+func keyAfter(k, prev []byte) bool {
+	if len(k) > 0 && len(prev) > 0 && k[0] != prev[0] {
+		return k[0] > prev[0]
+	}
+	return string(k) > string(prev)
 }
 
 // next consumes what follows a member's value: more is true after ",", false after "}".
@@ -528,12 +574,47 @@ func parseIntIn(raw []byte, lo, hi float64) (int64, bool) {
 }
 
 func parseFloat(raw []byte) (float64, bool) {
-	if n, ok := smallUint(raw); ok {
-		return float64(n), true
+	if f, ok := smallDecimal(raw); ok {
+		return f, true
 	}
 	f, err := strconv.ParseFloat(string(raw), 64)
 	return f, err == nil
 }
+
+// smallDecimal parses digits with an optional fraction, 15 digits at most, exactly and
+// without strconv: both operands of the division are exact, so it rounds once, as
+// ParseFloat does. Anything else reports false.
+func smallDecimal[T string | []byte](s T) (float64, bool) {
+	if len(s) == 0 || len(s) > 16 {
+		return 0, false
+	}
+	var m uint64
+	digits, frac := 0, -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0 && i > 0 && i+1 < len(s):
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if digits > 15 {
+		return 0, false
+	}
+	f := float64(m)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	return f, true
+}
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // smallUint parses a literal of 1 to 15 decimal digits, the common case, without strconv.
 func smallUint[T string | []byte](raw T) (int64, bool) {
@@ -575,26 +656,13 @@ func isLowerHexAny(b []byte) bool {
 // appendJSNumber formats like JavaScript's Number#toString.
 func appendJSNumber(dst []byte, f float64) []byte { return jsjson.AppendNumber(dst, f) }
 
-// specialIndex returns the index of the first '"', '\\' or control character in b, or -1,
-// eight bytes at a time (SWAR): the hex strings of a payload are long and always plain.
-// Each test flags a byte whose high bit the subtraction sets while the byte's own high bit
-// is clear; a borrow can only come from a real match below, so the lowest flag is exact.
-func specialIndex(b []byte) int {
+// special flags (high bit per byte) the bytes of x, eight bytes read little-endian, that
+// are '"', '\\' or control characters: SWAR zero-byte tests. Each test flags a byte whose
+// high bit the subtraction sets while the byte's own high bit is clear; a borrow only
+// comes from a real match below, so the lowest flag is exact.
+func special(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		q := x ^ (ones * '"')
-		bs := x ^ (ones * '\\')
-		m := ((x - ones*0x20) | (q - ones) | (bs - ones)) &^ x & highs
-		if m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	for ; i < len(b); i++ {
-		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
-			return i
-		}
-	}
-	return -1
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	return ((x - ones*0x20) | (q - ones) | (bs - ones)) &^ x & highs
 }

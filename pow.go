@@ -474,18 +474,37 @@ func (p *rawPayload) parseFast(b []byte) error {
 	return nil
 }
 
+// The keys each reader knows, for scanner.keyIn; the constants index them.
+var (
+	topKeys = []string{"algorithm", "challenge", "number", "salt", "signature", "solution", "test", "took"}
+	chKeys  = []string{"parameters", "signature"}
+	solKeys = []string{"counter", "derivedKey", "time"}
+)
+
+const (
+	topAlgorithm = iota
+	topChallenge
+	topNumber
+	topSalt
+	topSignature
+	topSolution
+	topTest
+	topTook
+)
+
 func (p *rawPayload) scanTop(s *scanner) bool {
 	more, ok := s.objectStart(0)
 	if !ok {
 		return false
 	}
 	var k []byte
+	var id int
 	for more {
-		if k, ok = s.key(k); !ok {
+		if k, id, ok = s.keyIn(k, topKeys); !ok {
 			return false
 		}
-		switch string(k) {
-		case "challenge":
+		switch id {
+		case topChallenge:
 			switch s.peek() {
 			case '{':
 				p.challengeObj = true
@@ -495,26 +514,26 @@ func (p *rawPayload) scanTop(s *scanner) bool {
 			default:
 				ok = s.skip(1) // null in test mode
 			}
-		case "solution":
+		case topSolution:
 			if s.peek() == '{' {
 				p.solutionObj = true
 				ok = p.scanSolution(s)
 			} else {
 				ok = s.skip(1)
 			}
-		case "test":
+		case topTest:
 			var raw []byte
 			raw, ok = s.value(1, false)
 			p.test = string(raw) == "true"
-		case "algorithm":
+		case topAlgorithm:
 			p.algorithm, ok = s.plainStr()
-		case "salt":
+		case topSalt:
 			p.salt, ok = s.plainStr()
-		case "signature":
+		case topSignature:
 			p.sigV1, ok = s.plainStr()
-		case "number":
+		case topNumber:
 			p.number, ok = s.num()
-		case "took":
+		case topTook:
 			p.took, ok = s.anyNumber(1)
 		default:
 			ok = s.skip(1)
@@ -535,12 +554,13 @@ func (p *rawPayload) scanChallenge(s *scanner) bool {
 		return false
 	}
 	var k []byte
+	var id int
 	for more {
-		if k, ok = s.key(k); !ok {
+		if k, id, ok = s.keyIn(k, chKeys); !ok {
 			return false
 		}
-		switch string(k) {
-		case "parameters":
+		switch id {
+		case 0: // parameters
 			if s.peek() != '{' {
 				return false
 			}
@@ -555,7 +575,7 @@ func (p *rawPayload) scanChallenge(s *scanner) bool {
 			}
 			s.canonical = false
 			p.params = s.b[start:s.i]
-		case "signature":
+		case 1: // signature
 			p.signature, ok = s.plainStr()
 		default:
 			ok = s.skip(2)
@@ -576,16 +596,17 @@ func (p *rawPayload) scanSolution(s *scanner) bool {
 		return false
 	}
 	var k []byte
+	var id int
 	for more {
-		if k, ok = s.key(k); !ok {
+		if k, id, ok = s.keyIn(k, solKeys); !ok {
 			return false
 		}
-		switch string(k) {
-		case "counter":
+		switch id {
+		case 0: // counter
 			p.counter, ok = s.num()
-		case "derivedKey":
+		case 1: // derivedKey
 			p.derivedKey, ok = s.plainStr()
-		case "time":
+		case 2: // time
 			p.time, ok = s.anyNumber(2)
 		default:
 			ok = s.skip(2)
@@ -627,6 +648,25 @@ func (pr *paramRefs) kdf() kdfParams {
 	return kdfParams{Algorithm: pr.alg, Cost: pr.cost, KeyLength: pr.keyLength, MemoryCost: pr.memoryCost, Parallelism: pr.parallelism}
 }
 
+// paramKeys are the parameters a verifier reads, in canonical order; the constants index
+// them.
+var paramKeys = []string{"algorithm", "cost", "data", "expiresAt", "keyLength", "keyPrefix", "keySignature",
+	"memoryCost", "nonce", "parallelism", "salt"}
+
+const (
+	pAlgorithm = iota
+	pCost
+	pData
+	pExpiresAt
+	pKeyLength
+	pKeyPrefix
+	pKeySignature
+	pMemoryCost
+	pNonce
+	pParallelism
+	pSalt
+)
+
 // scan reads a parameters object at the scanner's position, recording the members it
 // knows and skipping the others.
 func (pr *paramRefs) scan(s *scanner, depth int) bool {
@@ -636,18 +676,19 @@ func (pr *paramRefs) scan(s *scanner, depth int) bool {
 		return false
 	}
 	var k []byte
+	var id int
 	for more {
-		if k, ok = s.key(k); !ok {
+		if k, id, ok = s.keyIn(k, paramKeys); !ok {
 			return false
 		}
-		if string(k) == "data" && s.peek() == '{' {
+		if id == pData && s.peek() == '{' {
 			start := s.i
 			ok = pr.scanData(s, depth+1)
 			pr.data = s.b[start:s.i]
 		} else {
 			var v []byte
 			v, ok = s.value(depth+1, false)
-			ok = ok && pr.set(k, v)
+			ok = ok && pr.set(id, v)
 		}
 		if !ok {
 			return false
@@ -659,6 +700,8 @@ func (pr *paramRefs) scan(s *scanner, depth int) bool {
 	return true
 }
 
+var dataKeys = []string{"challengeId"}
+
 // scanData reads the data object, picking out challengeId when it is a string.
 func (pr *paramRefs) scanData(s *scanner, depth int) bool {
 	more, ok := s.objectStart(depth)
@@ -666,11 +709,12 @@ func (pr *paramRefs) scanData(s *scanner, depth int) bool {
 		return false
 	}
 	var k []byte
+	var id int
 	for more {
-		if k, ok = s.key(k); !ok {
+		if k, id, ok = s.keyIn(k, dataKeys); !ok {
 			return false
 		}
-		if string(k) == "challengeId" && s.peek() == '"' {
+		if id == 0 && s.peek() == '"' {
 			start := s.i
 			var esc bool
 			pr.challengeID, esc, ok = s.str()
@@ -697,8 +741,9 @@ func unquote(v []byte) ([]byte, bool) {
 	return v[1 : len(v)-1], true
 }
 
-// set records one member; it returns false (with pr.err) for malformed parameters.
-func (pr *paramRefs) set(k, v []byte) bool {
+// set records the member with key paramKeys[id] (id -1: unknown, ignored); it returns
+// false (with pr.err) for malformed parameters.
+func (pr *paramRefs) set(id int, v []byte) bool {
 	intField := func(lo, hi float64) int {
 		n, ok := parseIntIn(v, lo, hi)
 		if !ok {
@@ -706,8 +751,8 @@ func (pr *paramRefs) set(k, v []byte) bool {
 		}
 		return int(n)
 	}
-	switch string(k) {
-	case "algorithm":
+	switch id {
+	case pAlgorithm:
 		s, ok := unquote(v)
 		if !ok {
 			pr.err = ErrMalformedPayload
@@ -719,23 +764,23 @@ func (pr *paramRefs) set(k, v []byte) bool {
 			return false
 		}
 		pr.alg, pr.hasAlg = a, true
-	case "nonce":
+	case pNonce:
 		pr.nonce = pr.str(v)
-	case "salt":
+	case pSalt:
 		pr.salt = pr.str(v)
-	case "keyPrefix":
+	case pKeyPrefix:
 		pr.keyPrefix = pr.str(v)
-	case "keySignature":
+	case pKeySignature:
 		pr.keySignature = pr.str(v)
-	case "cost":
+	case pCost:
 		pr.cost = intField(1, math.MaxInt32)
-	case "keyLength":
+	case pKeyLength:
 		pr.keyLength = intField(1, 1024)
-	case "memoryCost":
+	case pMemoryCost:
 		pr.memoryCost = intField(1, 1<<22)
-	case "parallelism":
+	case pParallelism:
 		pr.parallelism = intField(1, 255)
-	case "expiresAt":
+	case pExpiresAt:
 		if string(v) == "null" || string(v) == "0" || string(v) == "false" {
 			return true
 		}
@@ -744,7 +789,7 @@ func (pr *paramRefs) set(k, v []byte) bool {
 			pr.bad = true
 		}
 		pr.expires = e
-	case "data":
+	case pData:
 		pr.data = v
 	}
 	return true

@@ -1,17 +1,14 @@
 package astracaph
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
-	"math"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/astracat/astracaph/internal/jsjson"
 )
@@ -108,227 +105,6 @@ func knownVDKey(k string) bool {
 	return false
 }
 
-// ParseVerificationData parses URL-encoded verification data the way altcha-lib reads it
-// (URLSearchParams, so a malformed escape is kept as text, never an error): fields and
-// reasons split on ",", numbers typed, other strings trimmed; "verified" is true only for
-// the exact text "true"; expire and time are read like JavaScript's Number (so a negative
-// or hexadecimal expire counts, as it does there). For a repeated key the last value
-// wins. Values are substrings of s where nothing needs decoding; what does is decoded
-// into one shared allocation, and the two lists share another. The error is always nil.
-func ParseVerificationData(s string) (VerificationData, error) {
-	var d VerificationData
-	var vals [vdStringFields]vdValue
-	var stack [256]byte
-	dec := stack[:0] // decoded values, converted to one string at the end
-	for i := 0; i < len(s); {
-		// One pair: the key runs to the first "=", the value to the next "&".
-		start, eq, j := i, -1, i
-		kEnc, vEnc := false, false
-	pair:
-		for ; j < len(s); j++ {
-			for j < len(s) && formClass[s[j]] == 0 {
-				j++
-			}
-			if j == len(s) {
-				break
-			}
-			switch s[j] {
-			case '&':
-				break pair
-			case '=':
-				if eq < 0 {
-					eq = j
-				}
-			default: // % or +
-				if eq < 0 {
-					kEnc = true
-				} else {
-					vEnc = true
-				}
-			}
-		}
-		i = j + 1
-		if j == start {
-			continue // "&&"
-		}
-		k, v := s[start:j], ""
-		if eq >= 0 {
-			k, v = s[start:eq], s[eq+1:j]
-		}
-		if kEnc {
-			k = formDecode(k)
-		}
-		val := vdValue{s: v, dec: vEnc}
-		if vEnc {
-			val.off = len(dec)
-			dec = appendFormDecoded(dec, v)
-			val.n = len(dec) - val.off
-		}
-		if f, ok := vdStringField(k); ok {
-			val.trim(dec) // altcha-lib trims its strings
-			vals[f] = val
-			continue
-		}
-		text := val.s
-		if vEnc {
-			text = string(dec[val.off : val.off+val.n]) // rare: a number or flag that is percent-encoded
-		}
-		switch k {
-		case "expire":
-			d.Expire = unixField(text)
-		case "time":
-			d.Time = unixField(text)
-		case "score":
-			f, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
-			d.Score, d.HasScore = f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
-			if !d.HasScore {
-				d.Score = 0
-			}
-		case "verified":
-			d.Verified = text == "true"
-		default:
-			if d.Extra == nil {
-				d.Extra = map[string]string{}
-			}
-			d.Extra[k] = strings.TrimSpace(text)
-		}
-	}
-	var ds string
-	if len(dec) > 0 {
-		ds = string(dec)
-	}
-	str := func(f int) string { return vals[f].get(ds) }
-	d.Classification, d.Email, d.FieldsHash, d.ID = str(vdClassification), str(vdEmail), str(vdFieldsHash), str(vdID)
-	d.IPAddress, d.Origin, d.Site = str(vdIPAddress), str(vdOrigin), str(vdSite)
-	fields, reasons := str(vdFields), str(vdReasons)
-	if fields != "" || reasons != "" {
-		n := 0
-		if fields != "" {
-			n += strings.Count(fields, ",") + 1
-		}
-		if reasons != "" {
-			n += strings.Count(reasons, ",") + 1
-		}
-		lists := make([]string, 0, n)
-		lists, d.Fields = splitInto(lists, fields)
-		_, d.Reasons = splitInto(lists, reasons)
-	}
-	return d, nil
-}
-
-// formClass marks the bytes that end a run of plain form text.
-var formClass = [256]byte{'&': 1, '=': 1, '%': 1, '+': 1}
-
-// The text fields of VerificationData, indexes into ParseVerificationData's values.
-const (
-	vdClassification = iota
-	vdEmail
-	vdFieldsHash
-	vdID
-	vdIPAddress
-	vdOrigin
-	vdSite
-	vdFields
-	vdReasons
-	vdStringFields
-)
-
-func vdStringField(k string) (int, bool) {
-	switch k {
-	case "classification":
-		return vdClassification, true
-	case "email":
-		return vdEmail, true
-	case "fieldsHash":
-		return vdFieldsHash, true
-	case "id":
-		return vdID, true
-	case "ipAddress":
-		return vdIPAddress, true
-	case "origin":
-		return vdOrigin, true
-	case "site":
-		return vdSite, true
-	case "fields":
-		return vdFields, true
-	case "reasons":
-		return vdReasons, true
-	}
-	return 0, false
-}
-
-// vdValue is a value either as a substring of the input or as a span of decoded bytes.
-type vdValue struct {
-	s      string
-	dec    bool
-	off, n int
-}
-
-func (v *vdValue) trim(dec []byte) {
-	if !v.dec {
-		if n := len(v.s); n > 0 && v.s[0] > ' ' && v.s[0] < 0x80 && v.s[n-1] > ' ' && v.s[n-1] < 0x80 {
-			return // nothing to trim: the usual case
-		}
-		v.s = strings.TrimSpace(v.s)
-		return
-	}
-	x := dec[v.off : v.off+v.n]
-	l := bytes.TrimLeftFunc(x, unicode.IsSpace)
-	v.off += len(x) - len(l)
-	v.n = len(bytes.TrimRightFunc(l, unicode.IsSpace))
-}
-
-func (v *vdValue) get(ds string) string {
-	if v.dec {
-		return ds[v.off : v.off+v.n]
-	}
-	return v.s
-}
-
-// splitInto appends the comma-separated items of v to lists and returns the items as
-// their own slice (capacity capped, so appending to one list never overwrites another).
-func splitInto(lists []string, v string) ([]string, []string) {
-	if v == "" {
-		return lists, nil
-	}
-	start := len(lists)
-	for {
-		item, rest, more := strings.Cut(v, ",")
-		lists = append(lists, item)
-		if !more {
-			break
-		}
-		v = rest
-	}
-	return lists, lists[start:len(lists):len(lists)]
-}
-
-// splitList splits a comma list; "" is no list.
-func splitList(v string) []string {
-	if v == "" {
-		return nil
-	}
-	return strings.Split(v, ",")
-}
-
-// unixField reads expire or time like JavaScript's Number: 0, "" and NaN mean absent.
-func unixField(v string) time.Time {
-	if n, ok := smallUint(v); ok { // the usual spelling: decimal seconds
-		if n == 0 {
-			return time.Time{}
-		}
-		return time.Unix(n, 0)
-	}
-	f := jsNumber(v)
-	if math.IsNaN(f) || f == 0 {
-		return time.Time{}
-	}
-	const limit = 1e15 // seconds; beyond any real date, and int64 nanoseconds stay in range
-	f = max(min(f, limit), -limit)
-	sec := math.Floor(f)
-	return time.Unix(int64(sec), int64((f-sec)*1e9))
-}
-
 // SignServerPayload signs d with key and returns the base64 server-signature payload.
 // alg defaults to SHA-256; SHA-1 is refused (only legacy payloads are verified with it).
 func SignServerPayload(d VerificationData, key []byte, alg Algorithm) (string, error) {
@@ -392,12 +168,13 @@ func verifyServerSignatureAt(payload string, hmacKey []byte, now time.Time) (Ser
 	}
 	sc := getScratch()
 	defer putScratch(sc)
-	raw, err := sc.parseServerPayload(payload)
+	var res ServerSignatureResult
+	raw, err := sc.decodeServerToken(payload, &res.VerificationData)
 	if err != nil {
 		return ServerSignatureResult{}, err
 	}
-	vd, _ := ParseVerificationData(raw.data)
-	return sc.checkServerSignature(&raw, vd, hmacKey, now), nil
+	sc.checkServerSignature(&raw, hmacKey, now, &res)
+	return res, nil
 }
 
 // checkServerSignature verifies an already parsed payload against one key; vd must be
@@ -405,29 +182,39 @@ func verifyServerSignatureAt(payload string, hmacKey []byte, now time.Time) (Ser
 func checkServerSignature(raw rawServerPayload, vd VerificationData, hmacKey []byte, now time.Time) ServerSignatureResult {
 	sc := getScratch()
 	defer putScratch(sc)
-	return sc.checkServerSignature(&raw, vd, hmacKey, now)
+	raw.span = nil // only valid inside the scratch that decoded it
+	res := ServerSignatureResult{VerificationData: vd}
+	sc.checkServerSignature(&raw, hmacKey, now, &res)
+	return res
 }
 
-func (sc *scratch) checkServerSignature(raw *rawServerPayload, vd VerificationData, hmacKey []byte, now time.Time) ServerSignatureResult {
-	res := ServerSignatureResult{Algorithm: raw.alg, RawData: raw.data, VerificationData: vd}
-	res.InvalidSignature = !sc.serverSignatureOK(raw, raw.data, hmacKey)
-	if res.InvalidSignature && raw.alt != "" && sc.serverSignatureOK(raw, raw.alt, hmacKey) {
-		// The payload's other reading (UTF-8 or Latin-1) is the one that was signed.
-		res.InvalidSignature, res.RawData = false, raw.alt
-		res.VerificationData, _ = ParseVerificationData(raw.alt)
+// checkServerSignature fills res, whose VerificationData is already raw's.
+func (sc *scratch) checkServerSignature(raw *rawServerPayload, hmacKey []byte, now time.Time, res *ServerSignatureResult) {
+	res.Algorithm, res.RawData = raw.alg, raw.data
+	signed := raw.span
+	if signed == nil {
+		sc.hash = append(sc.hash[:0], raw.data...) // H takes bytes; the scratch spares an allocation
+		signed = sc.hash
 	}
-	vd = res.VerificationData
+	res.InvalidSignature = !sc.serverSignatureOK(raw, signed, hmacKey)
+	if res.InvalidSignature && raw.alt != "" {
+		// The payload's other reading (UTF-8 or Latin-1) may be the one that was signed.
+		sc.hash = append(sc.hash[:0], raw.alt...)
+		if sc.serverSignatureOK(raw, sc.hash, hmacKey) {
+			res.InvalidSignature, res.RawData = false, raw.alt
+			res.VerificationData, _ = ParseVerificationData(raw.alt)
+		}
+	}
+	vd := &res.VerificationData
 	res.Expired = !vd.Expire.IsZero() && vd.Expire.Before(now)
 	res.InvalidSolution = !vd.Verified || !raw.verified
 	res.Verified = !res.Expired && !res.InvalidSignature && !res.InvalidSolution
-	return res
 }
 
 // serverSignatureOK compares hex(HMAC(key, H(data))) with the payload's signature in
 // constant time.
-func (sc *scratch) serverSignatureOK(raw *rawServerPayload, data string, key []byte) bool {
-	sc.buf = append(sc.buf[:0], data...) // H takes bytes; the scratch spares a copy's allocation
-	digest := raw.alg.sum(sc.tmp[:0], sc.buf)
+func (sc *scratch) serverSignatureOK(raw *rawServerPayload, data, key []byte) bool {
+	digest := raw.alg.sum(sc.tmp[:0], data)
 	mac := sc.macs.sum(raw.alg, key, digest)
 	var want [128]byte
 	hex.Encode(want[:], mac)
@@ -440,6 +227,7 @@ type rawServerPayload struct {
 	sig      [128]byte // the hex signature as sent (longer ones cannot match: sigLen tells)
 	sigLen   int
 	data     string // verificationData as signed, after JSON unescaping
+	span     []byte // data's bytes inside the decoding scratch, while that lives; or nil
 	alt      string // verificationData of the payload's other text reading, if it differs
 	verified bool
 }
@@ -452,13 +240,36 @@ func (r *rawServerPayload) setSignature(s []byte) {
 }
 
 // parseServerPayload decodes the base64 JSON envelope of a server-signature payload:
-// raw.data is the exact verificationData text that was signed.
+// raw.data is the exact verificationData text that was signed. With
+// ParseVerificationData(raw.data) it is what a token check needs; decodeServerToken does
+// both with fewer allocations.
 func parseServerPayload(payload string) (rawServerPayload, error) {
 	sc := getScratch()
 	defer putScratch(sc)
-	return sc.parseServerPayload(payload)
+	r, err := sc.parseServerPayload(payload)
+	if r.span != nil {
+		r.data, r.span = string(r.span), nil
+	}
+	return r, err
 }
 
+// decodeServerToken decodes a server-signature payload and parses its verificationData
+// into *vd (zero on entry): raw.data is the exact text that was signed, and vd's text
+// values are cut from it. raw.span stays valid while sc does.
+func (sc *scratch) decodeServerToken(payload string, vd *VerificationData) (rawServerPayload, error) {
+	r, err := sc.parseServerPayload(payload)
+	if err != nil {
+		return r, err
+	}
+	if r.span != nil {
+		r.data = string(r.span)
+	}
+	parseVerificationData(vd, r.data)
+	return r, nil
+}
+
+// parseServerPayload decodes into sc; on the fast path data is left as r.span, a view of
+// sc's buffer, for the caller to copy.
 func (sc *scratch) parseServerPayload(payload string) (rawServerPayload, error) {
 	b, high, err := sc.decode(payload)
 	if err != nil {
@@ -469,8 +280,14 @@ func (sc *scratch) parseServerPayload(payload string) (rawServerPayload, error) 
 	}
 	first, second := readings(b)
 	r, err := parseServerText(first)
+	if r.span != nil && second != nil {
+		r.data, r.span = string(r.span), nil // the readings are compared as strings
+	}
 	if second != nil {
 		r2, err2 := parseServerText(second)
+		if r2.span != nil {
+			r2.data, r2.span = string(r2.span), nil
+		}
 		switch {
 		case err != nil:
 			return r2, err2
@@ -494,47 +311,49 @@ func parseServerText(b []byte) (rawServerPayload, error) {
 
 func (r *rawServerPayload) parseFast(b []byte) error {
 	s := scanner{b: b}
-	var data []byte
 	var gotSig bool
 	var algErr error
-	ok := r.scan(&s, &data, &gotSig, &algErr) && s.end()
+	ok := r.scan(&s, &gotSig, &algErr) && s.end()
 	switch {
 	case s.strict:
 		return errNeedStrict
 	case algErr != nil:
 		return algErr
-	case !ok || r.alg == "" || !gotSig || data == nil:
+	case !ok || r.alg == "" || !gotSig || r.span == nil:
 		return ErrMalformedPayload
 	}
-	r.data = string(data)
 	return nil
 }
 
-func (r *rawServerPayload) scan(s *scanner, data *[]byte, gotSig *bool, algErr *error) bool {
+// serverKeys are the envelope members a verifier reads, for scanner.keyIn.
+var serverKeys = []string{"algorithm", "signature", "verificationData", "verified"}
+
+func (r *rawServerPayload) scan(s *scanner, gotSig *bool, algErr *error) bool {
 	more, ok := s.objectStart(0)
 	if !ok {
 		return false
 	}
 	var k []byte
+	var id int
 	for more {
-		if k, ok = s.key(k); !ok {
+		if k, id, ok = s.keyIn(k, serverKeys); !ok {
 			return false
 		}
-		switch string(k) {
-		case "algorithm":
+		switch id {
+		case 0: // algorithm
 			var raw []byte
 			if raw, ok = s.plainStr(); ok {
 				r.alg, *algErr = serverAlgorithm(raw)
 				ok = *algErr == nil
 			}
-		case "signature":
+		case 1: // signature
 			var raw []byte
 			raw, ok = s.plainStr()
 			r.setSignature(raw)
 			*gotSig = ok
-		case "verificationData":
-			*data, ok = s.plainStr()
-		case "verified":
+		case 2: // verificationData
+			r.span, ok = s.plainStr()
+		case 3: // verified
 			var raw []byte
 			raw, ok = s.value(1, false)
 			r.verified = string(raw) == "true"
@@ -564,7 +383,9 @@ func serverAlgorithm(raw []byte) (Algorithm, error) {
 // IsServerPayload reports whether payload decodes to a server-signature envelope
 // (it has verificationData) rather than a PoW solution.
 func IsServerPayload(payload string) bool {
-	_, err := parseServerPayload(payload)
+	sc := getScratch()
+	defer putScratch(sc)
+	_, err := sc.parseServerPayload(payload)
 	return err == nil
 }
 
@@ -572,11 +393,11 @@ func IsServerPayload(payload string) bool {
 // WITHOUT checking its signature: only for a token that was already verified (for example
 // by a remote AstraCaph server).
 func DecodeServerPayload(payload string) (VerificationData, error) {
-	raw, err := parseServerPayload(payload)
-	if err != nil {
-		return VerificationData{}, err
-	}
-	return ParseVerificationData(raw.data)
+	sc := getScratch()
+	defer putScratch(sc)
+	var vd VerificationData
+	_, err := sc.decodeServerToken(payload, &vd)
+	return vd, err
 }
 
 // VerifyFieldsHash checks hex(H(values of fields joined by "\n")) against fieldsHash, with

@@ -21,22 +21,31 @@ func needsFormDecode(s string) bool {
 // appendFormDecoded appends the decoded form of s to dst.
 func appendFormDecoded(dst []byte, s string) []byte {
 	start := len(dst)
-	valid := true
-	for i := 0; i < len(s); i++ {
+	high := false
+	for len(s) > 0 {
+		// Copy the run up to the next escape in one go.
+		i := 0
+		for i < len(s) && s[i] != '%' && s[i] != '+' {
+			high = high || s[i] >= 0x80
+			i++
+		}
+		dst = append(dst, s[:i]...)
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c == '+':
-			c = ' '
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			c = unhex(s[i+1])<<4 | unhex(s[i+2])
-			i += 2
+			c, s = ' ', s[i+1:]
+		case i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			c, s = unhex(s[i+1])<<4|unhex(s[i+2]), s[i+3:]
+		default: // a "%" that starts no escape stays as it is
+			s = s[i+1:]
 		}
-		if c >= 0x80 {
-			valid = false
-		}
+		high = high || c >= 0x80
 		dst = append(dst, c)
 	}
-	if valid || utf8.Valid(dst[start:]) {
+	if !high || utf8.Valid(dst[start:]) {
 		return dst
 	}
 	// Replace what is not UTF-8 with U+FFFD, as TextDecoder does.
@@ -119,6 +128,9 @@ func lastFormValue(s, key string) (string, bool) {
 // jsParseInt is JavaScript's parseInt(s, 10): leading whitespace, a sign, then as many
 // decimal digits as there are; NaN when there are none.
 func jsParseInt(s string) float64 {
+	if n, ok := smallUint(s); ok { // the usual spelling: plain decimal digits
+		return float64(n)
+	}
 	s = strings.TrimLeft(s, " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")
 	neg := false
 	if s != "" && (s[0] == '-' || s[0] == '+') {
