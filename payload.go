@@ -516,8 +516,16 @@ func (s *scanner) keyIn(prev []byte, table []string) (k []byte, id int, ok bool)
 			}
 		}
 	}
-	k, ok = s.key(prev)
-	return k, -1, ok
+	// Whitespace or an unknown key: read it in full, then look it up.
+	if k, ok = s.key(prev); !ok {
+		return nil, -1, false
+	}
+	for id, lit := range table {
+		if string(k) == lit {
+			return k, id, true
+		}
+	}
+	return k, -1, true
 }
 
 // keyAfter reports k > prev, deciding on the first byte when it differs (the usual case).

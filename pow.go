@@ -688,6 +688,12 @@ func (pr *paramRefs) scan(s *scanner, depth int) bool {
 		} else {
 			var v []byte
 			v, ok = s.value(depth+1, false)
+			if ok && !s.canonical && !s.anyOrder {
+				// Not the signed form (escapes, spacing, number spelling): only the
+				// canonical text may be read, which the strict decoder produces.
+				s.strict = true
+				return false
+			}
 			ok = ok && pr.set(id, v)
 		}
 		if !ok {
