@@ -361,4 +361,3 @@ func interopOtherSpellings(t *testing.T, script string) {
 		})
 	}
 }
-
