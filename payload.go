@@ -318,45 +318,50 @@ func (s *scanner) plainStr() ([]byte, bool) {
 // num returns the raw number literal.
 func (s *scanner) num() ([]byte, bool) {
 	s.ws()
-	start := s.i
-	if s.i < len(s.b) && s.b[s.i] == '-' {
-		s.i++
+	b, i := s.b, s.i
+	start := i
+	if i < len(b) && b[i] == '-' {
+		i++
 	}
-	intStart := s.i
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		s.i++
+	intStart := i
+	for i < len(b) && b[i]-'0' <= 9 {
+		i++
 	}
-	if s.i == intStart || (s.b[intStart] == '0' && s.i-intStart > 1) {
+	if i == intStart || (b[intStart] == '0' && i-intStart > 1) {
+		s.i = i
 		return nil, false
 	}
-	simple := s.i-intStart <= 15
-	if s.i < len(s.b) && s.b[s.i] == '.' {
+	simple := i-intStart <= 15
+	if i < len(b) && b[i] == '.' {
 		simple = false
-		s.i++
-		d := s.i
-		for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-			s.i++
+		i++
+		d := i
+		for i < len(b) && b[i]-'0' <= 9 {
+			i++
 		}
-		if s.i == d {
+		if i == d {
+			s.i = i
 			return nil, false
 		}
 	}
-	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		simple = false
-		s.i++
-		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
-			s.i++
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
 		}
-		d := s.i
-		for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-			s.i++
+		d := i
+		for i < len(b) && b[i]-'0' <= 9 {
+			i++
 		}
-		if s.i == d {
+		if i == d {
+			s.i = i
 			return nil, false
 		}
 	}
-	raw := s.b[start:s.i]
-	if string(raw) == "-0" {
+	s.i = i
+	raw := b[start:i]
+	if len(raw) == 2 && raw[0] == '-' && raw[1] == '0' {
 		simple = false
 	}
 	if !simple && s.canonical {
@@ -495,9 +500,9 @@ func (s *scanner) key(prev []byte) ([]byte, bool) {
 	return k, true
 }
 
-// keyIn reads a member key like key, recognising the keys of table (a reader's known
-// keys) by direct comparison, without scanning: id is the key's index in table, or -1.
-func (s *scanner) keyIn(prev []byte, table []string) (k []byte, id int, ok bool) {
+// keyLookup reads a member key like key and finds it in table: id is its index, or -1.
+// It is keyIn's fallback; it recognises the keys of table by direct comparison first.
+func (s *scanner) keyLookup(prev []byte, table []string) (k []byte, id int, ok bool) {
 	if i := s.i; i+1 < len(s.b) && s.b[i] == '"' {
 		c := s.b[i+1]
 		for id, lit := range table {
@@ -673,4 +678,57 @@ func special(x uint64) uint64 {
 	q := x ^ (ones * '"')
 	bs := x ^ (ones * '\\')
 	return ((x - ones*0x20) | (q - ones) | (bs - ones)) &^ x & highs
+}
+
+
+// keyTable holds the member keys a reader knows, each as the bytes `key":` packed into
+// three little-endian words with masks, so that scanner.keyInTable recognises a key with
+// three loads and a few compares per candidate, no scanning and no calls.
+type keyTable struct {
+	keys  []string
+	words [][3]uint64
+	masks [][3]uint64
+}
+
+func newKeyTable(keys ...string) *keyTable {
+	t := &keyTable{keys: keys}
+	for _, k := range keys {
+		pat := k + `":`
+		if len(pat) > 24 {
+			panic("astracaph: key too long for keyTable: " + k)
+		}
+		var w, m [3]uint64
+		for i := 0; i < len(pat); i++ {
+			w[i/8] |= uint64(pat[i]) << (8 * (i % 8))
+			m[i/8] |= 0xFF << (8 * (i % 8))
+		}
+		t.words = append(t.words, w)
+		t.masks = append(t.masks, m)
+	}
+	return t
+}
+
+// keyIn reads a member key like key and identifies the keys of t: id is the key's index
+// in t, or -1. Near the end of the text, after whitespace or for other keys it falls back
+// to scanning.
+func (s *scanner) keyIn(prev []byte, t *keyTable) (k []byte, id int, ok bool) {
+	if i := s.i; i+25 <= len(s.b) && s.b[i] == '"' {
+		x0 := binary.LittleEndian.Uint64(s.b[i+1:])
+		x1 := binary.LittleEndian.Uint64(s.b[i+9:])
+		x2 := binary.LittleEndian.Uint64(s.b[i+17:])
+		for id := range t.words {
+			w, m := &t.words[id], &t.masks[id]
+			if (x0^w[0])&m[0]|(x1^w[1])&m[1]|(x2^w[2])&m[2] == 0 {
+				end := i + 1 + len(t.keys[id])
+				k = s.b[i+1 : end]
+				if !s.anyOrder && prev != nil && !keyAfter(k, prev) {
+					s.strict = true
+					return nil, -1, false
+				}
+				s.i = end + 2
+				return k, id, true
+			}
+		}
+	}
+	return s.keyLookup(prev, t.keys)
 }

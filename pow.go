@@ -476,9 +476,9 @@ func (p *rawPayload) parseFast(b []byte) error {
 
 // The keys each reader knows, for scanner.keyIn; the constants index them.
 var (
-	topKeys = []string{"algorithm", "challenge", "number", "salt", "signature", "solution", "test", "took"}
-	chKeys  = []string{"parameters", "signature"}
-	solKeys = []string{"counter", "derivedKey", "time"}
+	topKeys = newKeyTable("algorithm", "challenge", "number", "salt", "signature", "solution", "test", "took")
+	chKeys  = newKeyTable("parameters", "signature")
+	solKeys = newKeyTable("counter", "derivedKey", "time")
 )
 
 const (
@@ -650,8 +650,8 @@ func (pr *paramRefs) kdf() kdfParams {
 
 // paramKeys are the parameters a verifier reads, in canonical order; the constants index
 // them.
-var paramKeys = []string{"algorithm", "cost", "data", "expiresAt", "keyLength", "keyPrefix", "keySignature",
-	"memoryCost", "nonce", "parallelism", "salt"}
+var paramKeys = newKeyTable("algorithm", "cost", "data", "expiresAt", "keyLength", "keyPrefix", "keySignature",
+	"memoryCost", "nonce", "parallelism", "salt")
 
 const (
 	pAlgorithm = iota
@@ -706,7 +706,7 @@ func (pr *paramRefs) scan(s *scanner, depth int) bool {
 	return true
 }
 
-var dataKeys = []string{"challengeId"}
+var dataKeys = newKeyTable("challengeId")
 
 // scanData reads the data object, picking out challengeId when it is a string.
 func (pr *paramRefs) scanData(s *scanner, depth int) bool {

@@ -326,7 +326,7 @@ func (r *rawServerPayload) parseFast(b []byte) error {
 }
 
 // serverKeys are the envelope members a verifier reads, for scanner.keyIn.
-var serverKeys = []string{"algorithm", "signature", "verificationData", "verified"}
+var serverKeys = newKeyTable("algorithm", "signature", "verificationData", "verified")
 
 func (r *rawServerPayload) scan(s *scanner, gotSig *bool, algErr *error) bool {
 	more, ok := s.objectStart(0)

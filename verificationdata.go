@@ -53,7 +53,8 @@ type vdRef struct {
 	decoded bool
 }
 
-// The text fields of VerificationData, indexes into vdParser.refs.
+// The keys of VerificationData: the text fields first (indexes into vdParser.refs),
+// then the typed ones.
 const (
 	vdClassification = iota
 	vdEmail
@@ -64,31 +65,67 @@ const (
 	vdSite
 	vdFields
 	vdReasons
-	vdTextFields
+	vdTextFields // not a key: the count of text fields
+	vdExpire
+	vdTime
+	vdScore
+	vdVerified
+	vdOther
 )
 
-func vdTextField(k string) (int, bool) {
-	switch k {
-	case "classification":
-		return vdClassification, true
-	case "email":
-		return vdEmail, true
-	case "fieldsHash":
-		return vdFieldsHash, true
-	case "id":
-		return vdID, true
-	case "ipAddress":
-		return vdIPAddress, true
-	case "origin":
-		return vdOrigin, true
-	case "site":
-		return vdSite, true
-	case "fields":
-		return vdFields, true
-	case "reasons":
-		return vdReasons, true
+// vdKey classifies a key by its length first, so that each candidate is one comparison
+// with a constant of that length (a string switch compares through a binary search).
+func vdKey(k string) int {
+	switch len(k) {
+	case 2:
+		if k == "id" {
+			return vdID
+		}
+	case 4:
+		switch k {
+		case "site":
+			return vdSite
+		case "time":
+			return vdTime
+		}
+	case 5:
+		switch k {
+		case "email":
+			return vdEmail
+		case "score":
+			return vdScore
+		}
+	case 6:
+		switch k {
+		case "expire":
+			return vdExpire
+		case "fields":
+			return vdFields
+		case "origin":
+			return vdOrigin
+		}
+	case 7:
+		if k == "reasons" {
+			return vdReasons
+		}
+	case 8:
+		if k == "verified" {
+			return vdVerified
+		}
+	case 9:
+		if k == "ipAddress" {
+			return vdIPAddress
+		}
+	case 10:
+		if k == "fieldsHash" {
+			return vdFieldsHash
+		}
+	case 14:
+		if k == "classification" {
+			return vdClassification
+		}
 	}
-	return 0, false
+	return vdOther
 }
 
 func parseVD(p *vdParser, s string) {
@@ -134,15 +171,16 @@ func parseVD(p *vdParser, s string) {
 			p.dec = appendFormDecoded(p.dec, s[vStart:j])
 			ref = vdRef{off: off, n: len(p.dec) - off, decoded: true}
 		}
-		if f, ok := vdTextField(key); ok {
-			p.refs[f] = ref
+		id := vdKey(key)
+		if id < vdTextFields {
+			p.refs[id] = ref
 			continue
 		}
 		v := s[vStart:j]
 		if vEnc {
 			v = string(p.dec[ref.off : ref.off+ref.n]) // rare: a number or flag that is encoded
 		}
-		p.typed(key, v)
+		p.typed(id, key, v)
 	}
 }
 
@@ -170,17 +208,17 @@ func formSpecialIndex(s string) int {
 }
 
 // typed records a value that is not text.
-func (p *vdParser) typed(k, v string) {
+func (p *vdParser) typed(id int, k, v string) {
 	d := p.d
-	switch k {
-	case "expire":
+	switch id {
+	case vdExpire:
 		d.Expire = unixField(v)
-	case "time":
+	case vdTime:
 		d.Time = unixField(v)
-	case "score":
+	case vdScore:
 		f, ok := score(strings.TrimSpace(v))
 		d.Score, d.HasScore = f, ok
-	case "verified":
+	case vdVerified:
 		d.Verified = v == "true"
 	default:
 		if d.Extra == nil {
