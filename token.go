@@ -262,9 +262,10 @@ func (sc *scratch) decodeServerToken(payload string, vd *VerificationData) (rawS
 		return r, err
 	}
 	if r.span != nil {
-		r.data = string(r.span)
+		r.data = parseVerificationDataBytes(vd, r.span)
+	} else {
+		parseVerificationData(vd, r.data)
 	}
-	parseVerificationData(vd, r.data)
 	return r, nil
 }
 

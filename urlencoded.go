@@ -2,6 +2,7 @@ package astracaph
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,31 +22,24 @@ func needsFormDecode(s string) bool {
 // appendFormDecoded appends the decoded form of s to dst.
 func appendFormDecoded(dst []byte, s string) []byte {
 	start := len(dst)
-	high := false
-	for len(s) > 0 {
-		// Copy the run up to the next escape in one go.
-		i := 0
-		for i < len(s) && s[i] != '%' && s[i] != '+' {
-			high = high || s[i] >= 0x80
-			i++
-		}
-		dst = append(dst, s[:i]...)
-		if i == len(s) {
-			break
-		}
+	dst = slices.Grow(dst, len(s))[:start+len(s)] // decoding never lengthens
+	w := start
+	var high byte
+	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '+':
-			c, s = ' ', s[i+1:]
-		case i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			c, s = unhex(s[i+1])<<4|unhex(s[i+2]), s[i+3:]
-		default: // a "%" that starts no escape stays as it is
-			s = s[i+1:]
-		}
-		high = high || c >= 0x80
-		dst = append(dst, c)
+			c = ' '
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			c = unhex(s[i+1])<<4 | unhex(s[i+2])
+			i += 2
+		} // a "%" that starts no escape stays as it is
+		high |= c
+		dst[w] = c
+		w++
 	}
-	if !high || utf8.Valid(dst[start:]) {
+	dst = dst[:w]
+	if high < 0x80 || utf8.Valid(dst[start:]) {
 		return dst
 	}
 	// Replace what is not UTF-8 with U+FFFD, as TextDecoder does.

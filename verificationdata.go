@@ -26,15 +26,36 @@ func ParseVerificationData(s string) (VerificationData, error) {
 	return d, nil
 }
 
+// parseVerificationDataBytes parses data, bytes that do not outlive the call, into *d
+// (zero on entry) and returns data as a string. A strings.Builder holds data and then the
+// decoded values in one allocation: its String is a view, so the values can be cut from
+// it while more is written after them.
+func parseVerificationDataBytes(d *VerificationData, data []byte) string {
+	var b strings.Builder
+	b.Grow(len(data) + 64) // room for the usual decoded values; more is a second allocation
+	b.Write(data)
+	s := b.String()
+	var stack [128]byte
+	p := vdParser{d: d}
+	dec := parseVD(&p, s, stack[:0])
+	var ds string
+	if len(dec) > 0 {
+		b.Write(dec)
+		ds = b.String()[len(s):]
+	}
+	p.resolve(s, ds)
+	return s
+}
+
 // parseVerificationData parses s into *d (which must be zero), without a copy of the
 // result.
 func parseVerificationData(d *VerificationData, s string) {
 	var stack [128]byte
-	p := vdParser{d: d, dec: stack[:0]}
-	parseVD(&p, s)
+	p := vdParser{d: d}
+	dec := parseVD(&p, s, stack[:0])
 	var ds string
-	if len(p.dec) > 0 {
-		ds = string(p.dec)
+	if len(dec) > 0 {
+		ds = string(dec)
 	}
 	p.resolve(s, ds)
 }
@@ -44,10 +65,10 @@ func parseVerificationData(d *VerificationData, s string) {
 type vdParser struct {
 	d    *VerificationData
 	refs [vdTextFields]vdRef
-	dec  []byte // decoded values
 }
 
-// vdRef is a text value: a span of the input, or of dec when it had to be decoded.
+// vdRef is a text value: a span of the input, or of the decoded values when it had to be
+// decoded.
 type vdRef struct {
 	off, n  int
 	decoded bool
@@ -82,26 +103,27 @@ func vdKey(k string) int {
 			return vdID
 		}
 	case 4:
-		switch k {
-		case "site":
+		if k == "site" {
 			return vdSite
-		case "time":
+		}
+		if k == "time" {
 			return vdTime
 		}
 	case 5:
-		switch k {
-		case "email":
+		if k == "email" {
 			return vdEmail
-		case "score":
+		}
+		if k == "score" {
 			return vdScore
 		}
 	case 6:
-		switch k {
-		case "expire":
+		if k == "expire" {
 			return vdExpire
-		case "fields":
+		}
+		if k == "fields" {
 			return vdFields
-		case "origin":
+		}
+		if k == "origin" {
 			return vdOrigin
 		}
 	case 7:
@@ -128,87 +150,83 @@ func vdKey(k string) int {
 	return vdOther
 }
 
-func parseVD(p *vdParser, s string) {
-	for i := 0; i < len(s); {
-		// One pair: the key runs to the first "=", the value to the next "&".
-		start, eq, j := i, -1, i
-		kEnc, vEnc := false, false
-	pair:
-		for {
-			if j += formSpecialIndex(s[j:]); j == len(s) {
-				break
-			}
-			switch s[j] {
-			case '&':
-				break pair
-			case '=':
-				if eq < 0 {
-					eq = j
-				}
-			default: // % or +
-				if eq < 0 {
-					kEnc = true
-				} else {
-					vEnc = true
-				}
-			}
-			j++
-		}
-		i = j + 1
-		if j == start {
-			continue // "&&"
-		}
-		key, vStart := s[start:j], j
-		if eq >= 0 {
-			key, vStart = s[start:eq], eq+1
-		}
-		if kEnc {
-			key = string(appendFormDecoded(nil, key))
-		}
-		ref := vdRef{off: vStart, n: j - vStart}
-		if vEnc {
-			off := len(p.dec)
-			p.dec = appendFormDecoded(p.dec, s[vStart:j])
-			ref = vdRef{off: off, n: len(p.dec) - off, decoded: true}
-		}
-		id := vdKey(key)
-		if id < vdTextFields {
-			p.refs[id] = ref
-			continue
-		}
-		v := s[vStart:j]
-		if vEnc {
-			v = string(p.dec[ref.off : ref.off+ref.n]) // rare: a number or flag that is encoded
-		}
-		p.typed(id, key, v)
-	}
-}
-
-// formSpecialIndex returns the index of the first '&', '=', '%' or '+' in s, or len(s),
-// eight bytes at a time (see specialIndex).
-func formSpecialIndex(s string) int {
+// parseVD reads s in one pass: a word at a time it finds every '&', '=', '%' and '+',
+// and each '&' (and the end) completes a pair. Decoded values are appended to dec, which
+// is returned (passed along rather than kept in p, so a stack buffer stays on the stack).
+func parseVD(p *vdParser, s string, dec []byte) []byte {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	start, eq := 0, -1
+	kEnc, vEnc := false, false
+	event := func(j int) {
+		switch s[j] {
+		case '&':
+			dec = pair(p, s, start, eq, j, kEnc, vEnc, dec)
+			start, eq, kEnc, vEnc = j+1, -1, false, false
+		case '=':
+			if eq < 0 {
+				eq = j
+			}
+		case '%', '+':
+			if eq < 0 {
+				kEnc = true
+			} else {
+				vEnc = true
+			}
+		} // anything else: a false flag of the word test
+	}
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		c := s[i : i+8] // the eight loads compile to one
 		x := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
 			uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
+		// Subtraction zero tests, as in special: they can also flag the byte just above a
+		// match (a borrow), which event ignores.
 		m := ((x ^ ones*'&' - ones) | (x ^ ones*'=' - ones) | (x ^ ones*'%' - ones) | (x ^ ones*'+' - ones)) &^ x & highs
-		if m != 0 {
-			return i + bits.TrailingZeros64(m)/8
+		for ; m != 0; m &= m - 1 {
+			event(i + bits.TrailingZeros64(m)/8)
 		}
 	}
 	for ; i < len(s); i++ {
 		switch s[i] {
 		case '&', '=', '%', '+':
-			return i
+			event(i)
 		}
 	}
-	return i
+	return pair(p, s, start, eq, len(s), kEnc, vEnc, dec)
 }
 
-// typed records a value that is not text.
-func (p *vdParser) typed(id int, k, v string) {
+// pair records the pair s[start:end] whose first '=' is at eq (-1: none); kEnc and vEnc
+// tell whether the key or the value has escapes to decode.
+func pair(p *vdParser, s string, start, eq, end int, kEnc, vEnc bool, dec []byte) []byte {
+	if end == start {
+		return dec // "&&"
+	}
+	key, vStart := s[start:end], end
+	if eq >= 0 {
+		key, vStart = s[start:eq], eq+1
+	}
+	var id int
+	var decodedKey string
+	if kEnc {
+		decodedKey = string(appendFormDecoded(nil, key))
+		id = vdKey(decodedKey)
+	} else {
+		id = vdKey(key)
+	}
+	ref := vdRef{off: vStart, n: end - vStart}
+	if vEnc {
+		off := len(dec)
+		dec = appendFormDecoded(dec, s[vStart:end])
+		ref = vdRef{off: off, n: len(dec) - off, decoded: true}
+	}
+	if id < vdTextFields {
+		p.refs[id] = ref
+		return dec
+	}
+	v := s[vStart:end]
+	if vEnc {
+		v = string(dec[ref.off : ref.off+ref.n]) // rare: a number or flag that is encoded
+	}
 	d := p.d
 	switch id {
 	case vdExpire:
@@ -216,16 +234,19 @@ func (p *vdParser) typed(id int, k, v string) {
 	case vdTime:
 		d.Time = unixField(v)
 	case vdScore:
-		f, ok := score(strings.TrimSpace(v))
-		d.Score, d.HasScore = f, ok
+		d.Score, d.HasScore = score(v)
 	case vdVerified:
 		d.Verified = v == "true"
 	default:
+		if !kEnc {
+			decodedKey = key
+		}
 		if d.Extra == nil {
 			d.Extra = map[string]string{}
 		}
-		d.Extra[k] = strings.TrimSpace(v)
+		d.Extra[decodedKey] = strings.TrimSpace(v)
 	}
+	return dec
 }
 
 // resolve turns the references into strings: plain ones are cut from input, decoded ones
@@ -320,11 +341,11 @@ func unixField(v string) time.Time {
 }
 
 // score parses a score; NaN and infinities are no score.
-func score(s string) (float64, bool) {
-	if f, ok := smallDecimal(s); ok {
+func score(v string) (float64, bool) {
+	if f, ok := smallDecimal(v); ok {
 		return f, true
 	}
-	f, err := strconv.ParseFloat(s, 64)
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, false
 	}
