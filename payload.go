@@ -680,7 +680,6 @@ func special(x uint64) uint64 {
 	return ((x - ones*0x20) | (q - ones) | (bs - ones)) &^ x & highs
 }
 
-
 // keyTable holds the member keys a reader knows, each as the bytes `key":` packed into
 // three little-endian words with masks, so that scanner.keyInTable recognises a key with
 // three loads and a few compares per candidate, no scanning and no calls.
