@@ -127,9 +127,7 @@ func writeEscaped(b *strings.Builder, s string) {
 				b.WriteRune(r)
 				continue
 			}
-			for _, u := range utf16.Encode([]rune{r}) {
-				units = append(units, u)
-			}
+			units = append(units, utf16.Encode([]rune{r})...)
 		}
 		for _, u := range units {
 			fmt.Fprintf(b, `\u%04x`, u)

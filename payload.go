@@ -501,27 +501,8 @@ func (s *scanner) key(prev []byte) ([]byte, bool) {
 }
 
 // keyLookup reads a member key like key and finds it in table: id is its index, or -1.
-// It is keyIn's fallback; it recognises the keys of table by direct comparison first.
+// It is keyIn's fallback, for white space, other keys and the end of the text.
 func (s *scanner) keyLookup(prev []byte, table []string) (k []byte, id int, ok bool) {
-	if i := s.i; i+1 < len(s.b) && s.b[i] == '"' {
-		c := s.b[i+1]
-		for id, lit := range table {
-			if lit[0] != c {
-				continue
-			}
-			end := i + 1 + len(lit)
-			if end+1 < len(s.b) && s.b[end] == '"' && s.b[end+1] == ':' && string(s.b[i+1:end]) == lit {
-				k = s.b[i+1 : end]
-				if !s.anyOrder && prev != nil && !keyAfter(k, prev) {
-					s.strict = true
-					return nil, -1, false
-				}
-				s.i = end + 2
-				return k, id, true
-			}
-		}
-	}
-	// Whitespace or an unknown key: read it in full, then look it up.
 	if k, ok = s.key(prev); !ok {
 		return nil, -1, false
 	}
@@ -681,7 +662,7 @@ func special(x uint64) uint64 {
 }
 
 // keyTable holds the member keys a reader knows, each as the bytes `key":` packed into
-// three little-endian words with masks, so that scanner.keyInTable recognises a key with
+// three little-endian words with masks, so that scanner.keyIn recognises a key with
 // three loads and a few compares per candidate, no scanning and no calls.
 type keyTable struct {
 	keys  []string

@@ -20,7 +20,7 @@ import (
 	"github.com/astracat/astracaph/internal/jsjson"
 )
 
-// PoW v2 (altcha.md §4): the client searches a counter such that
+// PoW v2 (docs/protocol.md): the client searches a counter such that
 // KDF(salt, nonce ‖ uint32BE(counter)) starts with keyPrefix; the parameters are signed
 // with HMAC over their canonical JSON.
 
@@ -271,7 +271,7 @@ func (o *ChallengeOptions) validate() error {
 	return nil
 }
 
-// CreateChallenge builds and signs a PoW v2 challenge (altcha.md §4.1–4.4).
+// CreateChallenge builds and signs a PoW v2 challenge (docs/protocol.md).
 func CreateChallenge(opts ChallengeOptions) (Challenge, error) {
 	opts.defaults()
 	if err := opts.validate(); err != nil {
