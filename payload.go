@@ -626,14 +626,6 @@ func smallUint[T string | []byte](raw T) (int64, bool) {
 	return n, true
 }
 
-// isLowerHex reports whether b is non-empty, even-length, lower-case hex.
-func isLowerHex(b []byte) bool {
-	if len(b) == 0 || len(b)%2 != 0 {
-		return false
-	}
-	return isLowerHexAny(b)
-}
-
 // isLowerHexAny reports whether b is non-empty lower-case hex of any length.
 func isLowerHexAny(b []byte) bool {
 	if len(b) == 0 {

@@ -3,7 +3,6 @@ package astracaph
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -846,32 +845,23 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 			return res, nil
 		}
 	}
-	// 3–4. signature over the canonical parameters, constant time on the hex strings.
-	var want [128]byte
-	mac := sc.macs.sum(hmacAlg, opts.HMACKey, p.params)
-	hex.Encode(want[:], mac)
-	if subtle.ConstantTimeCompare(want[:2*len(mac)], p.signature) != 1 {
+	// 3–4. signature over the canonical parameters, in constant time.
+	if mac := sc.macs.sum(hmacAlg, opts.HMACKey, p.params); !hexEqual(mac, p.signature) {
 		res.InvalidSignature = true
 		return res, nil
 	}
-	// 5. solution format
+	// 5. solution format: lower-case even-length hex (decoded for step 6; a key longer
+	// than the scratch cannot be genuine) and a uint32 counter.
 	counter, cok := parseIntIn(p.counter, 0, math.MaxUint32)
-	if !cok || !isLowerHex(p.derivedKey) || pr.bad {
+	dn, dkOK := decodeLowerHex(sc.tmp[:], p.derivedKey)
+	if !cok || !dkOK || pr.bad {
 		res.InvalidSolution = true
 		return res, nil
 	}
 	res.Counter = uint64(counter)
 	// 6. fast path
 	if len(pr.keySignature) > 0 && len(opts.KeySignatureKey) > 0 {
-		dk := sc.tmp[:]
-		if len(p.derivedKey)/2 > len(dk) {
-			res.InvalidSolution = true
-			return res, nil
-		}
-		dn, _ := hex.Decode(dk, p.derivedKey)
-		ks := sc.macs.sum(hmacAlg, opts.KeySignatureKey, dk[:dn])
-		hex.Encode(want[:], ks)
-		if subtle.ConstantTimeCompare(want[:2*len(ks)], pr.keySignature) != 1 {
+		if ks := sc.macs.sum(hmacAlg, opts.KeySignatureKey, sc.tmp[:dn]); !hexEqual(ks, pr.keySignature) {
 			res.InvalidSolution = true
 			return res, nil
 		}
@@ -890,8 +880,7 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 		res.InvalidSolution = true
 		return res, nil
 	}
-	got := []byte(hex.EncodeToString(key))
-	if subtle.ConstantTimeCompare(got, p.derivedKey) != 1 || !strings.HasPrefix(string(got), string(pr.keyPrefix)) {
+	if !hexEqual(key, p.derivedKey) || !strings.HasPrefix(hex.EncodeToString(key), string(pr.keyPrefix)) {
 		res.InvalidSolution = true
 		return res, nil
 	}

@@ -3,7 +3,6 @@ package astracaph
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -197,10 +196,8 @@ func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 	digest := alg.sum(d[:0], buf)
 	chHex := sc.tmp[:hex.Encode(sc.tmp[:], digest)]
 	mac := sc.macs.sum(alg, opts.HMACKey, chHex)
-	var sigHex [128]byte
-	hex.Encode(sigHex[:], mac)
-	chOK := subtle.ConstantTimeCompare(chHex, p.challenge) == 1
-	if subtle.ConstantTimeCompare(sigHex[:2*len(mac)], p.sigV1) != 1 {
+	chOK := ctEqual(chHex, p.challenge)
+	if !hexEqual(mac, p.sigV1) {
 		res.InvalidSignature = true
 		return res, nil
 	}

@@ -215,10 +215,7 @@ func (sc *scratch) checkServerSignature(raw *rawServerPayload, hmacKey []byte, n
 // constant time.
 func (sc *scratch) serverSignatureOK(raw *rawServerPayload, data, key []byte) bool {
 	digest := raw.alg.sum(sc.tmp[:0], data)
-	mac := sc.macs.sum(raw.alg, key, digest)
-	var want [128]byte
-	hex.Encode(want[:], mac)
-	return subtle.ConstantTimeCompare(want[:2*len(mac)], raw.signature()) == 1
+	return hexEqual(sc.macs.sum(raw.alg, key, digest), raw.signature())
 }
 
 // rawServerPayload is the envelope of a server-signature payload.
