@@ -42,9 +42,10 @@ const maxScanDepth = 32
 // scratch is the per-verification working memory: the decoded payload and the keyed HMAC
 // states. Pooled, so a verification allocates only what it returns.
 type scratch struct {
-	buf  []byte // the decoded payload
-	hash []byte // bytes to hash that are not in buf
-	macs macCache
+	buf   []byte // the decoded payload
+	hash  []byte // bytes to hash that are not in buf
+	macs  macCache
+	arena arena // where results are cut from (arena.go)
 	// tmp holds HMAC inputs built during verification. Hash writes go through an
 	// interface, so a stack array passed to one would be moved to the heap on every call.
 	tmp [1024]byte

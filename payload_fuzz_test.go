@@ -169,7 +169,8 @@ func FuzzParseVerificationData(f *testing.F) {
 			t.Fatal(err)
 		}
 		var db VerificationData
-		raw := parseVerificationDataBytes(&db, []byte(s))
+		var a arena
+		raw := parseVerificationDataBytes(&db, []byte(s), &a)
 		if raw != s || !sameVD(d, db) {
 			t.Fatalf("[]byte entry point differs for %q:\n%+v\n%+v", s, d, db)
 		}

@@ -833,7 +833,7 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 		return res, err
 	}
 	res.Algorithm = pr.alg
-	res.fill(pr)
+	res.fill(pr, &sc.arena)
 	if t, ok := parseFloat(p.time); ok {
 		res.Took = t
 	}
@@ -888,9 +888,8 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 	return res, nil
 }
 
-// fill copies the challenge's identifiers into the result: the strings share one
-// allocation and data takes another.
-func (res *SolutionResult) fill(pr *paramRefs) {
+// fill copies the challenge's identifiers into the result, cut from the arena.
+func (res *SolutionResult) fill(pr *paramRefs, a *arena) {
 	id := pr.challengeID
 	if pr.challengeIDQuoted {
 		// Escaped in the canonical text (a quote, a backslash, a control character).
@@ -898,12 +897,9 @@ func (res *SolutionResult) fill(pr *paramRefs) {
 		str, _ := v.(string)
 		id = []byte(jsjson.WellFormed(str))
 	}
-	var tmp [192]byte
-	all := string(append(append(append(tmp[:0], pr.nonce...), pr.salt...), id...))
-	n, s := len(pr.nonce), len(pr.salt)
-	res.Nonce, res.Salt, res.ChallengeID = all[:n], all[n:n+s], all[n+s:]
+	res.Nonce, res.Salt, res.ChallengeID = a.keep(pr.nonce), a.keep(pr.salt), a.keep(id)
 	if pr.data != nil {
-		res.Data = append([]byte(nil), pr.data...)
+		res.Data = a.keepBytes(pr.data)
 	}
 }
 

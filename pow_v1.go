@@ -155,7 +155,7 @@ func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 		return res, fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, p.algorithm)
 	}
 	res.Algorithm = alg
-	res.Salt = string(p.salt)
+	res.Salt = sc.arena.keep(p.salt)
 	if t, ok := parseFloat(p.took); ok {
 		res.Took = t
 	}

@@ -259,7 +259,7 @@ func (sc *scratch) decodeServerToken(payload string, vd *VerificationData) (rawS
 		return r, err
 	}
 	if r.span != nil {
-		r.data = parseVerificationDataBytes(vd, r.span)
+		r.data = parseVerificationDataBytes(vd, r.span, &sc.arena)
 	} else {
 		parseVerificationData(vd, r.data)
 	}

@@ -27,21 +27,16 @@ func ParseVerificationData(s string) (VerificationData, error) {
 }
 
 // parseVerificationDataBytes parses data, bytes that do not outlive the call, into *d
-// (zero on entry) and returns data as a string. A strings.Builder holds data and then the
-// decoded values in one allocation: its String is a view, so the values can be cut from
-// it while more is written after them.
-func parseVerificationDataBytes(d *VerificationData, data []byte) string {
-	var b strings.Builder
-	b.Grow(len(data) + 64) // room for the usual decoded values; more is a second allocation
-	b.Write(data)
-	s := b.String()
+// (zero on entry) and returns data as a string; the string, the decoded values and the
+// lists are cut from the arena.
+func parseVerificationDataBytes(d *VerificationData, data []byte, a *arena) string {
+	s := a.keep(data)
 	var stack [128]byte
-	p := vdParser{d: d}
+	p := vdParser{d: d, lists: a.list}
 	dec := parseVD(&p, s, stack[:0])
 	var ds string
 	if len(dec) > 0 {
-		b.Write(dec)
-		ds = b.String()[len(s):]
+		ds = a.keep(dec)
 	}
 	p.resolve(s, ds)
 	return s
@@ -63,8 +58,9 @@ func parseVerificationData(d *VerificationData, s string) {
 // vdParser holds one parse: the typed values go straight into d, the text values are
 // recorded as references and resolved into strings at the end.
 type vdParser struct {
-	d    *VerificationData
-	refs [vdTextFields]vdRef
+	d     *VerificationData
+	refs  [vdTextFields]vdRef
+	lists func(n int) []string // where the fields and reasons lists go; nil: make
 }
 
 // vdRef is a text value: a span of the input, or of the decoded values when it had to be
@@ -274,7 +270,12 @@ func (p *vdParser) resolve(input, decoded string) {
 	if reasons != "" {
 		n += strings.Count(reasons, ",") + 1
 	}
-	lists := make([]string, n) // one allocation for both lists
+	var lists []string // one block for both lists
+	if p.lists != nil {
+		lists = p.lists(n)
+	} else {
+		lists = make([]string, n)
+	}
 	k := splitInto(lists, fields)
 	d.Fields = lists[:k:k]
 	d.Reasons = lists[k:n:n]
