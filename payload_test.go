@@ -180,3 +180,25 @@ func TestConstantTimeHelpers(t *testing.T) {
 	_, ok = decodeLowerHex(dst[:2], []byte("000000"))
 	require.False(t, ok, "no room")
 }
+
+func TestSaltExpiryLikeAltchaLibV1(t *testing.T) {
+	for salt, want := range map[string]string{
+		"abc":                                 "",
+		"abc?expires=5&":                      "5",
+		"abc?expires=5":                       "5",
+		"abc?expire=7&expires=5&":             "5",
+		"abc?expires=&expire=7&":              "7",
+		"abc?expires=1&expires=2&":            "2",
+		"abc?expires=1?expires=2&":            "1",
+		"abc?form=x&expir%65s=9&":             "9",
+		"abc?q=a=b&expires=3":                 "3",
+		"abc?expires==3&":                     "=3",
+		"abc?e&expires":                       "",
+		"abc?expires=5%":                      "5%",
+		"abc?%65xpires=6":                     "6",
+		"?expires=4102444800&":                "4102444800",
+		"abcdef0123456789abcdef01?expires=4&": "4",
+	} {
+		require.Equal(t, want, saltExpiry(salt), salt)
+	}
+}

@@ -161,12 +161,7 @@ func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 	}
 	// Expiry as altcha-lib/v1 reads it: the last expires (else expire) parameter of the
 	// salt's query, parseInt'd; a value Date cannot hold fails the payload.
-	q := saltParamsQuery(res.Salt)
-	exp, _ := lastFormValue(q, "expires")
-	if exp == "" {
-		exp, _ = lastFormValue(q, "expire")
-	}
-	if exp != "" {
+	if exp := saltExpiry(res.Salt); exp != "" {
 		e := jsParseInt(formDecode(exp))
 		if math.IsNaN(e) || math.Abs(e*1000) > 8.64e15 {
 			res.InvalidSolution = true

@@ -74,49 +74,55 @@ func formDecode(s string) string {
 	return string(appendFormDecoded(nil, s))
 }
 
-// nextFormPair splits the first pair off form text: key and value still encoded.
-func nextFormPair(s string) (k, v, rest string) {
-	pair, rest, _ := strings.Cut(s, "&")
-	k, v, _ = strings.Cut(pair, "=")
-	return k, v, rest
-}
-
-// formKeyIs reports whether the encoded key k decodes to name.
-func formKeyIs(k, name string) bool {
-	if !needsFormDecode(k) {
-		return k == name
-	}
-	var buf [64]byte
-	if len(k) > len(buf) {
-		return formDecode(k) == name
-	}
-	return string(appendFormDecoded(buf[:0], k)) == name
-}
-
-// saltParamsQuery is the part of a v1 salt altcha-lib reads parameters from:
-// salt.split('?')[1], the text between the first and the second "?".
-func saltParamsQuery(salt string) string {
-	_, q, ok := strings.Cut(salt, "?")
-	if !ok {
+// saltExpiry returns, still encoded, the expiry parameter of a v1 salt as altcha-lib/v1
+// finds it: in salt.split('?')[1], the last "expires" value if it is not empty, else the
+// last "expire" value. One pass, no allocation unless a key is percent-encoded.
+func saltExpiry(salt string) string {
+	q := strings.IndexByte(salt, '?')
+	if q < 0 {
 		return ""
 	}
-	q, _, _ = strings.Cut(q, "?")
-	return q
-}
-
-// lastFormValue returns the last value of key in form text (Object.fromEntries keeps the
-// last), still encoded.
-func lastFormValue(s, key string) (string, bool) {
-	var val string
-	found := false
-	for rest := s; rest != ""; {
-		var k, v string
-		k, v, rest = nextFormPair(rest)
-		if formKeyIs(k, key) {
-			val, found = v, true
+	var expires, expire string
+	start, eq, enc := q+1, -1, false
+	for i := q + 1; i <= len(salt); i++ {
+		c := byte('&') // the end of the salt ends the last pair
+		if i < len(salt) {
+			c = salt[i]
 		}
+		switch c {
+		case '=':
+			if eq < 0 {
+				eq = i
+			}
+			continue
+		case '%', '+':
+			enc = enc || eq < 0
+			continue
+		case '&', '?':
+		default:
+			continue
+		}
+		if eq > start {
+			k := salt[start:eq]
+			if enc {
+				k = formDecode(k)
+			}
+			switch k {
+			case "expires":
+				expires = salt[eq+1 : i]
+			case "expire":
+				expire = salt[eq+1 : i]
+			}
+		}
+		if c == '?' {
+			break // the parameters end at the second "?"
+		}
+		start, eq, enc = i+1, -1, false
 	}
-	return val, found
+	if expires != "" {
+		return expires
+	}
+	return expire
 }
 
 // jsParseInt is JavaScript's parseInt(s, 10): leading whitespace, a sign, then as many
