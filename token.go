@@ -169,8 +169,8 @@ func verifyServerSignatureAt(payload string, hmacKey []byte, now time.Time) (Ser
 	sc := getScratch()
 	defer putScratch(sc)
 	var res ServerSignatureResult
-	raw, err := sc.decodeServerToken(payload, &res.VerificationData)
-	if err != nil {
+	var raw rawServerPayload
+	if err := sc.decodeServerToken(payload, &raw, &res.VerificationData); err != nil {
 		return ServerSignatureResult{}, err
 	}
 	sc.checkServerSignature(&raw, hmacKey, now, &res)
@@ -243,68 +243,69 @@ func (r *rawServerPayload) setSignature(s []byte) {
 func parseServerPayload(payload string) (rawServerPayload, error) {
 	sc := getScratch()
 	defer putScratch(sc)
-	r, err := sc.parseServerPayload(payload)
+	var r rawServerPayload
+	err := sc.parseServerPayload(payload, &r)
 	if r.span != nil {
 		r.data, r.span = string(r.span), nil
 	}
 	return r, err
 }
 
-// decodeServerToken decodes a server-signature payload and parses its verificationData
-// into *vd (zero on entry): raw.data is the exact text that was signed, and vd's text
-// values are cut from it. raw.span stays valid while sc does.
-func (sc *scratch) decodeServerToken(payload string, vd *VerificationData) (rawServerPayload, error) {
-	r, err := sc.parseServerPayload(payload)
-	if err != nil {
-		return r, err
+// decodeServerToken decodes a server-signature payload into *r and parses its
+// verificationData into *vd (both zero on entry): r.data is the exact text that was
+// signed, and vd's text values are cut from it. r.span stays valid while sc does.
+func (sc *scratch) decodeServerToken(payload string, r *rawServerPayload, vd *VerificationData) error {
+	if err := sc.parseServerPayload(payload, r); err != nil {
+		return err
 	}
 	if r.span != nil {
 		r.data = parseVerificationDataBytes(vd, r.span, &sc.arena)
 	} else {
 		parseVerificationData(vd, r.data)
 	}
-	return r, nil
+	return nil
 }
 
-// parseServerPayload decodes into sc; on the fast path data is left as r.span, a view of
-// sc's buffer, for the caller to copy.
-func (sc *scratch) parseServerPayload(payload string) (rawServerPayload, error) {
+// parseServerPayload decodes into sc and *r; on the fast path data is left as r.span, a
+// view of sc's buffer, for the caller to copy.
+func (sc *scratch) parseServerPayload(payload string, r *rawServerPayload) error {
 	b, high, err := sc.decode(payload)
 	if err != nil {
-		return rawServerPayload{}, err
+		return err
 	}
 	if !high {
-		return parseServerText(b)
+		return parseServerText(b, r)
 	}
 	first, second := readings(b)
-	r, err := parseServerText(first)
+	err = parseServerText(first, r)
 	if r.span != nil && second != nil {
 		r.data, r.span = string(r.span), nil // the readings are compared as strings
 	}
 	if second != nil {
-		r2, err2 := parseServerText(second)
+		var r2 rawServerPayload
+		err2 := parseServerText(second, &r2)
 		if r2.span != nil {
 			r2.data, r2.span = string(r2.span), nil
 		}
 		switch {
 		case err != nil:
-			return r2, err2
+			*r = r2
+			return err2
 		case err2 == nil && r2.data != r.data:
 			r.alt = r2.data
 		}
 	}
-	return r, err
+	return err
 }
 
-// parseServerText reads one text reading of an envelope, fast or strict.
-func parseServerText(b []byte) (rawServerPayload, error) {
-	var r rawServerPayload
+// parseServerText reads one text reading of an envelope into *r, fast or strict.
+func parseServerText(b []byte, r *rawServerPayload) error {
 	err := r.parseFast(b)
 	if err == errNeedStrict {
-		r = rawServerPayload{}
+		*r = rawServerPayload{}
 		err = r.parseStrict(b)
 	}
-	return r, err
+	return err
 }
 
 func (r *rawServerPayload) parseFast(b []byte) error {
@@ -383,8 +384,8 @@ func serverAlgorithm(raw []byte) (Algorithm, error) {
 func IsServerPayload(payload string) bool {
 	sc := getScratch()
 	defer putScratch(sc)
-	_, err := sc.parseServerPayload(payload)
-	return err == nil
+	var r rawServerPayload
+	return sc.parseServerPayload(payload, &r) == nil
 }
 
 // DecodeServerPayload reads the signed verificationData of a server-signature payload
@@ -393,8 +394,9 @@ func IsServerPayload(payload string) bool {
 func DecodeServerPayload(payload string) (VerificationData, error) {
 	sc := getScratch()
 	defer putScratch(sc)
+	var r rawServerPayload
 	var vd VerificationData
-	_, err := sc.decodeServerToken(payload, &vd)
+	err := sc.decodeServerToken(payload, &r, &vd)
 	return vd, err
 }
 
