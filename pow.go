@@ -395,29 +395,32 @@ func VerifySolution(payload string, opts VerifyOptions) (SolutionResult, error) 
 	if err != nil {
 		return SolutionResult{}, err
 	}
+	var res SolutionResult
 	if !high {
-		return sc.verifySolution(b, &opts)
+		err := sc.verifySolution(b, &opts, &res)
+		return res, err
 	}
 	first, second := readings(b)
-	res, err := sc.verifySolution(first, &opts)
+	err = sc.verifySolution(first, &opts, &res)
 	if second != nil && (err != nil || res.InvalidSignature) {
-		if res2, err2 := sc.verifySolution(second, &opts); err2 == nil && !res2.InvalidSignature {
+		var res2 SolutionResult
+		if err2 := sc.verifySolution(second, &opts, &res2); err2 == nil && !res2.InvalidSignature {
 			return res2, nil
 		}
 	}
 	return res, err
 }
 
-// verifySolution verifies one reading of a decoded payload.
-func (sc *scratch) verifySolution(text []byte, opts *VerifyOptions) (SolutionResult, error) {
+// verifySolution verifies one reading of a decoded payload into *res (zero on entry).
+func (sc *scratch) verifySolution(text []byte, opts *VerifyOptions, res *SolutionResult) error {
 	var p rawPayload
 	if err := p.parse(text); err != nil {
-		return SolutionResult{}, err
+		return err
 	}
 	if p.version == 1 {
-		return verifyV1(&p, opts, sc)
+		return verifyV1(&p, opts, sc, res)
 	}
-	return verifyV2(&p, opts, sc)
+	return verifyV2(&p, opts, sc, res)
 }
 
 // rawPayload holds the fields of a decoded payload: spans into the payload text on the
@@ -666,10 +669,9 @@ const (
 	pSalt
 )
 
-// scan reads a parameters object at the scanner's position, recording the members it
-// knows and skipping the others.
+// scan reads a parameters object at the scanner's position into pr (zero on entry),
+// recording the members it knows and skipping the others.
 func (pr *paramRefs) scan(s *scanner, depth int) bool {
-	*pr = paramRefs{}
 	more, ok := s.objectStart(depth)
 	if !ok {
 		return false
@@ -822,15 +824,15 @@ func (pr *paramRefs) finish() error {
 }
 
 // verifyV2 follows altcha-lib 2.8.0's order (docs/protocol.md).
-func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, error) {
-	res := SolutionResult{Version: 2}
+func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResult) error {
+	res.Version = 2
 	hmacAlg := opts.HMACAlgorithm
 	if hmacAlg == "" {
 		hmacAlg = SHA256
 	}
 	pr := &p.pr
 	if err := pr.finish(); err != nil {
-		return res, err
+		return err
 	}
 	res.Algorithm = pr.alg
 	res.fill(pr, &sc.arena)
@@ -842,13 +844,13 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 		// 2. expiry
 		if !opts.IgnoreExpiry && pr.expires < float64(opts.now().UnixNano())/1e9 {
 			res.Expired = true
-			return res, nil
+			return nil
 		}
 	}
 	// 3–4. signature over the canonical parameters, in constant time.
 	if mac := sc.macs.sum(hmacAlg, opts.HMACKey, p.params); !hexEqual(mac, p.signature) {
 		res.InvalidSignature = true
-		return res, nil
+		return nil
 	}
 	// 5. solution format: lower-case even-length hex (decoded for step 6; a key longer
 	// than the scratch cannot be genuine) and a uint32 counter.
@@ -856,36 +858,36 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 	dn, dkOK := decodeLowerHex(sc.tmp[:], p.derivedKey)
 	if !cok || !dkOK || pr.bad {
 		res.InvalidSolution = true
-		return res, nil
+		return nil
 	}
 	res.Counter = uint64(counter)
 	// 6. fast path
 	if len(pr.keySignature) > 0 && len(opts.KeySignatureKey) > 0 {
 		if ks := sc.macs.sum(hmacAlg, opts.KeySignatureKey, sc.tmp[:dn]); !hexEqual(ks, pr.keySignature) {
 			res.InvalidSolution = true
-			return res, nil
+			return nil
 		}
 		res.Verified = true
-		return res, nil
+		return nil
 	}
 	// 7. slow path: re-derive, compare, and check the prefix.
 	nonce, err1 := hex.DecodeString(string(pr.nonce))
 	salt, err2 := hex.DecodeString(string(pr.salt))
 	if err1 != nil || err2 != nil {
 		res.InvalidSolution = true
-		return res, nil
+		return nil
 	}
 	key, err := deriveKey(pr.kdf(), salt, appendPassword(nil, nonce, uint32(counter)))
 	if err != nil {
 		res.InvalidSolution = true
-		return res, nil
+		return nil
 	}
 	if !hexEqual(key, p.derivedKey) || !strings.HasPrefix(hex.EncodeToString(key), string(pr.keyPrefix)) {
 		res.InvalidSolution = true
-		return res, nil
+		return nil
 	}
 	res.Verified = true
-	return res, nil
+	return nil
 }
 
 // fill copies the challenge's identifiers into the result, cut from the arena.

@@ -148,11 +148,11 @@ func v1ChallengeSignature(alg Algorithm, key []byte, salt, number string) (strin
 }
 
 // verifyV1 verifies a legacy payload (altcha-lib/v1 verifySolution, constant time).
-func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, error) {
-	res := SolutionResult{Version: 1}
+func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResult) error {
+	res.Version = 1
 	alg, ok := internAlgorithm(p.algorithm)
 	if !ok || (alg != SHA1 && alg != SHA256 && alg != SHA384 && alg != SHA512) {
-		return res, fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, p.algorithm)
+		return fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, p.algorithm)
 	}
 	res.Algorithm = alg
 	res.Salt = sc.arena.keep(p.salt)
@@ -165,18 +165,18 @@ func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 		e := jsParseInt(formDecode(exp))
 		if math.IsNaN(e) || math.Abs(e*1000) > 8.64e15 {
 			res.InvalidSolution = true
-			return res, nil
+			return nil
 		}
 		res.ExpiresAt = time.Unix(int64(e), 0)
 		if !opts.IgnoreExpiry && e*1000 < float64(opts.now().UnixMilli()) {
 			res.Expired = true
-			return res, nil
+			return nil
 		}
 	}
 	num, ok := parseIntIn(p.number, 0, 1<<53)
 	if !ok {
 		res.InvalidSolution = true
-		return res, nil
+		return nil
 	}
 	res.Counter = uint64(num)
 	// salt ‖ decimal(number), with "&" re-appended: a spliced salt ("…&1") then hashes
@@ -194,14 +194,14 @@ func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch) (SolutionResult, 
 	chOK := ctEqual(chHex, p.challenge)
 	if !hexEqual(mac, p.sigV1) {
 		res.InvalidSignature = true
-		return res, nil
+		return nil
 	}
 	if !chOK {
 		res.InvalidSolution = true
-		return res, nil
+		return nil
 	}
 	res.Verified = true
-	return res, nil
+	return nil
 }
 
 // SaltParams returns the signed parameters carried in a v1 salt (?k=v&…).
