@@ -1,6 +1,7 @@
 package astracaph
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math/bits"
@@ -301,6 +302,45 @@ func (s *scanner) escape() bool {
 		}
 		s.i += 6
 		return true
+	}
+	return false
+}
+
+// longStr reads a long string that must be present and have no escapes, leaving control
+// characters to the caller: the end and any backslash are found with bytes.IndexByte,
+// which is much faster than a byte classification for long text that the caller scans
+// anyway (verificationData; see hasControl).
+func (s *scanner) longStr() ([]byte, bool) {
+	if s.peek() != '"' {
+		return nil, false
+	}
+	rest := s.b[s.i+1:]
+	q := bytes.IndexByte(rest, '"')
+	if q < 0 {
+		return nil, false
+	}
+	if bytes.IndexByte(rest[:q], '\\') >= 0 {
+		s.strict = true // escapes (perhaps of this very quote): the strict decoder reads it
+		return nil, false
+	}
+	s.i += q + 2
+	return rest[:q], true
+}
+
+// hasControl reports whether b holds a control character, eight bytes at a time.
+func hasControl(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if (x-ones*0x20)&^x&highs != 0 {
+			return true
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] < 0x20 {
+			return true
+		}
 	}
 	return false
 }

@@ -47,7 +47,11 @@ func FuzzStrictMatchesFast(f *testing.F) {
 		}
 
 		var fs, ss rawServerPayload
-		if err := fs.parseFast(b); err != errNeedStrict {
+		err := fs.parseFast(b)
+		if err == nil && hasControl(fs.span) {
+			err = ErrMalformedPayload // what every caller checks
+		}
+		if err != errNeedStrict {
 			serr := ss.parseStrict(b)
 			if (err == nil) != (serr == nil) {
 				t.Fatalf("server: fast error %v, strict error %v for %q", err, serr, text)
@@ -170,8 +174,8 @@ func FuzzParseVerificationData(f *testing.F) {
 		}
 		var db VerificationData
 		var a arena
-		raw := parseVerificationDataBytes(&db, []byte(s), &a)
-		if raw != s || !sameVD(d, db) {
+		raw, ok := parseVerificationDataBytes(&db, []byte(s), &a)
+		if raw != s || !sameVD(d, db) || ok == hasControl([]byte(s)) {
 			t.Fatalf("[]byte entry point differs for %q:\n%+v\n%+v", s, d, db)
 		}
 		ref := map[string]string{}

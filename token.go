@@ -255,20 +255,35 @@ func parseServerPayload(payload string) (rawServerPayload, error) {
 // verificationData into *vd (both zero on entry): r.data is the exact text that was
 // signed, and vd's text values are cut from it. r.span stays valid while sc does.
 func (sc *scratch) decodeServerToken(payload string, r *rawServerPayload, vd *VerificationData) error {
-	if err := sc.parseServerPayload(payload, r); err != nil {
+	if err := sc.parseServerEnvelope(payload, r); err != nil {
 		return err
 	}
-	if r.span != nil {
-		r.data = parseVerificationDataBytes(vd, r.span, &sc.arena)
-	} else {
+	if r.span == nil {
 		parseVerificationData(vd, r.data)
+		return nil
+	}
+	var ok bool
+	if r.data, ok = parseVerificationDataBytes(vd, r.span, &sc.arena); !ok {
+		return ErrMalformedPayload // a raw control character in a JSON string
 	}
 	return nil
 }
 
-// parseServerPayload decodes into sc and *r; on the fast path data is left as r.span, a
-// view of sc's buffer, for the caller to copy.
+// parseServerPayload decodes into sc and *r like parseServerEnvelope, and also refuses
+// control characters in a verificationData left as r.span.
 func (sc *scratch) parseServerPayload(payload string, r *rawServerPayload) error {
+	if err := sc.parseServerEnvelope(payload, r); err != nil {
+		return err
+	}
+	if r.span != nil && hasControl(r.span) {
+		return ErrMalformedPayload
+	}
+	return nil
+}
+
+// parseServerEnvelope decodes into sc and *r; on the fast path data is left as r.span, a
+// view of sc's buffer, for the caller to copy and to check for control characters.
+func (sc *scratch) parseServerEnvelope(payload string, r *rawServerPayload) error {
 	b, high, err := sc.decode(payload)
 	if err != nil {
 		return err
@@ -278,13 +293,19 @@ func (sc *scratch) parseServerPayload(payload string, r *rawServerPayload) error
 	}
 	first, second := readings(b)
 	err = parseServerText(first, r)
-	if r.span != nil && second != nil {
+	if err == nil && r.span != nil && second != nil {
+		if hasControl(r.span) {
+			err = ErrMalformedPayload
+		}
 		r.data, r.span = string(r.span), nil // the readings are compared as strings
 	}
 	if second != nil {
 		var r2 rawServerPayload
 		err2 := parseServerText(second, &r2)
-		if r2.span != nil {
+		if err2 == nil && r2.span != nil {
+			if hasControl(r2.span) {
+				err2 = ErrMalformedPayload
+			}
 			r2.data, r2.span = string(r2.span), nil
 		}
 		switch {
@@ -350,8 +371,8 @@ func (r *rawServerPayload) scan(s *scanner, gotSig *bool, algErr *error) bool {
 			raw, ok = s.plainStr()
 			r.setSignature(raw)
 			*gotSig = ok
-		case 2: // verificationData
-			r.span, ok = s.plainStr()
+		case 2: // verificationData: control characters are checked by the caller
+			r.span, ok = s.longStr()
 		case 3: // verified
 			var raw []byte
 			raw, ok = s.value(1, false)

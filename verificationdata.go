@@ -28,8 +28,9 @@ func ParseVerificationData(s string) (VerificationData, error) {
 
 // parseVerificationDataBytes parses data, bytes that do not outlive the call, into *d
 // (zero on entry) and returns data as a string; the string, the decoded values and the
-// lists are cut from the arena.
-func parseVerificationDataBytes(d *VerificationData, data []byte, a *arena) string {
+// lists are cut from the arena. It reports false when data holds a control character
+// (data read from a JSON string: such text is not JSON).
+func parseVerificationDataBytes(d *VerificationData, data []byte, a *arena) (string, bool) {
 	s := a.keep(data)
 	var stack [128]byte
 	p := vdParser{d: d, lists: a.list}
@@ -39,7 +40,7 @@ func parseVerificationDataBytes(d *VerificationData, data []byte, a *arena) stri
 		ds = a.keep(dec)
 	}
 	p.resolve(s, ds)
-	return s
+	return s, !p.control
 }
 
 // parseVerificationData parses s into *d (which must be zero), without a copy of the
@@ -58,9 +59,10 @@ func parseVerificationData(d *VerificationData, s string) {
 // vdParser holds one parse: the typed values go straight into d, the text values are
 // recorded as references and resolved into strings at the end.
 type vdParser struct {
-	d     *VerificationData
-	refs  [vdTextFields]vdRef
-	lists func(n int) []string // where the fields and reasons lists go; nil: make
+	d       *VerificationData
+	refs    [vdTextFields]vdRef
+	lists   func(n int) []string // where the fields and reasons lists go; nil: make
+	control bool                 // saw a control character
 }
 
 // vdRef is a text value: a span of the input, or of the decoded values when it had to be
@@ -147,7 +149,8 @@ func vdKey(k string) int {
 }
 
 // parseVD reads s in one pass: a word at a time it finds every '&', '=', '%' and '+',
-// and each '&' (and the end) completes a pair. Decoded values are appended to dec, which
+// and each '&' (and the end) completes a pair. It also notes control characters, which a
+// JSON string cannot hold raw: a caller reading straight from JSON text checks p.control. Decoded values are appended to dec, which
 // is returned (passed along rather than kept in p, so a stack buffer stays on the stack).
 func parseVD(p *vdParser, s string, dec []byte) []byte {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
@@ -168,7 +171,11 @@ func parseVD(p *vdParser, s string, dec []byte) []byte {
 			} else {
 				vEnc = true
 			}
-		} // anything else: a false flag of the word test
+		default:
+			if s[j] < 0x20 {
+				p.control = true
+			} // else a false flag of the word test
+		}
 	}
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
@@ -177,14 +184,15 @@ func parseVD(p *vdParser, s string, dec []byte) []byte {
 			uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
 		// Subtraction zero tests, as in special: they can also flag the byte just above a
 		// match (a borrow), which event ignores.
-		m := ((x ^ ones*'&' - ones) | (x ^ ones*'=' - ones) | (x ^ ones*'%' - ones) | (x ^ ones*'+' - ones)) &^ x & highs
+		m := ((x ^ ones*'&' - ones) | (x ^ ones*'=' - ones) | (x ^ ones*'%' - ones) | (x ^ ones*'+' - ones) |
+			(x - ones*0x20)) &^ x & highs
 		for ; m != 0; m &= m - 1 {
 			event(i + bits.TrailingZeros64(m)/8)
 		}
 	}
 	for ; i < len(s); i++ {
-		switch s[i] {
-		case '&', '=', '%', '+':
+		switch c := s[i]; {
+		case c == '&' || c == '=' || c == '%' || c == '+' || c < 0x20:
 			event(i)
 		}
 	}
