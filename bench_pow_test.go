@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// The Floor benchmarks bound the verification benchmarks below them: the same payload
+// Each Floor benchmark bounds the verification benchmark declared right after it (so that
+// with -count both run close together, under the same load): the same payload
 // base64-decoded into a reused buffer plus exactly the same SHA-256/HMAC work, with HMAC
 // states keyed once (as the verifier's state cache does), and nothing else — no JSON, no
 // checks, no result. A verification's ns/op divided by its floor's, from the same run, is
@@ -41,56 +42,6 @@ func (f *floorHMAC) sum(msg []byte) []byte {
 func floorDecode(b *testing.B, buf, payload []byte) {
 	if _, err := base64.StdEncoding.Decode(buf, payload); err != nil {
 		b.Fatal(err)
-	}
-}
-
-// BenchmarkFloorV1 bounds BenchmarkVerifyV1: decode, SHA-256(salt ‖ number), hex, and
-// HMAC-SHA-256 over the challenge hex.
-func BenchmarkFloorV1(b *testing.B) {
-	b.ReportAllocs()
-	p, ch, number := v1BenchPayload()
-	src, buf := []byte(p), make([]byte, len(p))
-	in := []byte(ch.Salt + number)
-	mac := newFloorHMAC("test key")
-	var chHex [2 * sha256.Size]byte
-	for b.Loop() {
-		floorDecode(b, buf, src)
-		d := sha256.Sum256(in)
-		hex.Encode(chHex[:], d[:])
-		mac.sum(chHex[:])
-	}
-}
-
-// BenchmarkFloorV2Fast bounds BenchmarkVerifyV2Fast: decode, HMAC over the canonical
-// parameters, HMAC over the derived key.
-func BenchmarkFloorV2Fast(b *testing.B) {
-	b.ReportAllocs()
-	src, buf := []byte(vDeterministicPayload), make([]byte, len(vDeterministicPayload))
-	js := mustDecodeB(b, vDeterministicPayload)
-	params := []byte(js[strings.Index(js, `{"algorithm"`):strings.Index(js, `,"signature"`)])
-	dk, _ := hex.DecodeString("6638880b259a63416066d7d075b63178c7e648eb1f2580f0939834006193568b")
-	sig, keySig := newFloorHMAC("signature.secret"), newFloorHMAC("key.secret")
-	for b.Loop() {
-		floorDecode(b, buf, src)
-		sig.sum(params)
-		keySig.sum(dk)
-	}
-}
-
-// BenchmarkFloorServerSignature bounds BenchmarkVerifyServerSignature: decode,
-// SHA-256(verificationData), HMAC over the digest.
-func BenchmarkFloorServerSignature(b *testing.B) {
-	b.ReportAllocs()
-	src, buf := []byte(vServerPayload), make([]byte, len(vServerPayload))
-	js := mustDecodeB(b, vServerPayload)
-	vd := js[strings.Index(js, `"verificationData":"`)+len(`"verificationData":"`):]
-	data := []byte(vd[:strings.IndexByte(vd, '"')])
-	mac := newFloorHMAC("sec_test")
-	var d [sha256.Size]byte
-	for b.Loop() {
-		floorDecode(b, buf, src)
-		d = sha256.Sum256(data)
-		mac.sum(d[:])
 	}
 }
 
@@ -130,23 +81,20 @@ func BenchmarkCreateProbabilistic(b *testing.B) {
 	}
 }
 
-func BenchmarkVerifyV2Fast(b *testing.B) {
+// BenchmarkFloorV1 bounds BenchmarkVerifyV1: decode, SHA-256(salt ‖ number), hex, and
+// HMAC-SHA-256 over the challenge hex.
+func BenchmarkFloorV1(b *testing.B) {
 	b.ReportAllocs()
-	opts := VerifyOptions{HMACKey: []byte("signature.secret"), KeySignatureKey: []byte("key.secret"), Now: time.Unix(1767225600, 0)}
+	p, ch, number := v1BenchPayload()
+	src, buf := []byte(p), make([]byte, len(p))
+	in := []byte(ch.Salt + number)
+	mac := newFloorHMAC("test key")
+	var chHex [2 * sha256.Size]byte
 	for b.Loop() {
-		if r, _ := VerifySolution(vDeterministicPayload, opts); !r.Verified {
-			b.Fatal("not verified")
-		}
-	}
-}
-
-func BenchmarkVerifyV2Slow(b *testing.B) {
-	b.ReportAllocs()
-	opts := VerifyOptions{HMACKey: []byte("signature.secret"), Now: time.Unix(1767225600, 0)}
-	for b.Loop() {
-		if r, _ := VerifySolution(vDeterministicPayload, opts); !r.Verified {
-			b.Fatal("not verified")
-		}
+		floorDecode(b, buf, src)
+		d := sha256.Sum256(in)
+		hex.Encode(chHex[:], d[:])
+		mac.sum(chHex[:])
 	}
 }
 
@@ -163,11 +111,64 @@ func BenchmarkVerifyV1(b *testing.B) {
 	}
 }
 
+// BenchmarkFloorV2Fast bounds BenchmarkVerifyV2Fast: decode, HMAC over the canonical
+// parameters, HMAC over the derived key.
+func BenchmarkFloorV2Fast(b *testing.B) {
+	b.ReportAllocs()
+	src, buf := []byte(vDeterministicPayload), make([]byte, len(vDeterministicPayload))
+	js := mustDecodeB(b, vDeterministicPayload)
+	params := []byte(js[strings.Index(js, `{"algorithm"`):strings.Index(js, `,"signature"`)])
+	dk, _ := hex.DecodeString("6638880b259a63416066d7d075b63178c7e648eb1f2580f0939834006193568b")
+	sig, keySig := newFloorHMAC("signature.secret"), newFloorHMAC("key.secret")
+	for b.Loop() {
+		floorDecode(b, buf, src)
+		sig.sum(params)
+		keySig.sum(dk)
+	}
+}
+
+func BenchmarkVerifyV2Fast(b *testing.B) {
+	b.ReportAllocs()
+	opts := VerifyOptions{HMACKey: []byte("signature.secret"), KeySignatureKey: []byte("key.secret"), Now: time.Unix(1767225600, 0)}
+	for b.Loop() {
+		if r, _ := VerifySolution(vDeterministicPayload, opts); !r.Verified {
+			b.Fatal("not verified")
+		}
+	}
+}
+
+// BenchmarkFloorServerSignature bounds BenchmarkVerifyServerSignature: decode,
+// SHA-256(verificationData), HMAC over the digest.
+func BenchmarkFloorServerSignature(b *testing.B) {
+	b.ReportAllocs()
+	src, buf := []byte(vServerPayload), make([]byte, len(vServerPayload))
+	js := mustDecodeB(b, vServerPayload)
+	vd := js[strings.Index(js, `"verificationData":"`)+len(`"verificationData":"`):]
+	data := []byte(vd[:strings.IndexByte(vd, '"')])
+	mac := newFloorHMAC("sec_test")
+	var d [sha256.Size]byte
+	for b.Loop() {
+		floorDecode(b, buf, src)
+		d = sha256.Sum256(data)
+		mac.sum(d[:])
+	}
+}
+
 func BenchmarkVerifyServerSignature(b *testing.B) {
 	b.ReportAllocs()
 	now := time.Unix(1767222100, 0)
 	for b.Loop() {
 		if r, _ := verifyServerSignatureAt(vServerPayload, []byte("sec_test"), now); !r.Verified {
+			b.Fatal("not verified")
+		}
+	}
+}
+
+func BenchmarkVerifyV2Slow(b *testing.B) {
+	b.ReportAllocs()
+	opts := VerifyOptions{HMACKey: []byte("signature.secret"), Now: time.Unix(1767225600, 0)}
+	for b.Loop() {
+		if r, _ := VerifySolution(vDeterministicPayload, opts); !r.Verified {
 			b.Fatal("not verified")
 		}
 	}
