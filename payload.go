@@ -78,15 +78,16 @@ var b64Std = func() (t [256]byte) {
 	return t
 }()
 
-// b64Pairs[c1<<7|c0] is the 12-bit value of the two ASCII characters c0 c1 (in that
-// order), or 0xFFFF when either is not in the alphabet: one lookup per two characters
-// instead of two. Of its 32 KiB only the rows of alphabet characters, about 15 KiB, are
-// ever read. It makes the decoder about 1.5× as fast as with a per-character table, and
-// 1.8× encoding/base64 (a 900-byte payload: 254 ns, 386 ns, 449 ns).
-var b64Pairs = func() *[1 << 14]uint16 {
-	t := new([1 << 14]uint16)
+// b64Pairs returns the table t with t[c1<<8|c0] the 12-bit value of the two characters
+// c0 c1 (in that order), or 0xFFFF when either is not in the alphabet: one lookup per two
+// characters, indexed by 16 bits of the word being decoded, instead of two lookups and
+// the shifts to combine them. The table is 128 KiB, built on first use; the rows of
+// alphabet characters actually read are about 12 KiB. The decoder is 1.5× as fast as with
+// a per-character table, and 1.8× encoding/base64 (900-byte payload: 254, 386, 449 ns).
+var b64Pairs = sync.OnceValue(func() *[1 << 16]uint16 {
+	t := new([1 << 16]uint16)
 	for i := range t {
-		c0, c1 := b64Std[i&0x7F], b64Std[i>>7]
+		c0, c1 := b64Std[i&0xFF], b64Std[i>>8]
 		if c0 == 0xFF || c1 == 0xFF {
 			t[i] = 0xFFFF
 		} else {
@@ -94,7 +95,7 @@ var b64Pairs = func() *[1 << 14]uint16 {
 		}
 	}
 	return t
-}()
+})
 
 // decodePayload decodes base64 like atob (ASCII whitespace ignored, padding optional)
 // into dst, growing it if needed, and reports whether any decoded byte is ≥ 0x80. It
@@ -111,16 +112,12 @@ func decodePayload(dst []byte, s string) (out []byte, high bool, err error) {
 	dst = dst[:cap(dst)]
 	n, i := 0, 0
 	var hi uint64
-	pairs := b64Pairs
+	pairs := b64Pairs()
 	for ; i+8 <= len(s) && n+8 <= len(dst); i += 8 {
 		c := s[i : i+8] // the eight loads compile to one
 		x := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
 			uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
-		if x&0x8080808080808080 != 0 {
-			break // not ASCII: refused by the byte-wise loop below
-		}
-		p0, p1 := pairs[(x>>1&0x3F80|x&0x7F)&0x3FFF], pairs[(x>>17&0x3F80|x>>16&0x7F)&0x3FFF]
-		p2, p3 := pairs[(x>>33&0x3F80|x>>32&0x7F)&0x3FFF], pairs[(x>>49&0x3F80|x>>48&0x7F)&0x3FFF]
+		p0, p1, p2, p3 := pairs[uint16(x)], pairs[uint16(x>>16)], pairs[uint16(x>>32)], pairs[uint16(x>>48)]
 		if (p0|p1|p2|p3)&0xF000 != 0 {
 			break // padding, whitespace or an invalid character: byte-wise loop below
 		}
