@@ -135,10 +135,10 @@ func SignServerPayload(d VerificationData, key []byte, alg Algorithm) (string, e
 
 // serverSignature is hex(HMAC_alg(key, H_alg(verificationData))).
 func serverSignature(alg Algorithm, key, vd []byte) string {
-	var d [64]byte
-	digest := alg.sum(d[:0], vd)
-	mac, n := hmacSum(alg, key, digest)
-	return hex.EncodeToString(mac[:n])
+	sc := getScratch()
+	defer putScratch(sc)
+	digest := alg.sum(sc.tmp[:0], vd) // in the scratch: hashing through an interface would move a stack array to the heap
+	return hex.EncodeToString(sc.macs.sum(alg, key, digest))
 }
 
 // ServerSignatureResult is the outcome of VerifyServerSignature.

@@ -360,3 +360,4 @@ func score(v string) (float64, bool) {
 	}
 	return f, true
 }
+
