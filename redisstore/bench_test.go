@@ -15,9 +15,7 @@ import (
 
 func benchStore(b *testing.B, pool int) *redisstore.Store {
 	addr, _ := testenv.StartRedis(b)
-	s := redisstore.New(redis.NewClient(&redis.Options{Addr: addr, PoolSize: pool}))
-	b.Cleanup(func() { _ = s.Close() })
-	return s
+	return mustStore(b, redis.NewClient(&redis.Options{Addr: addr, PoolSize: pool}))
 }
 
 func BenchmarkConsumeOnce(b *testing.B) {

@@ -28,7 +28,12 @@ return {0, redis.call('GET', KEYS[1])}
 func (s *Store) ConsumeOnce(ctx context.Context, key, value string, ttl time.Duration) (bool, string, error) {
 	k := s.prefix + "c:" + key
 	if !s.noSetGet.Load() {
-		old, err := s.c.SetArgs(ctx, k, value, redis.SetArgs{Mode: "NX", TTL: time.Duration(ms(ttl)) * time.Millisecond, Get: true}).Result()
+		var set *redis.StatusCmd
+		err := s.runConsume(ctx, k, func(ctx context.Context, c redis.Cmdable) redis.Cmder {
+			set = c.SetArgs(ctx, k, value, redis.SetArgs{Mode: "NX", TTL: time.Duration(ms(ttl)) * time.Millisecond, Get: true})
+			return set
+		})
+		old := set.Val()
 		switch {
 		case err == nil:
 			return false, old, nil
@@ -46,7 +51,7 @@ func (s *Store) ConsumeOnce(ctx context.Context, key, value string, ttl time.Dur
 }
 
 func (s *Store) consumeLua(ctx context.Context, k, value string, ttl time.Duration) (bool, string, error) {
-	res, err := consumeScript.Run(ctx, s.c, []string{k}, value, ms(ttl)).Slice()
+	res, err := s.runConsumeScript(ctx, k, consumeScript, []string{k}, value, ms(ttl)).Slice()
 	if err != nil {
 		return false, "", s.fail("consume", err)
 	}
