@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/redisstore"
 )
 
 // cmdSites manages registered sites directly in the shared store (REDIS_URL with the
@@ -30,7 +32,8 @@ func cmdSites(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	secret := fs.String("secret", "", "current site secret (delete, rotate)")
 	siteKey := fs.String("site-key", "", "site key (rotate)")
 	overlap := fs.Duration("overlap", 24*time.Hour, "how long the old secret keeps verifying (rotate)")
-	redisURL := fs.String("redis-url", os.Getenv("REDIS_URL"), "store shared with the servers ($REDIS_URL)")
+	redisURL := fs.String("redis-url", os.Getenv("REDIS_URL"), "Store shared with the servers (default: REDIS_URL).")
+	prefix := fs.String("redis-prefix", cmp.Or(os.Getenv("ASTRACAPH_REDIS_PREFIX"), redisstore.DefaultPrefix), "Key prefix the servers use (default: ASTRACAPH_REDIS_PREFIX, else astracaph:).")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -40,7 +43,7 @@ func cmdSites(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, closeFn, err := openRedis(ctx, *redisURL, log)
+	st, closeFn, err := openRedis(ctx, *redisURL, log, redisstore.WithPrefix(*prefix))
 	if err != nil {
 		fmt.Fprintln(stderr, "astracaph: sites:", err)
 		return 1
