@@ -1,8 +1,10 @@
 package redisstore_test
 
 import (
+	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,4 +53,43 @@ func BenchmarkConsumeOnceParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "consumes/s")
+}
+
+// BenchmarkConsumeOnceReplicaAck is ConsumeOnce on a master with one replica, without and
+// with WithReplicaAck(1, 1s), from 1 and 32 concurrent callers: the cost of WAIT is the
+// replica's acknowledgement, in the same network round trip as the write. (The timeout is
+// generous so that a loaded machine measures the cost, not failures.)
+func BenchmarkConsumeOnceReplicaAck(b *testing.B) {
+	m := testenv.NewRedis(b, "--repl-diskless-sync-delay", "0")
+	host, port, _ := strings.Cut(m.Addr, ":")
+	r := testenv.NewRedis(b, "--replicaof", host, port)
+	for testenv.InfoField(r.Addr, "replication", "master_link_status") != "up" {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, callers := range []int{1, 32} {
+		for _, ack := range []bool{false, true} {
+			b.Run(fmt.Sprintf("callers=%d/ack=%v", callers, ack), func(b *testing.B) {
+				opts := []redisstore.Option{redisstore.WithPrefix(fmt.Sprintf("b%d%v:", callers, ack))}
+				if ack {
+					opts = append(opts, redisstore.WithReplicaAck(1, time.Second))
+				}
+				s := mustStore(b, redis.NewClient(&redis.Options{Addr: m.Addr, PoolSize: callers}), opts...)
+				ctx := b.Context()
+				var n atomic.Int64
+				procs := runtime.GOMAXPROCS(0)
+				b.SetParallelism((callers + procs - 1) / procs)
+				b.ReportAllocs()
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if _, _, err := s.ConsumeOnce(ctx, strconv.FormatInt(n.Add(1), 10), "v", time.Minute); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "consumes/s")
+			})
+		}
+	}
 }
