@@ -321,7 +321,7 @@ func TestTestKeys(t *testing.T) {
 }
 
 func TestV1Flow(t *testing.T) {
-	c := newCaptcha(t)
+	c := newCaptcha(t, astracaph.WithPoWV1(true))
 	ch, err := c.ChallengeV1(context.Background(), astracaph.ChallengeRequest{})
 	require.NoError(t, err)
 	sol, err := astracaph.SolveChallengeV1(context.Background(), ch)
