@@ -17,17 +17,25 @@ import (
 
 func benchStore(b *testing.B, pool int) *redisstore.Store {
 	addr, _ := testenv.StartRedis(b)
-	return mustStore(b, redis.NewClient(&redis.Options{Addr: addr, PoolSize: pool}))
+	s := mustStore(b, redis.NewClient(&redis.Options{Addr: addr, PoolSize: pool}))
+	if _, err := s.InitEpoch(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
+
+// issued is an issue time after the store's epoch, as the engine passes for tokens.
+func issued() time.Time { return time.Now().Add(time.Second) }
 
 func BenchmarkConsumeOnce(b *testing.B) {
 	s := benchStore(b, 1)
 	ctx := b.Context()
+	at := issued()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		i++
-		if _, _, err := s.ConsumeOnce(ctx, strconv.Itoa(i), "v", time.Minute); err != nil {
+		if _, _, err := s.ConsumeOnce(ctx, strconv.Itoa(i), "v", at, time.Minute); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -39,6 +47,7 @@ func BenchmarkConsumeOnceParallel(b *testing.B) {
 	const callers = 32
 	s := benchStore(b, callers)
 	ctx := b.Context()
+	at := issued()
 	var n atomic.Int64
 	procs := runtime.GOMAXPROCS(0)
 	b.SetParallelism((callers + procs - 1) / procs)
@@ -46,7 +55,7 @@ func BenchmarkConsumeOnceParallel(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, _, err := s.ConsumeOnce(ctx, strconv.FormatInt(n.Add(1), 10), "v", time.Minute); err != nil {
+			if _, _, err := s.ConsumeOnce(ctx, strconv.FormatInt(n.Add(1), 10), "v", at, time.Minute); err != nil {
 				b.Error(err)
 				return
 			}
@@ -75,6 +84,10 @@ func BenchmarkConsumeOnceReplicaAck(b *testing.B) {
 				}
 				s := mustStore(b, redis.NewClient(&redis.Options{Addr: m.Addr, PoolSize: callers}), opts...)
 				ctx := b.Context()
+				if _, err := s.InitEpoch(ctx); err != nil {
+					b.Fatal(err)
+				}
+				at := issued()
 				var n atomic.Int64
 				procs := runtime.GOMAXPROCS(0)
 				b.SetParallelism((callers + procs - 1) / procs)
@@ -82,7 +95,7 @@ func BenchmarkConsumeOnceReplicaAck(b *testing.B) {
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						if _, _, err := s.ConsumeOnce(ctx, strconv.FormatInt(n.Add(1), 10), "v", time.Minute); err != nil {
+						if _, _, err := s.ConsumeOnce(ctx, strconv.FormatInt(n.Add(1), 10), "v", at, time.Minute); err != nil {
 							b.Error(err)
 							return
 						}

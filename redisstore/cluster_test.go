@@ -22,6 +22,10 @@ func openStore(t testing.TB, u string, opts ...redisstore.Option) *redisstore.St
 	s, err := redisstore.Open(t.Context(), u, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
+	// What the engine does before its first challenge: items issued from now on are
+	// accepted by every bucket.
+	_, err = s.InitEpoch(t.Context())
+	require.NoError(t, err)
 	return s
 }
 
@@ -45,7 +49,7 @@ func TestCluster(t *testing.T) {
 			_, ok := s.Client().(*redis.ClusterClient)
 			require.True(t, ok, "a Cluster client")
 			for i := range 64 { // keys on every master
-				first, _, err := s.ConsumeOnce(t.Context(), fmt.Sprint("k", i), "v", time.Minute)
+				first, _, err := s.ConsumeOnce(t.Context(), fmt.Sprint("k", i), "v", time.Time{}, time.Minute)
 				require.NoError(t, err)
 				require.True(t, first)
 			}
@@ -115,7 +119,7 @@ func TestSentinel(t *testing.T) {
 	})
 	t.Run("the URL's database is used on the master", func(t *testing.T) {
 		s := openStore(t, sn.URL(3), redisstore.WithPrefix("db3:"))
-		_, _, err := s.ConsumeOnce(t.Context(), "k", "v", time.Minute)
+		_, _, err := s.ConsumeOnce(t.Context(), "k", "v", time.Time{}, time.Minute)
 		require.NoError(t, err)
 		keys, err := testenv.RedisDo(sn.Master.Addr, "INFO", "keyspace")
 		require.NoError(t, err)
@@ -127,49 +131,44 @@ func TestSentinel(t *testing.T) {
 	})
 }
 
-// WAIT on a server without replicas never reaches 1: every consumption fails closed, and
-// the token is neither accepted nor (on the primary path) burnt for good: without the
-// option the same key is consumed normally.
+// WAIT on a server without replicas never reaches 1: every consumption fails closed and
+// the token is not accepted.
 func TestReplicaAckWithoutReplicasFailsClosed(t *testing.T) {
 	addr, _ := testenv.StartRedis(t)
-	for _, script := range []bool{false, true} {
-		s := mustStore(t, redis.NewClient(&redis.Options{Addr: addr}), redisstore.WithPrefix(fmt.Sprintf("noack%v:", script)),
-			redisstore.WithReplicaAck(1, 20*time.Millisecond))
-		if script {
-			redisstore.ForceScriptConsume(s)
-		}
-		first, stored, err := s.ConsumeOnce(t.Context(), "tok", "v", time.Minute)
-		require.ErrorIs(t, err, astracaph.ErrStore)
-		require.ErrorIs(t, err, redisstore.ErrReplicaAck)
-		require.Contains(t, err.Error(), "0 of 1")
-		require.False(t, first)
-		require.Empty(t, stored)
-	}
+	s := mustStore(t, redis.NewClient(&redis.Options{Addr: addr}), redisstore.WithPrefix("noack:"),
+		redisstore.WithReplicaAck(1, 20*time.Millisecond))
+	first, stored, err := s.ConsumeOnce(t.Context(), "tok", "v", time.Time{}, time.Minute)
+	require.ErrorIs(t, err, astracaph.ErrStore)
+	require.ErrorIs(t, err, redisstore.ErrReplicaAck)
+	require.Contains(t, err.Error(), "0 of 1")
+	require.False(t, first)
+	require.Empty(t, stored)
 }
 
-// With a live replica the acknowledgement arrives, on the SET NX GET path and on the
-// script path, and a replay is still refused.
+// With a live replica the acknowledgement arrives, the replica holds the write when
+// ConsumeOnce returns, a replay is still refused, and the epoch check still applies.
 func TestReplicaAckWithReplica(t *testing.T) {
 	m := testenv.NewRedis(t, "--repl-diskless-sync-delay", "0")
 	host, port, _ := strings.Cut(m.Addr, ":")
 	r := testenv.NewRedis(t, "--replicaof", host, port, "--repl-diskless-sync-delay", "0")
 	require.Eventually(t, func() bool { return testenv.InfoField(r.Addr, "replication", "master_link_status") == "up" },
 		20*time.Second, 20*time.Millisecond)
-	for _, script := range []bool{false, true} {
-		s := mustStore(t, redis.NewClient(&redis.Options{Addr: m.Addr}), redisstore.WithPrefix(fmt.Sprintf("ack%v:", script)),
-			redisstore.WithReplicaAck(1, time.Second))
-		if script {
-			redisstore.ForceScriptConsume(s)
-		}
-		first, _, err := s.ConsumeOnce(t.Context(), "tok", "v1", time.Minute)
-		require.NoError(t, err)
-		require.True(t, first)
-		first, stored, err := s.ConsumeOnce(t.Context(), "tok", "v2", time.Minute)
-		require.NoError(t, err)
-		require.False(t, first)
-		require.Equal(t, "v1", stored)
-		v, err := testenv.RedisString(r.Addr, "GET", fmt.Sprintf("ack%v:c:tok", script))
-		require.NoError(t, err)
-		require.Equal(t, "v1", v, "the replica has the write once ConsumeOnce returned")
-	}
+	s := mustStore(t, redis.NewClient(&redis.Options{Addr: m.Addr}), redisstore.WithPrefix("ack:"),
+		redisstore.WithReplicaAck(1, time.Second))
+	ctx := t.Context()
+	_, err := s.InitEpoch(ctx)
+	require.NoError(t, err)
+	first, _, err := s.ConsumeOnce(ctx, "tok", "v1", time.Now().Add(time.Second), time.Minute)
+	require.NoError(t, err)
+	require.True(t, first)
+	first, stored, err := s.ConsumeOnce(ctx, "tok", "v2", time.Now().Add(time.Second), time.Minute)
+	require.NoError(t, err)
+	require.False(t, first)
+	require.Equal(t, "v1", stored)
+	_, key := findKey(t, "tok", r)
+	v, err := testenv.RedisString(r.Addr, "GET", key)
+	require.NoError(t, err)
+	require.Equal(t, "v1", v, "the replica has the write once ConsumeOnce returned")
+	_, _, err = s.ConsumeOnce(ctx, "old", "v", time.Now().Add(-time.Hour), time.Minute)
+	require.ErrorIs(t, err, astracaph.ErrBeforeEpoch)
 }

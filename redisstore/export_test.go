@@ -2,15 +2,13 @@ package redisstore
 
 import (
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// ForceScriptConsume makes s use the pre-7.0 Lua path of ConsumeOnce.
-func ForceScriptConsume(s *Store) { s.noSetGet.Store(true) }
-
-// UsesScriptConsume reports whether s switched to the Lua path.
-func UsesScriptConsume(s *Store) bool { return s.noSetGet.Load() }
+// SetClock replaces the store's clock (epoch values).
+func SetClock(s *Store, now func() time.Time) { s.now = now }
 
 // FailoverOptions parses a redis+sentinel:// URL (tests of the URL forms).
 func FailoverOptions(t testing.TB, u string) *redis.FailoverOptions {

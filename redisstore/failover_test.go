@@ -52,7 +52,7 @@ func startLoad(s *redisstore.Store, workers int) *loadGen {
 				}
 				key := fmt.Sprintf("load-%d-%d", w, i)
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				first, stored, err := s.ConsumeOnce(ctx, key, key, time.Hour)
+				first, stored, err := s.ConsumeOnce(ctx, key, key, time.Time{}, time.Hour)
 				cancel()
 				l.mu.Lock()
 				if err == nil && (first || stored == key) {
@@ -150,7 +150,7 @@ func doubleSpends(t *testing.T, s *redisstore.Store, keys []string) []string {
 	t.Helper()
 	var out []string
 	for _, k := range keys {
-		first, _, err := s.ConsumeOnce(t.Context(), k, "again", time.Hour)
+		first, _, err := s.ConsumeOnce(t.Context(), k, "again", time.Time{}, time.Hour)
 		require.NoError(t, err)
 		if first {
 			out = append(out, k)
@@ -168,7 +168,7 @@ func untilRoundSucceeds(t *testing.T, s *redisstore.Store, limit time.Duration) 
 		ok := true
 		for i := range 16 {
 			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
-			_, _, err := s.ConsumeOnce(ctx, fmt.Sprintf("probe-%d-%d", r, i), "p", time.Hour)
+			_, _, err := s.ConsumeOnce(ctx, fmt.Sprintf("probe-%d-%d", r, i), "p", time.Time{}, time.Hour)
 			cancel()
 			ok = ok && err == nil
 		}
@@ -207,7 +207,7 @@ func killMasterUnderLoad(t *testing.T, f failoverSetup, ack bool) {
 
 	// Find the master of the victim token, and make it spendable again.
 	victim := "victim-token"
-	first, _, err := check.ConsumeOnce(ctx, victim, "probe", time.Hour)
+	first, _, err := check.ConsumeOnce(ctx, victim, "probe", time.Time{}, time.Hour)
 	require.NoError(t, err)
 	require.True(t, first)
 	master, rkey := findKey(t, victim, f.masters...)
@@ -218,7 +218,7 @@ func killMasterUnderLoad(t *testing.T, f failoverSetup, ack bool) {
 	load := startLoad(s, 8)
 	time.Sleep(300 * time.Millisecond)
 	stallReplication(t, master, replica, f.fillKey(master))
-	first, _, err = s.ConsumeOnce(ctx, victim, "spent", time.Hour)
+	first, _, err = s.ConsumeOnce(ctx, victim, "spent", time.Time{}, time.Hour)
 	if ack {
 		require.ErrorIs(t, err, redisstore.ErrReplicaAck, "no replica acknowledged: fail closed")
 		require.False(t, first)

@@ -50,11 +50,25 @@ func bindEnv(fs *flag.FlagSet, overrides map[string]string, lookup func(string) 
 		if !ok || v == "" || err != nil {
 			return
 		}
+		if isBool(f) {
+			// The spellings operators use in environment files, beyond strconv.ParseBool's.
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "yes", "on":
+				v = "true"
+			case "no", "off":
+				v = "false"
+			}
+		}
 		if serr := f.Value.Set(v); serr != nil {
 			err = fmt.Errorf("%s must be %s", name, expectedValue(f, serr))
 		}
 	})
 	return fe, err
+}
+
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // expectedValue says what a flag accepts, from its type.
@@ -65,7 +79,7 @@ func expectedValue(f *flag.Flag, err error) string {
 	}
 	switch g.Get().(type) {
 	case bool:
-		return "true or false"
+		return "true or false (or 1/0, yes/no, on/off)"
 	case int, int64:
 		return "an integer"
 	case uint, uint64:

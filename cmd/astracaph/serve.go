@@ -34,7 +34,8 @@ func newLogger(c serveConfig, w io.Writer) *slog.Logger {
 // buildEngine assembles the Captcha from the configuration.
 func buildEngine(ctx context.Context, c serveConfig, log *slog.Logger) (*astracaph.Captcha, func(), error) {
 	cleanup := func() {}
-	opts := []astracaph.Option{astracaph.WithLogger(log), astracaph.WithPoW(c.pow)}
+	opts := []astracaph.Option{astracaph.WithLogger(log), astracaph.WithPoW(c.pow),
+		astracaph.WithPoWV1(c.powV1), astracaph.WithUnexpiringChallenges(c.allowNoExpiry)}
 	if c.tokenSecret != "" {
 		opts = append(opts, astracaph.WithSecret([]byte(c.tokenSecret)))
 	}
@@ -137,7 +138,14 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return 2
 	}
 	m := newMetrics()
-	opts := []server.Option{server.WithLogger(log), server.WithLimits(cfg.limits), server.WithSandbox(cfg.sandbox), server.WithObserver(m.observe)}
+	opts := []server.Option{server.WithLogger(log), server.WithLimits(cfg.limits), server.WithSandbox(cfg.sandbox), server.WithObserver(m.observe),
+		server.WithSitesAPI(cfg.sitesAPI), server.WithAdminToken(cfg.adminToken), server.WithDevelopment(cfg.dev)}
+	if cfg.sitesAPI && cfg.adminToken == "" {
+		log.Warn("the site registry API is open: anyone can register a site (set ASTRACAPH_ADMIN_TOKEN, or -sites=false)")
+	}
+	if cfg.dev {
+		log.Warn("development mode: the sandbox shows risk scores and reason codes to clients")
+	}
 	if len(cfg.trustedProxies) > 0 {
 		opts = append(opts, server.WithTrustedProxies(cfg.trustedProxies...))
 	}

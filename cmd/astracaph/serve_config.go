@@ -31,6 +31,9 @@ type serveConfig struct {
 	counterMin, counterMax        uint
 	dataDir, asnDBs, spamModel    string
 	risk, sandbox                 bool
+	powV1, sitesAPI, dev          bool
+	allowNoExpiry                 bool
+	adminToken                    string
 	limits                        server.Limits
 	shutdownTimeout               time.Duration
 	cpuProfile                    string
@@ -47,6 +50,7 @@ var serveEnvOnly = []envVar{
 	{"ASTRACAPH_OPEN_SECRET", "Key of open-mode tokens, so that a backend holding it can verify them offline. Derived from the master secret by default."},
 	{"ASTRACAPH_ALTCHA_HMAC_KEY", "HMAC key of an existing ALTCHA deployment, to sign and verify challenges with it."},
 	{"ASTRACAPH_SITE_CONFIG", "JSON array of sites registered at start-up, or @ followed by the path of a file holding it."},
+	{"ASTRACAPH_ADMIN_TOKEN", "Bearer token, at least 16 characters, required to register and delete sites through the API. Without it the registry is open (a warning is logged)."},
 }
 
 // envKnownElsewhere are ASTRACAPH_ variables read by the project's tests and examples, not
@@ -83,6 +87,10 @@ func newServeFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.spamModel, "spam-model", "", "Naive Bayes model written by astracaph spam train.")
 	fs.BoolVar(&c.risk, "risk", true, "Risk scoring and adaptive difficulty.")
 	fs.BoolVar(&c.sandbox, "sandbox", true, "Serve the /sandbox page.")
+	fs.BoolVar(&c.powV1, "pow-v1", false, "Serve legacy PoW v1 challenges to any client that asks; when off, only sites configured for v1 get them.")
+	fs.BoolVar(&c.sitesAPI, "sites", true, "Serve the site registry API (POST and DELETE /api/v1/sites).")
+	fs.BoolVar(&c.dev, "dev", false, "Development: show risk scores and reason codes in the sandbox event stream.")
+	fs.BoolVar(&c.allowNoExpiry, "allow-unexpiring-challenges", false, "Accept challenges without an expiry, signed with ASTRACAPH_ALTCHA_HMAC_KEY by another deployment.")
 	fs.IntVar(&c.limits.Challenge, "limit-challenge", server.DefaultLimits.Challenge, "Challenges per client prefix per minute; 0 means unlimited.")
 	fs.IntVar(&c.limits.Redeem, "limit-redeem", server.DefaultLimits.Redeem, "Redemptions per client prefix per minute; 0 means unlimited.")
 	fs.IntVar(&c.limits.Sites, "limit-sites", server.DefaultLimits.Sites, "Site registrations per client prefix per hour; 0 means unlimited.")
@@ -140,6 +148,10 @@ func parseServeFlags(args, environ []string, stderr io.Writer) (serveConfig, err
 	c.tokenSecret = env["ASTRACAPH_TOKEN_SECRET"]
 	c.openSecret = env["ASTRACAPH_OPEN_SECRET"]
 	c.altchaKey = env["ASTRACAPH_ALTCHA_HMAC_KEY"]
+	c.adminToken = env["ASTRACAPH_ADMIN_TOKEN"]
+	if c.adminToken != "" && len(c.adminToken) < 16 {
+		return c, errors.New("ASTRACAPH_ADMIN_TOKEN must be at least 16 characters")
+	}
 	if env["UPSTASH_REDIS_REST_URL"] != "" || env["UPSTASH_REDIS_REST_TOKEN"] != "" {
 		return c, errors.New("UPSTASH_REDIS_REST_URL/UPSTASH_REDIS_REST_TOKEN are not supported: the REST API cannot do atomic single-use consumption at our rate; set REDIS_URL to the Redis protocol URL Upstash shows (rediss://default:<token>@<host>:6379)")
 	}
