@@ -45,7 +45,11 @@ func BenchmarkConsumeOnce(b *testing.B) {
 // BenchmarkConsumeOnceParallel runs 32 concurrent callers, as a busy verify endpoint would.
 func BenchmarkConsumeOnceParallel(b *testing.B) {
 	const callers = 32
-	s := benchStore(b, callers)
+	consumeInParallel(b, benchStore(b, callers), callers)
+}
+
+// consumeInParallel consumes fresh keys from callers goroutines until b.N.
+func consumeInParallel(b *testing.B, s *redisstore.Store, callers int) {
 	ctx := b.Context()
 	at := issued()
 	var n atomic.Int64
@@ -83,25 +87,10 @@ func BenchmarkConsumeOnceReplicaAck(b *testing.B) {
 					opts = append(opts, redisstore.WithReplicaAck(1, time.Second))
 				}
 				s := mustStore(b, redis.NewClient(&redis.Options{Addr: m.Addr, PoolSize: callers}), opts...)
-				ctx := b.Context()
-				if _, err := s.InitEpoch(ctx); err != nil {
+				if _, err := s.InitEpoch(b.Context()); err != nil {
 					b.Fatal(err)
 				}
-				at := issued()
-				var n atomic.Int64
-				procs := runtime.GOMAXPROCS(0)
-				b.SetParallelism((callers + procs - 1) / procs)
-				b.ReportAllocs()
-				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						if _, _, err := s.ConsumeOnce(ctx, strconv.FormatInt(n.Add(1), 10), "v", at, time.Minute); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "consumes/s")
+				consumeInParallel(b, s, callers)
 			})
 		}
 	}
