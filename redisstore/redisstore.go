@@ -28,8 +28,10 @@
 // bucket's epoch key in the same slot (see replay.go). The site keys, the domain index and the set all share the hash tag {sites},
 // so they live in one slot and the Lua scripts that keep them consistent (create, update,
 // delete) are legal on a Cluster. Sites are few and read rarely enough for one slot to be
-// fine. A prefix containing a hash tag of its own puts every key in that one slot, which is
-// correct but gives up the spreading; a prefix with a brace is therefore refused.
+// fine. Cluster hashes only the first {…} of a key, so a brace in the prefix would either
+// put every key in one slot (giving up the spreading) or, as an empty "{}", which Cluster
+// ignores, hash whole keys and split the site keys across slots (CROSSSLOT): a prefix with
+// a brace is refused.
 //
 // Works from Redis 5.0 (Leak reads TIME inside a script, which needs effects replication,
 // the default since 5.0). Run Redis with persistence (appendonly yes, appendfsync
@@ -76,10 +78,8 @@ var _ astracaph.Store = (*Store)(nil)
 type Option func(*Store) error
 
 // WithPrefix sets the prefix of every key (default DefaultPrefix), so several deployments
-// can share one Redis. A prefix containing "{" or "}" is refused: Cluster hashes only the
-// first {…} of a key, so a brace in the prefix would either pin every key to one slot or
-// split the site keys, which must share the slot of their {sites} tag, across slots
-// (CROSSSLOT on every site change).
+// can share one Redis. A prefix containing "{" or "}" is refused (see the package comment:
+// it breaks the hash tags the Cluster layout relies on).
 func WithPrefix(p string) Option {
 	return func(s *Store) error {
 		if strings.ContainsAny(p, "{}") {
