@@ -12,7 +12,8 @@
 //	POST /api/v1/verify/signature          check a server-signature payload with a secret
 //	POST|DELETE /api/v1/sites, GET /api/v1/sites/{siteKey}     site registry
 //	GET  /healthz                          store reachability
-//	     /api/v1/widget.js, /api/v1/worker.js, /widget/…, /captcha/widget, /sandbox
+//	     /api/v1/widget.js, /api/v1/worker.js, /widget/…, /captcha/widget, /captcha/privacy, /sandbox
+//	GET  /api/v1/openapi.json              this API's OpenAPI 3.1 description (docs/openapi.json)
 //	GET  /sandbox/events                   live log for the sandbox (server-sent events)
 //
 // Errors are JSON {"success":false,"error":"<code>","message":"…"} with the matching
@@ -89,7 +90,8 @@ func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
 // WithMaxBody sets the JSON/form body limit in bytes (default 64 KiB).
 func WithMaxBody(n int64) Option { return func(c *config) { c.maxBody = n } }
 
-// WithWidget serves these widget assets (default: widget.New()).
+// WithWidget serves these widget assets (default: widget.New()); configure the widget's
+// privacy link with widget.WithPrivacyURL there.
 func WithWidget(w *widget.Widget) Option { return func(c *config) { c.widget = w } }
 
 // WithObserver receives every API event (metrics, audit).
@@ -153,10 +155,11 @@ func (s *Server) routes() {
 	m.Handle("/api/v1/sites", methods(map[string]http.HandlerFunc{http.MethodPost: s.createSite, http.MethodDelete: s.deleteSite}))
 	m.Handle("/api/v1/sites/{siteKey}", methods(map[string]http.HandlerFunc{http.MethodGet: s.getSite}))
 	m.Handle("/healthz", methods(map[string]http.HandlerFunc{http.MethodGet: s.healthz}))
+	m.Handle(RouteOpenAPI, methods(map[string]http.HandlerFunc{http.MethodGet: serveOpenAPI}))
 	if s.cfg.sandbox {
 		m.Handle("/sandbox/events", methods(map[string]http.HandlerFunc{http.MethodGet: s.sandboxEvents}))
 	}
-	for _, p := range []string{widget.RouteLoader, widget.RouteWorker, widget.RouteAssets, widget.RouteFrame} {
+	for _, p := range []string{widget.RouteLoader, widget.RouteWorker, widget.RouteAssets, widget.RouteFrame, widget.RoutePrivacy} {
 		m.Handle(p, s.cfg.widget)
 	}
 	if s.cfg.sandbox {
