@@ -104,10 +104,26 @@ func WithSandbox(on bool) Option { return func(c *config) { c.sandbox = on } }
 
 // Server is the API handler.
 type Server struct {
-	c      *astracaph.Captcha
-	cfg    config
-	mux    *http.ServeMux
-	events *hub
+	c        *astracaph.Captcha
+	cfg      config
+	mux      *http.ServeMux
+	events   *hub
+	patterns []string // every registered mux pattern, for the OpenAPI drift test
+}
+
+// routeRecorder registers routes on a mux and remembers their patterns.
+type routeRecorder struct {
+	*http.ServeMux
+	patterns *[]string
+}
+
+func (r routeRecorder) Handle(pattern string, h http.Handler) {
+	*r.patterns = append(*r.patterns, pattern)
+	r.ServeMux.Handle(pattern, h)
+}
+
+func (r routeRecorder) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
+	r.Handle(pattern, http.HandlerFunc(f))
 }
 
 // New returns the API handler for c.
@@ -135,7 +151,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) routes() {
-	m := s.mux
+	m := routeRecorder{s.mux, &s.patterns}
 	m.Handle("/api/v1/challenge", cors(methods(map[string]http.HandlerFunc{
 		http.MethodGet: s.getChallenge, http.MethodPost: s.postChallenge,
 	})))
