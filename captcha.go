@@ -50,6 +50,7 @@ import (
 type Captcha struct {
 	store        Store
 	log          *slog.Logger
+	logSet       bool // WithLogger was given
 	now          func() time.Time
 	rand         io.Reader
 	sites        siteCrypto
@@ -130,11 +131,12 @@ func WithALTCHAKey(key []byte) Option {
 	}
 }
 
-// WithLogger sets the logger (default: discard).
+// WithLogger sets the logger (default: discard, except the development-secret warning of New,
+// which then goes to slog.Default()).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *Captcha) error {
 		if l != nil {
-			c.log = l
+			c.log, c.logSet = l, true
 		}
 		return nil
 	}
@@ -212,7 +214,11 @@ func New(opts ...Option) (*Captcha, error) {
 		secret := make([]byte, 32)
 		_, _ = rand.Read(secret)
 		c.setMaster(secret)
-		c.log.Warn("astracaph: no master secret configured; using a random one: tokens and sites will not survive a restart and servers cannot share work (set ASTRACAPH_TOKEN_SECRET)")
+		warn := c.log
+		if !c.logSet {
+			warn = slog.Default() // a program that configured no logger must still see this
+		}
+		warn.Warn("astracaph: no master secret configured; using a random development secret: tokens and sites will not survive a restart and servers cannot share work (set ASTRACAPH_TOKEN_SECRET, e.g. to the output of: openssl rand -hex 32)")
 	}
 	if c.store == nil {
 		c.store = NewMemoryStore(0)
