@@ -134,7 +134,7 @@ func (e *riskEngine) assess(ctx context.Context, rc RiskContext) (Assessment, er
 	ra := e.cfg.Scorer.Score(in)
 	if ra.InteractionHash != "" {
 		// B10: the same quantised trajectory twice within an hour is a replay.
-		first, _, err := e.c.store.ConsumeOnce(ctx, "ih:"+ra.InteractionHash, "", time.Hour)
+		first, _, err := e.c.store.ConsumeOnce(ctx, "ih:"+ra.InteractionHash, "", time.Time{}, time.Hour)
 		if err != nil {
 			return Assessment{}, err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/internal/testenv"
 )
 
@@ -97,7 +98,8 @@ func TestOfficialWidgetInterop(t *testing.T) {
 	_, err := os.Stat(filepath.Join(root3, worker3))
 	require.NoError(t, err)
 
-	c := newEngine(t)
+	// Widget 2.x speaks only PoW v1, which a server must enable (-pow-v1).
+	c := newEngine(t, astracaph.WithPoWV1(true))
 	s := newSite(t, c)
 	s.serveDir("/altcha3/", root3)
 	s.serveDir("/altcha2/", root2)
