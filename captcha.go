@@ -435,8 +435,10 @@ func (c *Captcha) challengeOptions(mult float64, data map[string]any) ChallengeO
 	if data != nil && c.pow.CounterMax > 0 {
 		// The range is no secret (it follows from the configuration, which is public in
 		// practice): signing its lower bound lets our widget skip the counters a bot would
-		// skip too, instead of doing up to 3× the bot's work.
+		// skip too, instead of doing up to 3× the bot's work; the upper bound lets it show
+		// how much of the work is done (docs/widget.md, "What the visitor sees").
 		data["counterMin"] = uint32(cmin)
+		data["counterMax"] = uint32(cmax)
 	}
 	return ChallengeOptions{
 		Algorithm: p.Algorithm, Cost: p.Cost, MemoryCost: p.MemoryCost, Parallelism: p.Parallelism,

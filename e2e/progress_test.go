@@ -32,7 +32,10 @@ func mintedChallenges(t *testing.T, s *site, key []byte, cost int, counter func(
 		}
 		ch, err := astracaph.CreateChallenge(astracaph.ChallengeOptions{
 			Algorithm: astracaph.PBKDF2SHA256, Cost: cost, Counter: &n, HMACKey: key,
-			ExpiresAt: time.Now().Add(5 * time.Minute), Data: data,
+			// The engine dates a foreign challenge from its expiry (whole seconds) minus its own
+			// challenge lifetime (10 minutes by default) for the store's epoch check: keep that
+			// date after the engine's start.
+			ExpiresAt: time.Now().Add(10*time.Minute + 2*time.Second), Data: data,
 		})
 		if err != nil {
 			t.Errorf("minting a challenge: %v", err)
@@ -48,6 +51,7 @@ func mintedChallenges(t *testing.T, s *site, key []byte, cost int, counter func(
 // progressRecorder records every aria-valuenow the widget's progress bar takes, with the
 // time and whether the token had reached the form by then.
 const progressRecorder = `window.progress = [];
+document.addEventListener('astracaph:error', function (e) { window.lastError = e.detail.error + ': ' + e.detail.message; });
 new MutationObserver(function (ms) {
   ms.forEach(function (m) {
     var v = m.target.getAttribute('aria-valuenow'), tok = document.querySelector('#f input[name="astracaph-response"]');
@@ -88,7 +92,7 @@ func TestProgressTruthful(t *testing.T) {
 		key := []byte("progress-test-altcha-key-0123456789")
 		c := newEngine(t, astracaph.WithALTCHAKey(key))
 		s := newSite(t, c)
-		const lo, hi = 2500, 5000
+		const lo, hi = 2500, 7500
 		mintedChallenges(t, s, key, 300, func() uint32 { return hi }, func() (uint32, uint32) { return lo, hi })
 		s.script("/rec.js", progressRecorder)
 		s.page("/form", strictCSP, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>progress</title><script src="/rec.js"></script></head>
@@ -96,7 +100,7 @@ func TestProgressTruthful(t *testing.T) {
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/form"), chromedp.WaitVisible(chromedp.CSS(".astracaph__check"))))
 		require.Equal(t, "progressbar", eval[string](t, ctx, `document.querySelector('.astracaph__progress').getAttribute('role')`))
 		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".astracaph__check"))))
-		waitJS(t, ctx, `document.querySelector('.astracaph').getAttribute('data-state') === 'verified'`, widgetDiag, 60*time.Second)
+		waitJS(t, ctx, `document.querySelector('.astracaph').getAttribute('data-state') === 'verified'`, widgetDiag+"+' '+window.lastError+' '+JSON.stringify(window.progress)", 20*time.Second)
 		steps := eval[[]progressStep](t, ctx, `window.progress`)
 		t.Logf("%d values over %.0f ms: %v", len(steps), steps[len(steps)-1].T-steps[0].T, steps)
 		checkProgress(t, steps)
@@ -115,6 +119,20 @@ func TestProgressTruthful(t *testing.T) {
 		require.Less(t, (end-at90)/(end-start), 0.4, "time spent at ≥ 90 %%: %v", steps)
 	})
 
+	t.Run("server-default", func(t *testing.T) {
+		// The engine's own challenges sign their range (counterMin, counterMax).
+		c := newEngine(t, astracaph.WithPoW(astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 300, CounterMin: 2000, CounterMax: 6000}))
+		s := newSite(t, c)
+		s.script("/rec.js", progressRecorder)
+		s.page("/form", strictCSP, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>progress</title><script src="/rec.js"></script></head>
+<body><form id="f" action="/submit" method="post"><div id="astracaph-container"></div></form><script src="/api/v1/widget.js"></script></body></html>`)
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/form"), chromedp.WaitVisible(chromedp.CSS(".astracaph__check")), chromedp.Click(chromedp.CSS(".astracaph__check"))))
+		waitJS(t, ctx, `document.querySelector('.astracaph').getAttribute('data-state') === 'verified'`, widgetDiag+"+' '+window.lastError+' '+JSON.stringify(window.progress)", 20*time.Second)
+		steps := eval[[]progressStep](t, ctx, `window.progress`)
+		t.Logf("%d values: %v", len(steps), steps)
+		checkProgress(t, steps)
+	})
+
 	t.Run("unknown-range", func(t *testing.T) {
 		// A challenge that says nothing about its work (another server's): still monotonic,
 		// still 100 only with the token, and no claim of being nearly done.
@@ -128,7 +146,7 @@ func TestProgressTruthful(t *testing.T) {
 		s.page("/form", strictCSP, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>progress</title><script src="/rec.js"></script></head>
 <body><form id="f" action="/submit" method="post"><div id="astracaph-container"></div></form><script src="/api/v1/widget.js"></script></body></html>`)
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/form"), chromedp.WaitVisible(chromedp.CSS(".astracaph__check")), chromedp.Click(chromedp.CSS(".astracaph__check"))))
-		waitJS(t, ctx, `document.querySelector('.astracaph').getAttribute('data-state') === 'verified'`, widgetDiag, 60*time.Second)
+		waitJS(t, ctx, `document.querySelector('.astracaph').getAttribute('data-state') === 'verified'`, widgetDiag+"+' '+window.lastError+' '+JSON.stringify(window.progress)", 20*time.Second)
 		steps := eval[[]progressStep](t, ctx, `window.progress`)
 		checkProgress(t, steps)
 		for _, s := range steps[:len(steps)-1] {

@@ -342,24 +342,26 @@
   }
 
   /* ---------- proof of work ---------- */
-  // workModel describes how much work a challenge implies, for an honest progress bar.
-  // Deterministic challenges from AstraCaph carry their counter range in the signed data
-  // (counterMin, counterMax): the counter is uniform in it. Probabilistic ones (a short
-  // keyPrefix) expect 16^len attempts however many were tried. PoW v1 numbers are uniform in
-  // [0, maxnumber]. A challenge that says nothing gets a guess from its algorithm and cost,
-  // treated as memoryless so the bar never claims to be nearly done.
+  // workModel describes how much work a challenge implies, for an honest progress bar, in
+  // counters tried from where the search starts. AstraCaph signs its deterministic counter
+  // range into the data (counterMin, where solvers start, and counterMax); the counter is
+  // uniform in it. Probabilistic challenges (a short keyPrefix) expect 16^len attempts however
+  // many were tried; PoW v1 numbers are uniform in [0, maxnumber]. With counterMin alone the
+  // top is assumed at twice it (AstraCaph's default range) but never trusted near the end;
+  // a challenge that says nothing gets a guess from its algorithm and cost, treated as
+  // memoryless so the bar never claims to be nearly done.
   function num(x) { x = Number(x); return x >= 0 && isFinite(x) ? x : NaN; }
   function workModel(ch) {
     var p = ch.parameters, d = (p && p.data) || {};
     if (!p) {
       var mx = num(ch.maxnumber != null ? ch.maxnumber : ch.maxNumber);
-      return { lo: 0, hi: mx > 0 ? mx : 1e6 };
+      return { w: mx > 0 ? mx : 1e6 };
     }
     var plen = String(p.keyPrefix || '').length;
     if (plen > 0 && plen <= 8) return { mean: Math.pow(16, plen) };
     var lo = num(d.counterMin), hi = num(d.counterMax);
-    if (lo >= 0 && hi >= lo) return { lo: lo, hi: Math.max(hi, 1) };
-    if (lo >= 0) return { lo: lo, hi: Math.max(2 * lo, 1), soft: true }; // upper bound assumed, not known
+    if (lo >= 0 && hi >= lo) return { w: Math.max(1, hi - lo) };
+    if (lo > 0) return { w: lo, soft: true };
     if (num(d.expectedCounter) > 0) return { mean: num(d.expectedCounter) };
     var alg = String(p.algorithm || ''), cost = Math.max(1, p.cost || 1);
     return { mean: /^PBKDF2/.test(alg) ? Math.max(10, 3.75e7 / cost) : /^SHA/.test(alg) ? Math.max(10, 3e6 / cost) : 150 };
@@ -367,11 +369,7 @@
   // workDone maps n counters tried to done/(done + expected remaining): 0 at the start,
   // rising steadily, 1 only when a known range is exhausted.
   function workDone(m, n) {
-    var r;
-    if (m.mean) r = m.mean;
-    else if (n < m.lo) r = (m.lo + m.hi) / 2 - n;
-    else if (m.soft) r = Math.max((m.hi - n) / 2, (m.hi - m.lo) / 4);
-    else r = Math.max(0, (m.hi - n) / 2);
+    var r = m.mean ? m.mean : m.soft ? Math.max((m.w - n) / 2, m.w / 4) : Math.max(0, (m.w - n) / 2);
     return n + r > 0 ? n / (n + r) : 0;
   }
   var mainSolver = null;
