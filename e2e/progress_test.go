@@ -1,11 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,6 +82,25 @@ func checkProgress(t *testing.T, steps []progressStep) {
 	}
 }
 
+// recordSolve serves a form with the progress recorder on s, solves the widget with a
+// click and returns every value its progress bar took.
+func recordSolve(t *testing.T, ctx context.Context, s *site) []progressStep {
+	t.Helper()
+	s.script("/rec.js", progressRecorder)
+	s.page("/form", strictCSP, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>progress</title><script src="/rec.js"></script></head>
+<body><form id="f" action="/submit" method="post"><div id="astracaph-container"></div></form><script src="/api/v1/widget.js"></script></body></html>`)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/form"), chromedp.WaitVisible(chromedp.CSS(".astracaph__check"))))
+	require.Equal(t, "progressbar", eval[string](t, ctx, `document.querySelector('.astracaph__progress').getAttribute('role')`))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".astracaph__check"))))
+	waitJS(t, ctx, `document.querySelector('.astracaph').getAttribute('data-state') === 'verified'`,
+		widgetDiag+"+' '+window.lastError+' '+JSON.stringify(window.progress)", 20*time.Second)
+	steps := eval[[]progressStep](t, ctx, `window.progress`)
+	require.NotEmpty(t, steps)
+	t.Logf("%d values over %.0f ms: %v", len(steps), steps[len(steps)-1].T-steps[0].T, steps)
+	checkProgress(t, steps)
+	return steps
+}
+
 // TestProgressTruthful: the progress bar (role=progressbar, aria-valuenow 0–100) moves
 // steadily with the work the challenge implies and says 100 only with the token.
 func TestProgressTruthful(t *testing.T) {
@@ -90,20 +109,10 @@ func TestProgressTruthful(t *testing.T) {
 	t.Run("known-range", func(t *testing.T) {
 		// The counter sits at the top of its signed range: the slowest case for the bar.
 		key := []byte("progress-test-altcha-key-0123456789")
-		c := newEngine(t, astracaph.WithALTCHAKey(key))
-		s := newSite(t, c)
+		s := newSite(t, newEngine(t, astracaph.WithALTCHAKey(key)))
 		const lo, hi = 2500, 7500
 		mintedChallenges(t, s, key, 300, func() uint32 { return hi }, func() (uint32, uint32) { return lo, hi })
-		s.script("/rec.js", progressRecorder)
-		s.page("/form", strictCSP, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>progress</title><script src="/rec.js"></script></head>
-<body><form id="f" action="/submit" method="post"><div id="astracaph-container"></div></form><script src="/api/v1/widget.js"></script></body></html>`)
-		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/form"), chromedp.WaitVisible(chromedp.CSS(".astracaph__check"))))
-		require.Equal(t, "progressbar", eval[string](t, ctx, `document.querySelector('.astracaph__progress').getAttribute('role')`))
-		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".astracaph__check"))))
-		waitJS(t, ctx, `document.querySelector('.astracaph').getAttribute('data-state') === 'verified'`, widgetDiag+"+' '+window.lastError+' '+JSON.stringify(window.progress)", 20*time.Second)
-		steps := eval[[]progressStep](t, ctx, `window.progress`)
-		t.Logf("%d values over %.0f ms: %v", len(steps), steps[len(steps)-1].T-steps[0].T, steps)
-		checkProgress(t, steps)
+		steps := recordSolve(t, ctx, s)
 		require.GreaterOrEqual(t, len(steps), 8, "the bar moves in many steps, not 0 → 100")
 
 		// Never parked near the end: the share of the solve spent at 90 % or more stays small
@@ -121,34 +130,16 @@ func TestProgressTruthful(t *testing.T) {
 
 	t.Run("server-default", func(t *testing.T) {
 		// The engine's own challenges sign their range (counterMin, counterMax).
-		c := newEngine(t, astracaph.WithPoW(astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 300, CounterMin: 2000, CounterMax: 6000}))
-		s := newSite(t, c)
-		s.script("/rec.js", progressRecorder)
-		s.page("/form", strictCSP, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>progress</title><script src="/rec.js"></script></head>
-<body><form id="f" action="/submit" method="post"><div id="astracaph-container"></div></form><script src="/api/v1/widget.js"></script></body></html>`)
-		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/form"), chromedp.WaitVisible(chromedp.CSS(".astracaph__check")), chromedp.Click(chromedp.CSS(".astracaph__check"))))
-		waitJS(t, ctx, `document.querySelector('.astracaph').getAttribute('data-state') === 'verified'`, widgetDiag+"+' '+window.lastError+' '+JSON.stringify(window.progress)", 20*time.Second)
-		steps := eval[[]progressStep](t, ctx, `window.progress`)
-		t.Logf("%d values: %v", len(steps), steps)
-		checkProgress(t, steps)
+		recordSolve(t, ctx, newSite(t, newEngine(t, astracaph.WithPoW(astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 300, CounterMin: 2000, CounterMax: 6000}))))
 	})
 
 	t.Run("unknown-range", func(t *testing.T) {
 		// A challenge that says nothing about its work (another server's): still monotonic,
 		// still 100 only with the token, and no claim of being nearly done.
 		key := []byte("progress-test-altcha-key-abcdefghij")
-		c := newEngine(t, astracaph.WithALTCHAKey(key))
-		s := newSite(t, c)
-		var n atomic.Uint32
-		n.Store(2000)
-		mintedChallenges(t, s, key, 200, n.Load, nil)
-		s.script("/rec.js", progressRecorder)
-		s.page("/form", strictCSP, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>progress</title><script src="/rec.js"></script></head>
-<body><form id="f" action="/submit" method="post"><div id="astracaph-container"></div></form><script src="/api/v1/widget.js"></script></body></html>`)
-		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(s.URL+"/form"), chromedp.WaitVisible(chromedp.CSS(".astracaph__check")), chromedp.Click(chromedp.CSS(".astracaph__check"))))
-		waitJS(t, ctx, `document.querySelector('.astracaph').getAttribute('data-state') === 'verified'`, widgetDiag+"+' '+window.lastError+' '+JSON.stringify(window.progress)", 20*time.Second)
-		steps := eval[[]progressStep](t, ctx, `window.progress`)
-		checkProgress(t, steps)
+		s := newSite(t, newEngine(t, astracaph.WithALTCHAKey(key)))
+		mintedChallenges(t, s, key, 200, func() uint32 { return 2000 }, nil)
+		steps := recordSolve(t, ctx, s)
 		for _, s := range steps[:len(steps)-1] {
 			require.Less(t, s.V, 90, "an unknown amount of work never reads as nearly done: %v", steps)
 		}
