@@ -1,6 +1,6 @@
 package astracaph
 
-// Risk scoring of one solve (risk.md §2.4).
+// Risk scoring of one solve (docs/risk-notes.md, "Scoring model").
 //
 // Lifecycle: the server parses the widget's telemetry with ParseTelemetry, gathers what it knows
 // itself (IP class and country, request headers, velocity level, recent failures, PoW timing,

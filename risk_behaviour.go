@@ -15,7 +15,7 @@ import (
 	"math"
 )
 
-// Detector parameters from risk.md §1.3. They describe the detectors, not the policy, so they are
+// Detector parameters from docs/risk-notes.md, "Signal catalogue". They describe the detectors, not the policy, so they are
 // constants; the policy lives in the weights and thresholds.
 const (
 	riskStrokePauseMs    = 300  // a gap longer than this starts a new stroke

@@ -1,6 +1,6 @@
 package astracaph
 
-// Synthetic bots (risk.md §5.2, §5.4): seeded generators for the classic scripted behaviours. Each
+// Synthetic bots (docs/risk-notes.md, "Testing the scorer"): seeded generators for the classic scripted behaviours. Each
 // behaviour signal must fire on ≥95% of ≥1000 generated cases, and the human-like generator must
 // rarely trip them.
 

@@ -1,6 +1,6 @@
 package astracaph
 
-// Telemetry: the versioned browser payload of risk.md §1.5, sent by the AstraCaph widget with the PoW
+// Telemetry: the versioned browser payload (docs/risk-notes.md, "Telemetry payload"), sent by the AstraCaph widget with the PoW
 // solution, and its parser.
 //
 // Every field is optional and ABSENCE IS NEUTRAL: the official ALTCHA widget sends no telemetry at

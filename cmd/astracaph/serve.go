@@ -19,6 +19,7 @@ import (
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/ipintel"
 	"github.com/astracat/astracaph/server"
+	"github.com/astracat/astracaph/widget"
 )
 
 func newLogger(c serveConfig, w io.Writer) *slog.Logger {
@@ -152,6 +153,12 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if len(cfg.verifyTrusted) > 0 {
 		opts = append(opts, server.WithVerifyTrustedIPs(cfg.verifyTrusted...))
 	}
+	assets, err := widget.New(widget.WithLogger(log), widget.WithPrivacyURL(cfg.privacyURL))
+	if err != nil {
+		fmt.Fprintln(stderr, "astracaph: serve: -privacy-url (ASTRACAPH_PRIVACY_URL):", err)
+		return 2
+	}
+	opts = append(opts, server.WithWidget(assets))
 	api := server.New(engine, opts...)
 	// Server-sent event streams never finish by themselves: end them when shutdown starts,
 	// or Shutdown would wait out its whole timeout on an open sandbox tab and fail.

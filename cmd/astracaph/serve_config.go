@@ -15,6 +15,7 @@ import (
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/redisstore"
 	"github.com/astracat/astracaph/server"
+	"github.com/astracat/astracaph/widget"
 )
 
 // serveConfig is everything `serve` reads from flags and the environment.
@@ -37,6 +38,7 @@ type serveConfig struct {
 	limits                        server.Limits
 	shutdownTimeout               time.Duration
 	cpuProfile                    string
+	privacyURL                    string // the widget's "Privacy" link
 	// warnings to log once the logger exists (unknown variables).
 	warnings []string
 }
@@ -90,6 +92,7 @@ func newServeFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.powV1, "pow-v1", false, "Serve legacy PoW v1 challenges to any client that asks; when off, only sites configured for v1 get them.")
 	fs.BoolVar(&c.sitesAPI, "sites", true, "Serve the site registry API (POST and DELETE /api/v1/sites).")
 	fs.BoolVar(&c.dev, "dev", false, "Development: show risk scores and reason codes in the sandbox event stream.")
+	fs.StringVar(&c.privacyURL, "privacy-url", "", "Where the widget's Privacy link points: an absolute http(s) URL or a path; empty keeps the server's own /captcha/privacy page.")
 	fs.BoolVar(&c.allowNoExpiry, "allow-unexpiring-challenges", false, "Accept challenges without an expiry, signed with ASTRACAPH_ALTCHA_HMAC_KEY by another deployment.")
 	fs.IntVar(&c.limits.Challenge, "limit-challenge", server.DefaultLimits.Challenge, "Challenges per client prefix per minute; 0 means unlimited.")
 	fs.IntVar(&c.limits.Redeem, "limit-redeem", server.DefaultLimits.Redeem, "Redemptions per client prefix per minute; 0 means unlimited.")
@@ -193,6 +196,11 @@ func (c *serveConfig) validate(fe flagEnv) error {
 	}{{"limit-challenge", c.limits.Challenge}, {"limit-redeem", c.limits.Redeem}, {"limit-sites", c.limits.Sites}} {
 		if l.v < 0 {
 			return fmt.Errorf("%s must be 0 (unlimited) or more, not %d", fe.setting(l.name), l.v)
+		}
+	}
+	if c.privacyURL != "" {
+		if _, err := widget.New(widget.WithPrivacyURL(c.privacyURL)); err != nil {
+			return fmt.Errorf("%s: %w", fe.setting("privacy-url"), err)
 		}
 	}
 	if c.shutdownTimeout < 0 {
