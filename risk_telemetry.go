@@ -44,12 +44,28 @@ var (
 	ErrTelemetryInvalid  = errors.New("astracaph: invalid telemetry")
 )
 
-// Telemetry is a version-1 telemetry document.
+// Telemetry is a version-1 telemetry document (its schema is documented in docs/risk.md).
 type Telemetry struct {
 	V   int                 `json:"v"`
 	Env *TelemetryEnv       `json:"env,omitempty"`
 	Beh *TelemetryBehaviour `json:"beh,omitempty"`
 	PoW *TelemetryPoW       `json:"pow,omitempty"`
+	// Ch binds the document to the challenge it was collected for.
+	Ch *TelemetryChallenge `json:"ch,omitempty"`
+	// Proof is the answer of the challenge's environment check (the generated script served
+	// at /api/v1/challenge/proof.js), as the widget received it.
+	Proof string `json:"proof,omitempty"`
+}
+
+// TelemetryChallenge binds a telemetry document to one challenge: its identity and the
+// widget's own clock, measured from the moment the challenge arrived. The server checks
+// them against the challenge's issue time, the redemption time and the solve time the proof
+// of work implies.
+type TelemetryChallenge struct {
+	ID  string   `json:"id"`            // v2 parameters.data.challengeId, or the v1 salt
+	Rcv *float64 `json:"rcv,omitempty"` // ms since ready when the challenge arrived (beh times are on the same clock)
+	Sol *float64 `json:"sol,omitempty"` // ms from arrival to the solution
+	Snd *float64 `json:"snd,omitempty"` // ms from arrival to sending the redemption
 }
 
 // TelemetryEnv holds the environment probes (signals E1–E4, E6, S1–S13).
@@ -109,6 +125,15 @@ type TelemetryBehaviour struct {
 	Times     *TelemetryTimes      `json:"t,omitempty"`
 	Untrusted int                  `json:"untrusted,omitempty"` // E7 events with isTrusted === false
 	Fields    *int                 `json:"fields,omitempty"`    // non-empty form fields at submit (B6, B7)
+	Act       *TelemetryActivation `json:"act,omitempty"`       // trusted activations since the last redemption
+}
+
+// TelemetryActivation counts trusted activations (pointerdown, keydown, touchstart) since the
+// widget's previous redemption. The widget never redeems without one, so a document without
+// any activation did not come from it.
+type TelemetryActivation struct {
+	N int      `json:"n"`
+	T *float64 `json:"t,omitempty"` // ms since ready of the last one
 }
 
 // TelemetryPoint is one pointer sample [x, y, t]. It decodes strictly from a 3-number JSON array.
@@ -366,6 +391,18 @@ func (t *Telemetry) validate() error {
 		if !teleCount(b.Untrusted) || !teleOptCount(b.Fields) {
 			return teleErr("beh counts")
 		}
+		if a := b.Act; a != nil && (!teleCount(a.N) || !teleOptNum(a.T, 0, teleMaxTime)) {
+			return teleErr("beh act")
+		}
+	}
+	if c := t.Ch; c != nil {
+		if len(c.ID) > TelemetryMaxString || !teleOptNum(c.Rcv, 0, teleMaxTime) || !teleOptNum(c.Sol, 0, teleMaxTime) ||
+			!teleOptNum(c.Snd, 0, teleMaxTime) {
+			return teleErr("ch")
+		}
+	}
+	if len(t.Proof) > TelemetryMaxString {
+		return teleErr("proof")
 	}
 	if p := t.PoW; p != nil {
 		if len(p.Alg) > TelemetryMaxString || !teleFinite(p.Ms, 0, teleMaxTime) || p.Workers < 0 || p.Workers > 1024 {
