@@ -10,7 +10,7 @@ package astracaph
 //	line        a stroke of ≥100 px that never leaves its chord by more than 0.5 px (2 px → 0)
 //	constSpeed  speed coefficient of variation ≤ 0.05 (0.3 → 0); people accelerate and brake
 //	smooth      no jitter: interior samples sit on the line through their neighbours
-//	            (median perpendicular offset / median step ≤ 0 → 1, 0.12 → 0)
+//	            (median perpendicular offset / median step ≤ 0.01 → 1, 0.04 → 0)
 //	regular     ≥10 intervals with the same length (CV ≤ 0.005 → 1, 0.015 → 0); browsers
 //	            deliver pointer events on animation frames, so people land on 33/34 ms
 //	            alternations, never on one exact value
@@ -192,7 +192,7 @@ func riskKinStroke(p []TelemetryPoint, rfp bool) (x [riskNumKin]float64, ok bool
 		nd++
 	}
 	if ms := riskMedian(steps[:n]); ms > 0 {
-		x[riskKinSmooth] = clamp01((0.12 - riskMedian(devs[:nd])/ms) / 0.12)
+		x[riskKinSmooth] = clamp01((0.04 - riskMedian(devs[:nd])/ms) / 0.03)
 	}
 	if rfp {
 		return x, true

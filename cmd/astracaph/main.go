@@ -7,6 +7,7 @@
 //	astracaph sites ...      manage registered sites
 //	astracaph data update    download the public IP and e-mail lists
 //	astracaph spam ...       train and evaluate the spam classifier
+//	astracaph risk eval      replay labelled telemetry through the risk scorer
 //	astracaph loadtest       generate load against a running server
 package main
 
@@ -47,10 +48,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdSpam(ctx, args, stdin, stdout, stderr)
 	case "data":
 		return cmdData(ctx, args, stdin, stdout, stderr)
+	case "risk":
+		return cmdRisk(ctx, args, stdin, stdout, stderr)
 	case "loadtest":
 		return cmdLoadtest(ctx, args, stdin, stdout, stderr)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: astracaph [serve|challenge|solve|verify|sites|data|spam|loadtest] [flags]")
+		fmt.Fprintln(stdout, "usage: astracaph [serve|challenge|solve|verify|sites|data|spam|risk|loadtest] [flags]")
 		return 0
 	default:
 		fmt.Fprintf(stderr, "astracaph: unknown command %q\n", cmd)

@@ -180,13 +180,15 @@ func isNumber(s string) bool {
 
 // Behaviour samples a as the widget records it with pointer samples kept at least floorMs
 // apart (WidgetFloorMs for the widget itself; 0 keeps every event). The widget became ready
-// one second before the first move; the checkbox's centre is at (24, 24) in the widget and
-// the press lands on it, so coordinates are relative to the widget.
+// 1 to 9 s before the first move (derived from the recording's own clock, so it is stable);
+// the checkbox's centre is at (24, 24) in the widget and the press lands on it, so
+// coordinates are relative to the widget.
 func (a Approach) Behaviour(floorMs float64) *astracaph.TelemetryBehaviour {
-	t0 := a.Press - 1000
+	lead := 1000 + math.Mod(math.Abs(a.Press)*7.31, 8000)
+	t0 := a.Press - lead
 	ox, oy := 0.0, 0.0
 	if len(a.Moves) > 0 {
-		t0 = a.Moves[0][2] - 1000
+		t0 = a.Moves[0][2] - lead
 		last := a.Moves[len(a.Moves)-1]
 		ox, oy = 24-last[0], 24-last[1]
 	}
