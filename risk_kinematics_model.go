@@ -15,11 +15,13 @@ package astracaph
 // bot/line-const            98.8% of 3000 called scripted
 // bot/line-varying          94.5% of 3000 called scripted
 // bot/teleport             100.0% of 3000 called scripted
+// chromium/bot             100.0% of 10 called scripted
+// chromium/human-like        0.0% of 9 called scripted (hard negative, not trained on)
 const (
-	riskKinIntercept = -2.662
+	riskKinIntercept = -2.663
 	riskKinThreshold = 1.00
 )
 
 // riskKinLogOdds are the fitted log-odds weights of the kinematic features, in the order of
 // the riskKin* indices (the centre weight is set, not fitted: see testdata/kinematics).
-var riskKinLogOdds = [riskNumKin]float64{3.193, 3.533, 2.197, 4.380, 3.181, 3.000}
+var riskKinLogOdds = [riskNumKin]float64{3.196, 3.534, 2.197, 4.379, 3.181, 3.000}
