@@ -154,3 +154,30 @@ func TestSpamFieldsSignedIntoToken(t *testing.T) {
 	b, _ := json.Marshal(d)
 	require.Equal(t, "BAD", d.Classification, string(b))
 }
+
+// Failed redemptions, denials and wrong visual answers of one client prefix are recent
+// failures (V2) for its next redemption; another prefix is unaffected.
+func TestRecentFailuresPerClientPrefix(t *testing.T) {
+	ctx := context.Background()
+	c := riskCaptcha(t, astracaph.RiskIPResidential)
+	ip, other := netip.MustParseAddr("203.0.113.40"), netip.MustParseAddr("203.0.113.41")
+	payload := solve(t, c, "", "")
+	req := astracaph.RedeemRequest{Payload: payload, Origin: "https://f.example", ClientIP: ip, Header: browserHeader()}
+	d, err := c.Redeem(ctx, req)
+	require.NoError(t, err)
+	require.Equal(t, astracaph.ActionStepUp, d.Action, "no telemetry: the visual step")
+	_, err = c.Redeem(ctx, req)
+	require.ErrorIs(t, err, astracaph.ErrChallengeUsed)
+	_, err = c.AnswerVisual(ctx, astracaph.VisualAnswer{ID: d.Visual.ID, Code: "WRONG1", ClientIP: ip})
+	require.ErrorIs(t, err, astracaph.ErrWrongAnswer)
+
+	s := solved(t, c)
+	d, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: s.Payload, Origin: "https://f.example", ClientIP: ip, Header: browserHeader(), Telemetry: keyboardDoc(c, s, 501.5)})
+	require.NoError(t, err)
+	require.Contains(t, d.Reasons, "vel.REPEATED_FAILURES")
+	s = solved(t, c)
+	d, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: s.Payload, Origin: "https://f.example", ClientIP: other, Header: browserHeader(), Telemetry: keyboardDoc(c, s, 502.5)})
+	require.NoError(t, err)
+	require.NotContains(t, d.Reasons, "vel.REPEATED_FAILURES")
+	require.Equal(t, astracaph.ActionPass, d.Action)
+}

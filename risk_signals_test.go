@@ -554,3 +554,36 @@ func TestNewRiskScorerValidates(t *testing.T) {
 		t.Fatal("weights and codes disagree")
 	}
 }
+
+// Strong signals force the step-up band on their own, whatever speaks for the client (human
+// evidence, a consistent privacy browser), and never deny.
+func TestRiskStrongSignalsStepUpAlone(t *testing.T) {
+	var s RiskScorer
+	n := 0
+	for _, tc := range signalCases {
+		if !tc.fire || riskSigTable[riskCodeIndex(t, tc.code)].cat != riskCatStrong {
+			continue
+		}
+		for _, base := range []func() RiskInput{baseInput, personaKeyboardOnly, personaTor} {
+			in := base()
+			if in.Telemetry.Env == nil {
+				in.Telemetry.Env = &TelemetryEnv{}
+			}
+			if in.Telemetry.Beh == nil {
+				in.Telemetry.Beh = &TelemetryBehaviour{}
+			}
+			tc.mut(&in)
+			a := s.Score(in)
+			if !hasReason(a, tc.code) {
+				continue // the persona already explains it away (e.g. its own timing)
+			}
+			n++
+			if a.Hard || a.Action != RiskStepUp || a.Band < 3 {
+				t.Errorf("%s: hard=%v action=%v band=%d, want the step-up", tc.name, a.Hard, a.Action, a.Band)
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d strong cases exercised", n)
+	}
+}

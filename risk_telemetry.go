@@ -411,3 +411,4 @@ func (t *Telemetry) validate() error {
 	}
 	return nil
 }
+
