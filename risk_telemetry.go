@@ -411,4 +411,3 @@ func (t *Telemetry) validate() error {
 	}
 	return nil
 }
-
