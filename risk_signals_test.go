@@ -471,7 +471,7 @@ func TestRiskBandsAndLogistic(t *testing.T) {
 			t.Errorf("R=%d: band %d action %v, want %d %v", lvl, a.Band, a.Action, w.band, w.action)
 		}
 	}
-	// §2.4: R=0→0.07, 2→0.21, 4→0.50, 6→0.79, 8→0.93.
+	// The logistic: R=0→0.07, 2→0.21, 4→0.50, 6→0.79, 8→0.93.
 	for lvl, r := range map[int]float64{0: 0.07, 2: 0.21, 4: 0.50, 6: 0.79, 8: 0.93} {
 		a := s.Score(RiskInput{VelocityLevel: lvl})
 		if math.Abs(a.Risk-r) > 0.006 || math.Abs(a.Score-(1-a.Risk)) > 1e-12 {

@@ -1,15 +1,16 @@
 package astracaph
 
-// Telemetry: the versioned browser payload of risk.md §1.5, sent by the AstraCaph widget with the PoW
-// solution, and its parser.
+// Telemetry: the versioned browser payload sent by the AstraCaph widget with the PoW solution
+// (schema in docs/risk.md), and its parser.
 //
-// Every field is optional and ABSENCE IS NEUTRAL: the official ALTCHA widget sends no telemetry at
-// all, keyboard and screen-reader users produce no pointer data, privacy browsers block probes. So a
+// Every field is optional and, to the scorer, ABSENCE IS NEUTRAL: keyboard and screen-reader users
+// produce no pointer data, privacy browsers block probes. (What the engine requires of our widget's
+// flow, the binding, activation and probes, is judged in risk_integrity.go.) So a
 // field whose zero value would itself be a signal (plugins: 0, langs: 0, chromeObj: false, mtp: 0,
 // click dx/dy: 0, ...) is a pointer, and nil means "not reported". Booleans whose true value is the
 // signal (wd, hlUA, ...) are plain bools: false and absent mean the same.
 //
-// Data minimisation (§1.4 rule 5): no character keys, no field contents, coordinates relative to the
+// Data minimisation: no character keys, no field contents, coordinates relative to the
 // widget, at most 60 samples per stream. The parser enforces the caps so a hostile client cannot make
 // the scorer do unbounded work.
 
@@ -25,7 +26,7 @@ import (
 // TelemetryVersion is the only telemetry schema version ParseTelemetry accepts.
 const TelemetryVersion = 1
 
-// TelemetryMaxBytes is the size limit of a telemetry document (§1.5 budget: under 4 KB).
+// TelemetryMaxBytes is the size limit of a telemetry document.
 const TelemetryMaxBytes = 4096
 
 // Array caps enforced by ParseTelemetry.
