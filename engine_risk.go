@@ -31,7 +31,7 @@ type RiskEngineConfig struct {
 	// MaxMultiplier caps the challenge-time work multiplier (default 16).
 	MaxMultiplier float64
 	// Country returns the ISO 3166 alpha-2 country of an address ("" when unknown), for the
-	// time-zone/country signal; nil disables it. ipintel.CountryDB provides it.
+	// time-zone/country signal; nil disables it. ipintel.Countries provides it.
 	Country func(netip.Addr) string
 	// AllowALTCHAWidget accepts redemptions from the official ALTCHA widget, which sends no
 	// telemetry, for every site (ASTRACAPH_ALLOW_ALTCHA_WIDGET=1): missing telemetry is then
@@ -188,7 +188,7 @@ func (e *riskEngine) assess(ctx context.Context, rc RiskContext) (Assessment, er
 	if ra.InteractionHash != "" {
 		// B10: one behaviour stream earns at most one direct token; its reuse within the
 		// replay window is a replay.
-		first, _, err := e.c.store.ConsumeOnce(ctx, "ih:"+ra.InteractionHash, "", e.cfg.ReplayWindow)
+		first, _, err := e.c.store.ConsumeOnce(ctx, "ih:"+ra.InteractionHash, "", time.Time{}, e.cfg.ReplayWindow)
 		if err != nil {
 			return Assessment{}, err
 		}

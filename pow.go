@@ -338,6 +338,8 @@ type VerifyOptions struct {
 	HMACAlgorithm   Algorithm // PoW v2 signature HMAC (default SHA-256); v1 uses the challenge algorithm
 	Now             time.Time // zero: time.Now()
 	IgnoreExpiry    bool      // v1 checkExpires=false equivalent
+	// KDFLimit, when set, refuses (as an invalid solution) slow-path derivations above it.
+	KDFLimit *KDFLimit
 }
 
 // SolutionResult is the outcome of VerifySolution, with the decoded challenge so callers
@@ -357,6 +359,7 @@ type SolutionResult struct {
 	ExpiresAt   time.Time // zero when the challenge has no expiry
 	Counter     uint64    // v2 counter or v1 number
 	Took        float64   // solution.time (v2) or took (v1), milliseconds
+	SlowPath    bool      // v2: the key had to be re-derived (no keySignature)
 }
 
 // ReplayKey is the identifier to consume once: data.challengeId, else the nonce (v2), or
@@ -368,7 +371,9 @@ func (r *SolutionResult) ReplayKey() string {
 	case r.Version == 2:
 		return "n:" + r.Nonce
 	}
-	return "s:" + r.Salt
+	// A v1 salt verifies with or without its trailing "&" (verifyV1 re-appends it), so the
+	// key is the normalised salt: both spellings of one solution consume the same record.
+	return "s:" + strings.TrimSuffix(r.Salt, "&") + "&"
 }
 
 // VerifySolution verifies a payload submitted by the widget: PoW v2
@@ -653,6 +658,11 @@ func verifyV2(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
 		return res, nil
 	}
 	// 7. slow path: re-derive, compare, and check the prefix.
+	res.SlowPath = true
+	if !opts.KDFLimit.allows(pr.kdf()) {
+		res.InvalidSolution = true
+		return res, nil
+	}
 	nonce, err1 := hex.DecodeString(string(pr.nonce))
 	salt, err2 := hex.DecodeString(string(pr.salt))
 	if err1 != nil || err2 != nil {
@@ -851,6 +861,15 @@ func SolveChallenge(ctx context.Context, ch Challenge, opts SolveOptions) (Solut
 	if opts.Max == 0 {
 		maxC = math.MaxUint32
 	}
+	first := uint64(0) // AstraCaph's challenges sign the counter range's lower bound
+	switch m := p.Data["counterMin"].(type) {
+	case float64:
+		if m >= 0 && m <= float64(maxC) {
+			first = uint64(m)
+		}
+	case uint32:
+		first = uint64(m)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := time.Now()
@@ -892,7 +911,7 @@ func SolveChallenge(ctx context.Context, ch Challenge, opts SolveOptions) (Solut
 					opts.Progress(n)
 				}
 			}
-		}(uint64(w))
+		}(first + uint64(w))
 	}
 	wg.Wait()
 	if solveE != nil {

@@ -76,6 +76,9 @@ type SiteRequest struct {
 	Domain  string   // host name or URL; normalised
 	Name    string   //
 	Origins []string // extra allowed origins (scheme://host[:port])
+	// Claim is the id of a proven DomainClaim: with it, a domain registered by someone
+	// else is taken over (their site is removed). See ClaimDomain.
+	Claim string
 }
 
 // SiteConfig is one entry of ASTRACAPH_SITE_CONFIG.
@@ -89,6 +92,8 @@ type SiteConfig struct {
 	// AllowALTCHAWidget accepts the official ALTCHA widget (which sends no telemetry) for
 	// this site; see RiskEngineConfig.AllowALTCHAWidget.
 	AllowALTCHAWidget bool `json:"allowAltchaWidget,omitempty"`
+	// PoWVersion 1 serves this site legacy PoW v1 challenges (widgets 0.x–2.x).
+	PoWVersion int `json:"powVersion,omitempty"`
 }
 
 // NormalizeDomain lower-cases a host name, converts IDNA to punycode, and strips the
@@ -245,6 +250,21 @@ func (c *Captcha) RegisterSite(ctx context.Context, req SiteRequest) (SiteCreden
 		return SiteCredentials{}, fmt.Errorf("astracaph: site name longer than 200 characters")
 	}
 	cfg := SiteConfig{Name: name, SiteKey: randomToken(siteKeyPrefix, 18), Secret: randomToken(siteSecretPrefix, 32), Domain: domain, Origins: origins, CreatedAt: c.now().UTC().Truncate(time.Second)}
+	if req.Claim != "" {
+		if err := c.proveClaim(ctx, req.Claim, domain); err != nil {
+			return SiteCredentials{}, err
+		}
+		old, err := c.store.GetSiteByDomain(ctx, domain)
+		switch {
+		case err == nil:
+			if err := c.store.DeleteSite(ctx, old.SiteKey, old.SecretHash); err != nil && !errors.Is(err, ErrNotFound) {
+				return SiteCredentials{}, err
+			}
+			c.log.InfoContext(ctx, "site taken over by a proven domain claim", "oldSiteKey", old.SiteKey, "domain", domain)
+		case !errors.Is(err, ErrNotFound):
+			return SiteCredentials{}, err
+		}
+	}
 	if err := c.storeSite(ctx, cfg); err != nil {
 		return SiteCredentials{}, err
 	}
@@ -254,7 +274,7 @@ func (c *Captcha) RegisterSite(ctx context.Context, req SiteRequest) (SiteCreden
 
 func (c *Captcha) storeSite(ctx context.Context, cfg SiteConfig) error {
 	rec := SiteRecord{SiteKey: cfg.SiteKey, Domain: cfg.Domain, Name: cfg.Name, Origins: cfg.Origins, CreatedAt: cfg.CreatedAt,
-		SecretEnc: c.sites.seal(cfg.Secret, cfg.SiteKey), SecretHash: c.sites.verifier(cfg.Secret),
+		SecretEnc: c.sites.seal(cfg.Secret, cfg.SiteKey), SecretHash: c.sites.verifier(cfg.Secret), PoWVersion: cfg.PoWVersion,
 		AllowALTCHAWidget: cfg.AllowALTCHAWidget}
 	if err := c.store.CreateSite(ctx, rec); err != nil {
 		if errors.Is(err, ErrExists) {

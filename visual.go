@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/astracat/astracaph/internal/visual"
@@ -132,7 +133,7 @@ func (c *Captcha) VisualAudio(ctx context.Context, id string) ([]byte, error) {
 }
 
 func (c *Captcha) serveOnce(ctx context.Context, key string) error {
-	first, _, err := c.store.ConsumeOnce(ctx, key, "", visualTTL)
+	first, _, err := c.store.ConsumeOnce(ctx, key, "", time.Time{}, visualTTL)
 	if err != nil {
 		return err
 	}
@@ -161,6 +162,23 @@ func (e *AnswerError) Error() string {
 // Unwrap makes errors.Is(err, ErrWrongAnswer) true.
 func (e *AnswerError) Unwrap() error { return ErrWrongAnswer }
 
+// takeAttempt claims the next of the step's attempts and returns its number (1-based;
+// visualAttempts+1 when none is left). Attempts are single-use keys, not a counter: the
+// store may evict counters under pressure, which would hand out fresh attempts, while
+// spent keys are never dropped before their TTL. Concurrent answers get distinct numbers.
+func (c *Captcha) takeAttempt(ctx context.Context, id string) (int, error) {
+	for n := 1; n <= visualAttempts; n++ {
+		first, _, err := c.store.ConsumeOnce(ctx, "vn:"+id+":"+strconv.Itoa(n), "", time.Time{}, visualTTL)
+		if err != nil {
+			return 0, err
+		}
+		if first {
+			return n, nil
+		}
+	}
+	return visualAttempts + 1, nil
+}
+
 // AnswerVisual checks an answer. A right code (case-insensitive, constant time) or a valid
 // heavy-PoW payload consumes the step and returns a token decision; a wrong code returns
 // an *AnswerError until the attempts run out (ErrNoAttemptsLeft, the step is gone).
@@ -183,7 +201,7 @@ func (c *Captcha) AnswerVisual(ctx context.Context, ans VisualAnswer) (Decision,
 			return Decision{}, ErrInvalidSolution
 		}
 	case ans.Code != "":
-		n, err := c.store.Incr(ctx, "vn:"+ans.ID, visualTTL)
+		n, err := c.takeAttempt(ctx, ans.ID)
 		if err != nil {
 			return Decision{}, err
 		}

@@ -100,7 +100,8 @@ func TestOfficialWidgetInterop(t *testing.T) {
 	_, err := os.Stat(filepath.Join(root3, worker3))
 	require.NoError(t, err)
 
-	c := newEngine(t, astracaph.WithRiskEngine(astracaph.RiskEngineConfig{AllowALTCHAWidget: true}))
+	// Widget 2.x speaks only PoW v1, which a server must enable (-pow-v1).
+	c := newEngine(t, astracaph.WithPoWV1(true), astracaph.WithRiskEngine(astracaph.RiskEngineConfig{AllowALTCHAWidget: true}))
 	s := newSite(t, c)
 	s.serveDir("/altcha3/", root3)
 	s.serveDir("/altcha2/", root2)

@@ -49,7 +49,7 @@ func BenchmarkRedeem(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := f.is.Redeem(ctx, acceptStore{}, time.Minute, tok, c.TokenChallenge); err != nil {
+		if _, err := f.is.Redeem(ctx, acceptStore{}, time.Time{}, time.Minute, tok, c.TokenChallenge); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -57,7 +57,7 @@ func BenchmarkRedeem(b *testing.B) {
 
 type acceptStore struct{}
 
-func (acceptStore) ConsumeOnce(_ context.Context, _, value string, _ time.Duration) (bool, string, error) {
+func (acceptStore) ConsumeOnce(_ context.Context, _, value string, _ time.Time, _ time.Duration) (bool, string, error) {
 	return true, value, nil
 }
 

@@ -227,7 +227,7 @@ type mapStore struct {
 	fail bool
 }
 
-func (s *mapStore) ConsumeOnce(_ context.Context, key, value string, _ time.Duration) (bool, string, error) {
+func (s *mapStore) ConsumeOnce(_ context.Context, key, value string, _ time.Time, _ time.Duration) (bool, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail {

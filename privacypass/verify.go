@@ -156,22 +156,24 @@ func (is *Issuers) Verify(tok Token, expected ...TokenChallenge) (Redemption, er
 }
 
 // ReplayStore is the single-use store Redeem consumes redemptions in; the engine's
-// astracaph.ReplayStore (memory or Redis) satisfies it.
+// astracaph.ReplayStore (memory or Redis) satisfies it. issued is when the challenge the
+// token answers was issued: a store refuses items issued before its epoch (data loss).
 type ReplayStore interface {
-	ConsumeOnce(ctx context.Context, key, value string, ttl time.Duration) (first bool, stored string, err error)
+	ConsumeOnce(ctx context.Context, key, value string, issued time.Time, ttl time.Duration) (first bool, stored string, err error)
 }
 
 // Redeem verifies tok (see Verify) and then consumes its redemption once in store for
-// ttl (at least the challenge's max-age). A second redemption of the challenge fails with
+// ttl (at least the challenge's max-age); issued is when its challenge was issued (zero:
+// not known, no epoch check). A second redemption of the challenge fails with
 // ErrReplayed, even when it is the very same token; a store failure fails closed with
 // ErrReplayStore. A token that does not verify never consumes the challenge, so a forged
 // token cannot burn a legitimate client's challenge.
-func (is *Issuers) Redeem(ctx context.Context, store ReplayStore, ttl time.Duration, tok Token, expected ...TokenChallenge) (Redemption, error) {
+func (is *Issuers) Redeem(ctx context.Context, store ReplayStore, issued time.Time, ttl time.Duration, tok Token, expected ...TokenChallenge) (Redemption, error) {
 	r, err := is.Verify(tok, expected...)
 	if err != nil {
 		return Redemption{}, err
 	}
-	first, _, err := store.ConsumeOnce(ctx, r.ReplayKey(), r.ReplayValue(), ttl)
+	first, _, err := store.ConsumeOnce(ctx, r.ReplayKey(), r.ReplayValue(), issued, ttl)
 	if err != nil {
 		return Redemption{}, fmt.Errorf("%w: %v", ErrReplayStore, err)
 	}

@@ -30,7 +30,7 @@ func TestRedeemValidTokenOnce(t *testing.T) {
 	assert.Equal(t, tok.Nonce, r1.Nonce)
 
 	store := &mapStore{}
-	r, err := f.is.Redeem(context.Background(), store, 5*time.Minute, got, c.TokenChallenge)
+	r, err := f.is.Redeem(context.Background(), store, time.Time{}, 5*time.Minute, got, c.TokenChallenge)
 	require.NoError(t, err)
 	assert.Equal(t, r1, r)
 }
@@ -40,9 +40,9 @@ func TestRedeemReplayedTokenIsRefused(t *testing.T) {
 	c := f.challenge(t, issuerA, originA)
 	tok := mint(t, c.Header, newTestKey(t, 0).sk)
 	store := &mapStore{}
-	_, err := f.is.Redeem(context.Background(), store, time.Minute, tok, c.TokenChallenge)
+	_, err := f.is.Redeem(context.Background(), store, time.Time{}, time.Minute, tok, c.TokenChallenge)
 	require.NoError(t, err)
-	_, err = f.is.Redeem(context.Background(), store, time.Minute, tok, c.TokenChallenge)
+	_, err = f.is.Redeem(context.Background(), store, time.Time{}, time.Minute, tok, c.TokenChallenge)
 	assert.ErrorIs(t, err, ErrReplayed)
 }
 
@@ -51,9 +51,9 @@ func TestRedeemSecondTokenForSameChallengeIsRefused(t *testing.T) {
 	f := newFixture(t, []string{issuerA}, []int{0})
 	c := f.challenge(t, issuerA, originA)
 	store := &mapStore{}
-	_, err := f.is.Redeem(context.Background(), store, time.Minute, mint(t, c.Header, newTestKey(t, 0).sk), c.TokenChallenge)
+	_, err := f.is.Redeem(context.Background(), store, time.Time{}, time.Minute, mint(t, c.Header, newTestKey(t, 0).sk), c.TokenChallenge)
 	require.NoError(t, err)
-	_, err = f.is.Redeem(context.Background(), store, time.Minute, mint(t, c.Header, newTestKey(t, 0).sk), c.TokenChallenge)
+	_, err = f.is.Redeem(context.Background(), store, time.Time{}, time.Minute, mint(t, c.Header, newTestKey(t, 0).sk), c.TokenChallenge)
 	assert.ErrorIs(t, err, ErrReplayed)
 }
 
@@ -126,9 +126,9 @@ func TestRedeemForgedTokenDoesNotBurnChallenge(t *testing.T) {
 	store := &mapStore{}
 	bad := mint(t, c.Header, newTestKey(t, 0).sk)
 	bad.Authenticator[10] ^= 1
-	_, err := f.is.Redeem(context.Background(), store, time.Minute, bad, c.TokenChallenge)
+	_, err := f.is.Redeem(context.Background(), store, time.Time{}, time.Minute, bad, c.TokenChallenge)
 	require.ErrorIs(t, err, ErrBadSignature)
-	_, err = f.is.Redeem(context.Background(), store, time.Minute, mint(t, c.Header, newTestKey(t, 0).sk), c.TokenChallenge)
+	_, err = f.is.Redeem(context.Background(), store, time.Time{}, time.Minute, mint(t, c.Header, newTestKey(t, 0).sk), c.TokenChallenge)
 	assert.NoError(t, err)
 }
 
@@ -137,10 +137,10 @@ func TestRedeemStoreFailureFailsClosed(t *testing.T) {
 	c := f.challenge(t, issuerA, originA)
 	tok := mint(t, c.Header, newTestKey(t, 0).sk)
 	store := &mapStore{fail: true}
-	_, err := f.is.Redeem(context.Background(), store, time.Minute, tok, c.TokenChallenge)
+	_, err := f.is.Redeem(context.Background(), store, time.Time{}, time.Minute, tok, c.TokenChallenge)
 	require.ErrorIs(t, err, ErrReplayStore)
 	store.fail = false
-	_, err = f.is.Redeem(context.Background(), store, time.Minute, tok, c.TokenChallenge)
+	_, err = f.is.Redeem(context.Background(), store, time.Time{}, time.Minute, tok, c.TokenChallenge)
 	assert.NoError(t, err, "the token was not consumed, so it redeems once the store is back")
 }
 

@@ -17,17 +17,24 @@ func benchStore(b *testing.B, pool int) *redisstore.Store {
 	addr, _ := testenv.StartRedis(b)
 	s := redisstore.New(redis.NewClient(&redis.Options{Addr: addr, PoolSize: pool}))
 	b.Cleanup(func() { _ = s.Close() })
+	if _, err := s.InitEpoch(b.Context()); err != nil {
+		b.Fatal(err)
+	}
 	return s
 }
+
+// issued is an issue time after the store's epoch, as the engine passes for tokens.
+func issued() time.Time { return time.Now().Add(time.Second) }
 
 func BenchmarkConsumeOnce(b *testing.B) {
 	s := benchStore(b, 1)
 	ctx := b.Context()
+	at := issued()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		i++
-		if _, _, err := s.ConsumeOnce(ctx, strconv.Itoa(i), "v", time.Minute); err != nil {
+		if _, _, err := s.ConsumeOnce(ctx, strconv.Itoa(i), "v", at, time.Minute); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -39,6 +46,7 @@ func BenchmarkConsumeOnceParallel(b *testing.B) {
 	const callers = 32
 	s := benchStore(b, callers)
 	ctx := b.Context()
+	at := issued()
 	var n atomic.Int64
 	procs := runtime.GOMAXPROCS(0)
 	b.SetParallelism((callers + procs - 1) / procs)
@@ -46,7 +54,7 @@ func BenchmarkConsumeOnceParallel(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, _, err := s.ConsumeOnce(ctx, strconv.FormatInt(n.Add(1), 10), "v", time.Minute); err != nil {
+			if _, _, err := s.ConsumeOnce(ctx, strconv.FormatInt(n.Add(1), 10), "v", at, time.Minute); err != nil {
 				b.Error(err)
 				return
 			}

@@ -93,9 +93,10 @@ func TestTwoEnginesShareOneRedis(t *testing.T) {
 }
 
 // Redis stopped in the middle: Verify fails with an error and does not accept the token;
-// once Redis is back the same token verifies exactly once.
+// once Redis (run with an fsync-always AOF, so the crash loses nothing) is back the same
+// token verifies exactly once.
 func TestVerifyFailsClosedWhileRedisIsDown(t *testing.T) {
-	r := testenv.NewRedis(t)
+	r := testenv.NewRedis(t, "--appendonly", "yes", "--appendfsync", "always")
 	c := engineOn(t, r.Addr)
 	tok := tokenFrom(t, c, "https://down.example")
 	r.Stop()
@@ -120,6 +121,56 @@ func TestVerifyFailsClosedWhileRedisIsDown(t *testing.T) {
 	}
 	wg.Wait()
 	require.Equal(t, int32(1), ok.Load(), "after the outage the token verifies exactly once")
+}
+
+// TestAttackReplayAfterRedisDataLoss: a token and a solved challenge, both spent, do not
+// verify or redeem again after Redis loses its data — FLUSHALL, or a restart without
+// persistence — even with the master secret unchanged. Users solve a new challenge.
+func TestAttackReplayAfterRedisDataLoss(t *testing.T) {
+	for _, loss := range []string{"flushall", "restart-without-persistence"} {
+		t.Run(loss, func(t *testing.T) {
+			r := testenv.NewRedis(t)
+			c := engineOn(t, r.Addr)
+			ctx := context.Background()
+			const origin = "https://loss.example"
+			tok := tokenFrom(t, c, origin)
+			res, err := c.Verify(ctx, tok, astracaph.VerifyTokenOptions{Origin: origin})
+			require.NoError(t, err)
+			require.True(t, res.Success)
+			// A second solved challenge, redeemed once.
+			ch, err := c.Challenge(ctx, astracaph.ChallengeRequest{})
+			require.NoError(t, err)
+			js, _ := json.Marshal(ch)
+			var back astracaph.Challenge
+			require.NoError(t, json.Unmarshal(js, &back))
+			sol, err := astracaph.SolveChallenge(ctx, back, astracaph.SolveOptions{})
+			require.NoError(t, err)
+			payload := astracaph.EncodePayload(back, sol)
+			_, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: payload, Origin: origin})
+			require.NoError(t, err)
+			time.Sleep(5 * time.Millisecond)
+
+			if loss == "flushall" {
+				require.NoError(t, redis.NewClient(&redis.Options{Addr: r.Addr}).FlushAll(ctx).Err())
+			} else {
+				r.Stop()
+				r.Start()
+			}
+			require.Eventually(t, func() bool { return c.Store().Ping(ctx) == nil }, 5*time.Second, 20*time.Millisecond)
+
+			res, err = c.Verify(ctx, tok, astracaph.VerifyTokenOptions{Origin: origin})
+			require.NoError(t, err)
+			require.False(t, res.Success, "a spent token must not verify again after the data loss")
+			require.Equal(t, []string{astracaph.CodeTimeoutDuplicate}, res.ErrorCodes)
+			_, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: payload, Origin: origin})
+			require.ErrorIs(t, err, astracaph.ErrChallengeExpired, "a redeemed solution must not redeem again")
+			// New work goes through.
+			tok2 := tokenFrom(t, c, origin)
+			res, err = c.Verify(ctx, tok2, astracaph.VerifyTokenOptions{Origin: origin})
+			require.NoError(t, err)
+			require.True(t, res.Success)
+		})
+	}
 }
 
 // BenchmarkVerifyConsumeRedis: verify + consume fresh tokens against a local Redis with

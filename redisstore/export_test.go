@@ -1,7 +1,6 @@
 package redisstore
 
-// ForceScriptConsume makes s use the pre-7.0 Lua path of ConsumeOnce.
-func ForceScriptConsume(s *Store) { s.noSetGet.Store(true) }
+import "time"
 
-// UsesScriptConsume reports whether s switched to the Lua path.
-func UsesScriptConsume(s *Store) bool { return s.noSetGet.Load() }
+// SetClock replaces the store's clock (epoch values).
+func SetClock(s *Store, now func() time.Time) { s.now = now }

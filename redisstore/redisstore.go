@@ -10,24 +10,27 @@
 //
 // Key layout, under the prefix (default "astracaph:"):
 //
-//	c:<key>                 single-use keys (string, PX ttl)
+//	c:{<bb>}:<key>          single-use keys (string, PX ttl), in 256 hash-tagged buckets
+//	e:{<bb>}                a bucket's epoch; {epoch}:g, {epoch}:seen the global epoch
 //	n:<key>                 fixed-window counters (string, PX window)
 //	b:<key>                 leaky buckets (hash l=level, t=last update µs, server clock)
 //	{sites}:site:<siteKey>  site (hash rec=JSON, domain, hash=SecretHash)
 //	{sites}:domain:<domain> domain → siteKey
 //	{sites}:index           set of site keys (ListSites without KEYS or SCAN)
 //
-// Cluster: single-use keys, counters and buckets are single-key operations and spread over
-// all slots. The site keys, the domain index and the set all share the hash tag {sites},
+// Cluster: counters and leaky buckets are single-key operations and spread over all
+// slots; single-use keys spread over 256 slots, one per bucket, each checked against its
+// bucket's epoch key in the same slot (see replay.go). The site keys, the domain index and the set all share the hash tag {sites},
 // so they live in one slot and the Lua scripts that keep them consistent (create, update,
 // delete) are legal on a Cluster. Sites are few and read rarely enough for one slot to be
 // fine. A prefix containing a hash tag of its own puts every key in that one slot, which is
 // correct but gives up the spreading.
 //
-// Requires Redis ≥ 7.0 for the one-round-trip ConsumeOnce (SET NX PX GET); on older
-// servers the Store notices the syntax error once and switches to an equivalent Lua
-// script. Everything else works from Redis 5.0 (Leak reads TIME inside a script, which
-// needs effects replication, the default since 5.0).
+// Works from Redis 5.0 (Leak reads TIME inside a script, which needs effects replication,
+// the default since 5.0). Run Redis with persistence (appendonly yes, appendfsync
+// everysec or always) and maxmemory-policy noeviction: an evicting policy would drop spent
+// keys (their TTLs make them candidates under volatile-*), which the epoch turns into
+// refused tokens rather than replays, but refused all the same.
 package redisstore
 
 import (
@@ -36,7 +39,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -55,8 +57,7 @@ type Store struct {
 	c      redis.UniversalClient
 	prefix string
 	log    *slog.Logger
-	// noSetGet is set once the server rejected SET NX GET (Redis < 7.0).
-	noSetGet atomic.Bool
+	now    func() time.Time
 }
 
 var _ astracaph.Store = (*Store)(nil)
@@ -79,7 +80,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // New returns a Store using client, which it owns from now on (Close closes it).
 func New(client redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{c: client, prefix: DefaultPrefix, log: slog.New(slog.DiscardHandler)}
+	s := &Store{c: client, prefix: DefaultPrefix, log: slog.New(slog.DiscardHandler), now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}

@@ -12,6 +12,7 @@
 //	     /hcaptcha/siteverify)             drop-in siteverify for Turnstile/reCAPTCHA/hCaptcha
 //	POST /api/v1/verify/signature          check a server-signature payload with a secret
 //	POST|DELETE /api/v1/sites, GET /api/v1/sites/{siteKey}     site registry
+//	POST /api/v1/sites/claims              prove control of a domain (takeover of a squatted one)
 //	GET  /healthz                          store reachability
 //	     /api/v1/widget.js, /api/v1/worker.js, /widget/…, /captcha/widget, /sandbox
 //	GET  /sandbox/events                   live log for the sandbox (server-sent events)
@@ -64,6 +65,9 @@ type config struct {
 	widget         *widget.Widget
 	observers      []func(Event)
 	sandbox        bool
+	dev            bool
+	adminToken     string
+	sitesAPI       bool
 }
 
 // Option configures New.
@@ -101,6 +105,21 @@ func WithObserver(f func(Event)) Option {
 // WithSandbox enables (default) or disables /sandbox and its event stream.
 func WithSandbox(on bool) Option { return func(c *config) { c.sandbox = on } }
 
+// WithDevelopment shows risk scores and reason codes in the sandbox's event stream
+// (ASTRACAPH_DEV). Off by default: they tell a bot author which signal to fix, and the
+// stream is open to anyone from the address that made the requests.
+func WithDevelopment(on bool) Option { return func(c *config) { c.dev = on } }
+
+// WithAdminToken makes POST /api/v1/sites and POST /api/v1/sites/claims require
+// "Authorization: Bearer <token>" (ASTRACAPH_ADMIN_TOKEN). Without it anyone may register
+// a site (first come, first served; a squatted domain is recovered with a domain claim).
+// DELETE keeps accepting the site's own secret.
+func WithAdminToken(token string) Option { return func(c *config) { c.adminToken = token } }
+
+// WithSitesAPI enables (default) or disables the site registry routes (ASTRACAPH_SITES):
+// disabled, they answer 404 and sites come from configuration or the CLI only.
+func WithSitesAPI(on bool) Option { return func(c *config) { c.sitesAPI = on } }
+
 // Server is the API handler.
 type Server struct {
 	c      *astracaph.Captcha
@@ -111,7 +130,7 @@ type Server struct {
 
 // New returns the API handler for c.
 func New(c *astracaph.Captcha, opts ...Option) *Server {
-	cfg := config{log: c.Logger(), limits: DefaultLimits, maxBody: 64 << 10, sandbox: true}
+	cfg := config{log: c.Logger(), limits: DefaultLimits, maxBody: 64 << 10, sandbox: true, sitesAPI: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -152,8 +171,11 @@ func (s *Server) routes() {
 		m.Handle(path, methods(map[string]http.HandlerFunc{http.MethodPost: s.siteverify(dialect)}))
 	}
 	m.Handle("/api/v1/verify/signature", methods(map[string]http.HandlerFunc{http.MethodPost: s.verifySignature}))
-	m.Handle("/api/v1/sites", methods(map[string]http.HandlerFunc{http.MethodPost: s.createSite, http.MethodDelete: s.deleteSite}))
-	m.Handle("/api/v1/sites/{siteKey}", methods(map[string]http.HandlerFunc{http.MethodGet: s.getSite}))
+	if s.cfg.sitesAPI {
+		m.Handle("/api/v1/sites", methods(map[string]http.HandlerFunc{http.MethodPost: s.createSite, http.MethodDelete: s.deleteSite}))
+		m.Handle("/api/v1/sites/claims", methods(map[string]http.HandlerFunc{http.MethodPost: s.claimDomain}))
+		m.Handle("/api/v1/sites/{siteKey}", methods(map[string]http.HandlerFunc{http.MethodGet: s.getSite}))
+	}
 	m.Handle("/healthz", methods(map[string]http.HandlerFunc{http.MethodGet: s.healthz}))
 	if s.cfg.sandbox {
 		m.Handle("/sandbox/events", methods(map[string]http.HandlerFunc{http.MethodGet: s.sandboxEvents}))

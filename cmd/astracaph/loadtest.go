@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -43,6 +41,7 @@ type loadConfig struct {
 	n           int           // 0: until duration
 	warmup      time.Duration
 	origin      string
+	tokenSecret string
 	openSecret  string
 	tokens      int
 	timeout     time.Duration
@@ -104,7 +103,8 @@ func parseLoadFlags(args []string, stderr io.Writer) (loadConfig, error) {
 	fs.IntVar(&c.n, "n", 0, "total measured requests (flow mode: flows); 0 = until -d")
 	fs.DurationVar(&c.warmup, "warmup", 0, "unmeasured load before the measured phase")
 	fs.StringVar(&c.origin, "origin", "https://load.example", "origin the flows and tokens are bound to")
-	fs.StringVar(&c.openSecret, "open-secret", "", "the server's ASTRACAPH_OPEN_SECRET: verify mode mints tokens offline")
+	fs.StringVar(&c.tokenSecret, "token-secret", "", "the server's ASTRACAPH_TOKEN_SECRET: verify mode mints tokens offline, as the server would")
+	fs.StringVar(&c.openSecret, "open-secret", "", "the server's ASTRACAPH_OPEN_SECRET, when it sets one (with -token-secret)")
 	fs.IntVar(&c.tokens, "tokens", 0, "verify mode: tokens to pre-mint (default: -n, or enough for -d; 10000 when minted by flows)")
 	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "per-request timeout")
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
@@ -363,25 +363,35 @@ func (lc *loadClient) verifyBody(token string) []byte {
 	return b
 }
 
-// mintOffline signs open-mode tokens the way the server does, with its open secret.
-func mintOffline(n int, origin string, secret []byte) ([][]byte, error) {
-	o, err := astracaph.NormalizeOrigin(origin)
+// mintOffline issues open-mode tokens as the server would, with an in-process engine on
+// the server's master secret (and open secret): tokens carry a mint proof derived from the
+// master secret, so no other key can make ones the server accepts. The in-process engine's
+// proof of work is trivial; only its keys matter.
+func mintOffline(ctx context.Context, n int, origin string, master, open []byte) ([][]byte, error) {
+	opts := []astracaph.Option{astracaph.WithSecret(master),
+		astracaph.WithPoW(astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 1, CounterMin: 1, CounterMax: 2})}
+	if len(open) > 0 {
+		opts = append(opts, astracaph.WithOpenSecret(open))
+	}
+	e, err := astracaph.New(opts...)
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	prefix := make([]byte, 6)
-	_, _ = rand.Read(prefix)
-	p := "lt" + hex.EncodeToString(prefix) + "-"
 	out := make([][]byte, n)
 	for i := range out {
-		tok, err := astracaph.SignServerPayload(astracaph.VerificationData{
-			ID: p + strconv.Itoa(i), Origin: o, Time: now, Expire: now.Add(5 * time.Minute), Verified: true,
-		}, secret, astracaph.SHA256)
+		ch, err := e.Challenge(ctx, astracaph.ChallengeRequest{})
 		if err != nil {
 			return nil, err
 		}
-		b, _ := json.Marshal(map[string]string{"token": tok, "origin": origin})
+		sol, err := astracaph.SolveChallenge(ctx, ch, astracaph.SolveOptions{Workers: 1})
+		if err != nil {
+			return nil, err
+		}
+		d, err := e.Redeem(ctx, astracaph.RedeemRequest{Payload: astracaph.EncodePayload(ch, sol), Origin: origin})
+		if err != nil {
+			return nil, err
+		}
+		b, _ := json.Marshal(map[string]string{"token": d.Token, "origin": origin})
 		out[i] = b
 	}
 	return out, nil
@@ -555,7 +565,7 @@ func runLoad(ctx context.Context, cfg loadConfig, stderr io.Writer) (loadReport,
 // mintTokens prepares the verify bodies: offline with the open secret, else by full flows.
 func (lc *loadClient) mintTokens(ctx context.Context, cfg loadConfig, stderr io.Writer) ([][]byte, error) {
 	n := cfg.tokens
-	offline := cfg.openSecret != ""
+	offline := cfg.tokenSecret != ""
 	if n == 0 {
 		switch {
 		case cfg.n > 0:
@@ -572,7 +582,7 @@ func (lc *loadClient) mintTokens(ctx context.Context, cfg loadConfig, stderr io.
 	}
 	t := time.Now()
 	if offline {
-		bodies, err := mintOffline(n, cfg.origin, []byte(cfg.openSecret))
+		bodies, err := mintOffline(ctx, n, cfg.origin, []byte(cfg.tokenSecret), []byte(cfg.openSecret))
 		if err == nil {
 			fmt.Fprintf(stderr, "minted %d tokens offline in %v\n", n, time.Since(t).Round(time.Millisecond))
 		}

@@ -17,7 +17,10 @@ import (
 	"github.com/astracat/astracaph/server"
 )
 
-const loadOpenSecret = "load-open-secret-0123456789"
+const (
+	loadOpenSecret   = "load-open-secret-0123456789"
+	loadMasterSecret = "load-test-master-secret"
+)
 
 // eventCounter counts the API events the server under test emitted.
 type eventCounter struct {
@@ -39,7 +42,7 @@ func (c *eventCounter) get(k string) int {
 
 func startLoadServer(t *testing.T) (string, *eventCounter) {
 	t.Helper()
-	engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithOpenSecret([]byte(loadOpenSecret)),
+	engine, err := astracaph.New(astracaph.WithSecret([]byte(loadMasterSecret)), astracaph.WithOpenSecret([]byte(loadOpenSecret)),
 		astracaph.WithPoW(astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 1, CounterMin: 1, CounterMax: 10, V1MaxNumber: 1000}))
 	require.NoError(t, err)
 	ec := &eventCounter{n: map[string]int{}}
@@ -61,7 +64,7 @@ func runLoadCLI(t *testing.T, args ...string) (int, loadReport, string) {
 
 func TestLoadtestVerifyOffline(t *testing.T) {
 	url, ec := startLoadServer(t)
-	code, rep, stderr := runLoadCLI(t, "-url", url, "-mode", "verify", "-c", "4", "-n", "300", "-open-secret", loadOpenSecret)
+	code, rep, stderr := runLoadCLI(t, "-url", url, "-mode", "verify", "-c", "4", "-n", "300", "-token-secret", loadMasterSecret, "-open-secret", loadOpenSecret)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stderr, "minted 300 tokens offline")
 	require.EqualValues(t, 300, rep.Requests)
@@ -76,7 +79,7 @@ func TestLoadtestVerifyOffline(t *testing.T) {
 
 func TestLoadtestVerifyWrongSecretCountsFailures(t *testing.T) {
 	url, ec := startLoadServer(t)
-	code, rep, _ := runLoadCLI(t, "-url", url, "-c", "2", "-n", "20", "-open-secret", "not-the-server-secret")
+	code, rep, _ := runLoadCLI(t, "-url", url, "-c", "2", "-n", "20", "-token-secret", "not-the-server-master-secret")
 	require.Equal(t, 1, code)
 	require.EqualValues(t, 20, rep.ErrorTotal)
 	require.EqualValues(t, 20, rep.Errors["verify 200 invalid-input-response"], rep.Errors)
@@ -122,7 +125,7 @@ func TestLoadtestDurationAndWarmup(t *testing.T) {
 }
 
 func TestLoadtestTextAndErrorsByStatus(t *testing.T) {
-	engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithOpenMode(false))
+	engine, err := astracaph.New(astracaph.WithSecret([]byte(loadMasterSecret)), astracaph.WithOpenMode(false))
 	require.NoError(t, err)
 	srv := httptest.NewServer(server.New(engine))
 	defer srv.Close()
@@ -195,10 +198,10 @@ func FuzzClassifyFailure(f *testing.F) {
 // network: compared with the engine's BenchmarkVerifyConsumeMemory and the load test's
 // req/s, it splits a verify's cost into engine, HTTP layer and transport.
 func BenchmarkServeVerifyHandler(b *testing.B) {
-	engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithOpenSecret([]byte(loadOpenSecret)))
+	engine, err := astracaph.New(astracaph.WithSecret([]byte(loadMasterSecret)), astracaph.WithOpenSecret([]byte(loadOpenSecret)))
 	require.NoError(b, err)
 	h := server.New(engine, server.WithLimits(server.Limits{}))
-	bodies, err := mintOffline(b.N, "https://load.example", []byte(loadOpenSecret))
+	bodies, err := mintOffline(b.Context(), b.N, "https://load.example", []byte(loadMasterSecret), []byte(loadOpenSecret))
 	require.NoError(b, err)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -33,6 +33,9 @@ type serveConfig struct {
 	counterMin, counterMax        uint
 	dataDir, asnDBs, spamModel    string
 	risk, sandbox, allowAltcha    bool
+	powV1, sitesAPI, dev          bool
+	allowNoExpiry                 bool
+	adminToken                    string
 	limits                        server.Limits
 	shutdownTimeout               time.Duration
 	cpuProfile                    string
@@ -86,8 +89,12 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.asnDBs, "asn-db", os.Getenv("ASTRACAPH_ASN_DB"), "comma-separated IP→ASN databases (.mmdb or iptoasn .tsv)")
 	fs.StringVar(&c.spamModel, "spam-model", os.Getenv("ASTRACAPH_SPAM_MODEL"), "naive Bayes model from `astracaph spam train`")
 	fs.BoolVar(&c.risk, "risk", true, "risk scoring and adaptive difficulty")
-	fs.BoolVar(&c.allowAltcha, "allow-altcha-widget", os.Getenv("ASTRACAPH_ALLOW_ALTCHA_WIDGET") == "1", "accept the official ALTCHA widget (no telemetry) for every site ($ASTRACAPH_ALLOW_ALTCHA_WIDGET=1)")
+	fs.BoolVar(&c.allowAltcha, "allow-altcha-widget", envBool("ASTRACAPH_ALLOW_ALTCHA_WIDGET"), "accept the official ALTCHA widget (no telemetry) for every site ($ASTRACAPH_ALLOW_ALTCHA_WIDGET=1)")
 	fs.BoolVar(&c.sandbox, "sandbox", true, "serve /sandbox")
+	fs.BoolVar(&c.powV1, "pow-v1", envBool("ASTRACAPH_POW_V1"), "serve legacy PoW v1 challenges to any client that asks ($ASTRACAPH_POW_V1); off, only sites configured for v1 get them")
+	fs.BoolVar(&c.sitesAPI, "sites", envBoolOr("ASTRACAPH_SITES", true), "serve the site registry API, POST|DELETE /api/v1/sites ($ASTRACAPH_SITES)")
+	fs.BoolVar(&c.dev, "dev", envBool("ASTRACAPH_DEV"), "development: show risk scores and reason codes in the sandbox event stream ($ASTRACAPH_DEV)")
+	fs.BoolVar(&c.allowNoExpiry, "allow-unexpiring-challenges", envBool("ASTRACAPH_ALLOW_UNEXPIRING_CHALLENGES"), "accept challenges without an expiry, signed with ASTRACAPH_ALTCHA_HMAC_KEY by another deployment")
 	fs.IntVar(&c.limits.Challenge, "limit-challenge", server.DefaultLimits.Challenge, "challenges per client prefix per minute (0 = unlimited)")
 	fs.IntVar(&c.limits.Redeem, "limit-redeem", server.DefaultLimits.Redeem, "redemptions per client prefix per minute (0 = unlimited)")
 	fs.IntVar(&c.limits.Sites, "limit-sites", server.DefaultLimits.Sites, "site registrations per client prefix per hour (0 = unlimited)")
@@ -103,6 +110,10 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	c.openSecret = os.Getenv("ASTRACAPH_OPEN_SECRET")
 	c.altchaKey = os.Getenv("ASTRACAPH_ALTCHA_HMAC_KEY")
 	c.siteConfig = os.Getenv("ASTRACAPH_SITE_CONFIG")
+	c.adminToken = os.Getenv("ASTRACAPH_ADMIN_TOKEN")
+	if c.adminToken != "" && len(c.adminToken) < 16 {
+		return c, errors.New("ASTRACAPH_ADMIN_TOKEN must be at least 16 characters")
+	}
 	if os.Getenv("UPSTASH_REDIS_REST_URL") != "" || os.Getenv("UPSTASH_REDIS_REST_TOKEN") != "" {
 		return c, errors.New("UPSTASH_REDIS_REST_URL/UPSTASH_REDIS_REST_TOKEN are not supported: the REST API cannot do atomic single-use consumption at our rate; set REDIS_URL to the Redis protocol URL Upstash shows (rediss://default:<token>@<host>:6379)")
 	}
@@ -125,6 +136,19 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	return c, nil
 }
 
+// envBool reads a boolean environment variable (1/true/yes/on); unset or unparsable is false.
+func envBool(key string) bool { return envBoolOr(key, false) }
+
+func envBoolOr(key string, def bool) bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv(key))) {
+	case "1", "true", "yes", "on":
+		return true
+	case "0", "false", "no", "off":
+		return false
+	}
+	return def
+}
+
 func newLogger(c serveConfig, w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(c.logLevel))
@@ -141,7 +165,7 @@ func buildEngine(ctx context.Context, c serveConfig, log *slog.Logger) (*astraca
 	opts := []astracaph.Option{astracaph.WithLogger(log), astracaph.WithPoW(astracaph.PoWConfig{
 		Algorithm: astracaph.Algorithm(c.powAlgorithm), Cost: c.powCost, CounterMin: uint32(c.counterMin), CounterMax: uint32(c.counterMax),
 		V1MaxNumber: astracaph.DefaultPoW.V1MaxNumber,
-	})}
+	}), astracaph.WithPoWV1(c.powV1), astracaph.WithUnexpiringChallenges(c.allowNoExpiry)}
 	if c.tokenSecret != "" {
 		opts = append(opts, astracaph.WithSecret([]byte(c.tokenSecret)))
 	}
@@ -263,7 +287,14 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return 2
 	}
 	m := newMetrics()
-	opts := []server.Option{server.WithLogger(log), server.WithLimits(cfg.limits), server.WithSandbox(cfg.sandbox), server.WithObserver(m.observe)}
+	opts := []server.Option{server.WithLogger(log), server.WithLimits(cfg.limits), server.WithSandbox(cfg.sandbox), server.WithObserver(m.observe),
+		server.WithSitesAPI(cfg.sitesAPI), server.WithAdminToken(cfg.adminToken), server.WithDevelopment(cfg.dev)}
+	if cfg.sitesAPI && cfg.adminToken == "" {
+		log.Warn("the site registry API is open: anyone can register a site (set ASTRACAPH_ADMIN_TOKEN, or -sites=false)")
+	}
+	if cfg.dev {
+		log.Warn("development mode: the sandbox shows risk scores and reason codes to clients")
+	}
 	if len(cfg.trustedProxies) > 0 {
 		opts = append(opts, server.WithTrustedProxies(cfg.trustedProxies...))
 	}

@@ -445,6 +445,8 @@
     }
     function onWorkers() {
       var N = workerCount(), ws = [], counts = [], we = null, failed = 0, started = false;
+      // The signed lower bound of the counter range (see worker.js counterMin).
+      var d = ch.parameters && ch.parameters.data, base = d && typeof d.counterMin === 'number' && d.counterMin >= 0 ? Math.floor(d.counterMin) : 0;
       return new Promise(function (res, rej) {
         function killAll() { ws.forEach(function (w) { w.terminate(); }); }
         stop = function () { aborted = true; killAll(); rej(new Error('aborted')); };
@@ -472,7 +474,7 @@
             ev.preventDefault();
             if (!started && !aborted) { started = true; killAll(); onMain().then(res, rej); } // CSP or 404: fall back
           };
-          w.postMessage({ type: 'work', challenge: ch, counterStart: i, counterStep: N });
+          w.postMessage({ type: 'work', challenge: ch, counterStart: base + i, counterStep: N });
         }
       });
     }
