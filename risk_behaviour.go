@@ -238,11 +238,11 @@ func riskInteractionHash(t *Telemetry) string {
 		return ""
 	}
 	b := t.Beh
-	var buf [(TelemetryMaxPointer*3 + TelemetryMaxClicks*4 + 5 + TelemetryMaxSpecial + 12) * 8]byte
+	var buf [(TelemetryMaxPointer*3 + TelemetryMaxClicks*4 + 5 + TelemetryMaxSpecial + 12) * 4]byte
 	n := 0
-	put := func(v float64) {
-		binary.LittleEndian.PutUint64(buf[n:], uint64(int64(math.Round(v))))
-		n += 8
+	put := func(v float64) { // quantised values are small: 32 bits each (saturating)
+		binary.LittleEndian.PutUint32(buf[n:], uint32(int32(max(math.MinInt32, min(math.MaxInt32, math.Round(v))))))
+		n += 4
 	}
 	opt := func(p *float64) {
 		if p != nil {

@@ -117,7 +117,7 @@ type TelemetryUAData struct {
 
 // TelemetryBehaviour holds the interaction streams and aggregates (signals B1–B9, E7, G1, G2).
 type TelemetryBehaviour struct {
-	Pointer   []TelemetryPoint     `json:"ptr,omitempty"`    // ≤60 [x, y, t] mouse/pen, widget-relative, t ms since ready
+	Pointer   TelemetryPoints      `json:"ptr,omitempty"`    // ≤60 [x, y, t] mouse/pen, widget-relative, t ms since ready
 	Clicks    []TelemetryClick     `json:"clicks,omitempty"` // ≤16
 	Keys      *TelemetryKeys       `json:"keys,omitempty"`
 	Focus     *TelemetryFocus      `json:"focus,omitempty"`
@@ -139,6 +139,58 @@ type TelemetryActivation struct {
 
 // TelemetryPoint is one pointer sample [x, y, t]. It decodes strictly from a 3-number JSON array.
 type TelemetryPoint [3]float64
+
+// TelemetryPoints is a pointer stream. It decodes [[x, y, t], …] in one pass into a slice of
+// the right size, the costliest part of a telemetry document for encoding/json.
+type TelemetryPoints []TelemetryPoint
+
+// UnmarshalJSON decodes an array of samples; more than TelemetryMaxPointer is an error before
+// anything is allocated. encoding/json has already checked the syntax of the whole document.
+func (ps *TelemetryPoints) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*ps = nil
+		return nil
+	}
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return fmt.Errorf("%w: ptr is not an array", ErrTelemetryInvalid)
+	}
+	body := b[1 : len(b)-1]
+	n := bytes.Count(body, []byte{'['})
+	if n > TelemetryMaxPointer {
+		return fmt.Errorf("%w: beh ptr: too many samples", ErrTelemetryInvalid)
+	}
+	out := make(TelemetryPoints, 0, n)
+	depth, start := 0, -1
+	for i, c := range body {
+		switch c {
+		case '[':
+			if depth == 0 {
+				start = i
+			}
+			depth++
+		case ']':
+			depth--
+			if depth == 0 {
+				var p TelemetryPoint
+				if err := p.UnmarshalJSON(body[start : i+1]); err != nil {
+					return err
+				}
+				out = append(out, p)
+			}
+		case ' ', '\t', '\r', '\n', ',':
+		default:
+			if depth == 0 { // a sample that is not an array
+				return fmt.Errorf("%w: pointer sample is not an array", ErrTelemetryInvalid)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	*ps = out
+	return nil
+}
 
 // TelemetryClick describes one activation of the widget.
 type TelemetryClick struct {
