@@ -52,6 +52,7 @@ import (
 type Captcha struct {
 	store        Store
 	log          *slog.Logger
+	logSet       bool // WithLogger was given
 	now          func() time.Time
 	rand         io.Reader
 	sites        siteCrypto
@@ -143,11 +144,12 @@ func WithALTCHAKey(key []byte) Option {
 	}
 }
 
-// WithLogger sets the logger (default: discard).
+// WithLogger sets the logger (default: discard, except the development-secret warning of New,
+// which then goes to slog.Default()).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *Captcha) error {
 		if l != nil {
-			c.log = l
+			c.log, c.logSet = l, true
 		}
 		return nil
 	}
@@ -243,7 +245,11 @@ func New(opts ...Option) (*Captcha, error) {
 		secret := make([]byte, 32)
 		_, _ = rand.Read(secret)
 		c.setMaster(secret)
-		c.log.Warn("astracaph: no master secret configured; using a random one: tokens and sites will not survive a restart and servers cannot share work (set ASTRACAPH_TOKEN_SECRET)")
+		warn := c.log
+		if !c.logSet {
+			warn = slog.Default() // a program that configured no logger must still see this
+		}
+		warn.Warn("astracaph: no master secret configured; using a random development secret: tokens and sites will not survive a restart and servers cannot share work (set ASTRACAPH_TOKEN_SECRET, e.g. to the output of: openssl rand -hex 32)")
 	}
 	if c.store == nil {
 		ms := NewMemoryStore(0)
@@ -435,8 +441,10 @@ func (c *Captcha) challengeOptions(mult float64, data map[string]any) ChallengeO
 	if data != nil && c.pow.CounterMax > 0 {
 		// The range is no secret (it follows from the configuration, which is public in
 		// practice): signing its lower bound lets our widget skip the counters a bot would
-		// skip too, instead of doing up to 3× the bot's work.
+		// skip too, instead of doing up to 3× the bot's work; the upper bound lets it show
+		// how much of the work is done (docs/widget.md, "What the visitor sees").
 		data["counterMin"] = uint32(cmin)
+		data["counterMax"] = uint32(cmax)
 	}
 	return ChallengeOptions{
 		Algorithm: p.Algorithm, Cost: p.Cost, MemoryCost: p.MemoryCost, Parallelism: p.Parallelism,

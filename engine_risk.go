@@ -127,7 +127,7 @@ func (e *riskEngine) velocity(ctx context.Context, a netip.Addr, add float64) (i
 // headers, no telemetry yet) in the harder bands doubles it once more.
 //
 // Expected solve times with the default PoW (PBKDF2/SHA-256 cost 5000, counter
-// 5000–10000, ≈7,500 derivations; see risk_pow.go): ×1 ≈ 2.4 s on a desktop
+// 5000–10000, ≈7,500 derivations; docs/protocol-notes.md "Performance" and risk_pow.go): ×1 ≈ 2.4 s on a desktop
 // browser with 8 workers and ≈14 s on a low-end Android; ×2 ≈ 5 s / 28 s; ×4 ≈ 10 s /
 // 56 s; ×16 (a flooding prefix) ≈ 40 s / 4 min. Sites with many mobile users should lower
 // the base counter range rather than the cap.

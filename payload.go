@@ -15,7 +15,7 @@ import (
 
 // Payload decoding shared by PoW v1, PoW v2 and server signatures. The widget submits
 // btoa(JSON.stringify(x)), so the base64 bytes are Latin-1 code points, not UTF-8
-// (altcha.md §4.9.6). Decoding uses pooled buffers and a small allocation-free JSON
+// (docs/protocol-notes.md, "Interoperability traps" 6). Decoding uses pooled buffers and a small allocation-free JSON
 // scanner because verification is the hot path of the whole service.
 
 // ErrMalformedPayload is returned for a payload that is not a well-formed ALTCHA payload.

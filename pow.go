@@ -20,7 +20,7 @@ import (
 	"github.com/astracat/astracaph/internal/jsjson"
 )
 
-// PoW v2 (altcha.md §4): the client searches a counter such that
+// PoW v2 (docs/protocol-notes.md): the client searches a counter such that
 // KDF(salt, nonce ‖ uint32BE(counter)) starts with keyPrefix; the parameters are signed
 // with HMAC over their canonical JSON.
 
@@ -271,7 +271,7 @@ func (o *ChallengeOptions) validate() error {
 	return nil
 }
 
-// CreateChallenge builds and signs a PoW v2 challenge (altcha.md §4.1–4.4).
+// CreateChallenge builds and signs a PoW v2 challenge (docs/protocol-notes.md, "PoW v2: challenge" to "modes").
 func CreateChallenge(opts ChallengeOptions) (Challenge, error) {
 	opts.defaults()
 	if err := opts.validate(); err != nil {
@@ -583,7 +583,7 @@ func (s *scanner) members(depth int, out *[16]fieldSpan) (n int, ok bool) {
 	return n, ok
 }
 
-// verifyV2 follows altcha-lib 2.8.0's order (altcha.md §4.7).
+// verifyV2 follows altcha-lib 2.8.0's order (docs/protocol-notes.md, "PoW v2: verification order").
 func verifyV2(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
 	res := SolutionResult{Version: 2}
 	hmacAlg := opts.HMACAlgorithm

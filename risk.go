@@ -1,6 +1,7 @@
 package astracaph
 
-// Risk scoring of one solve (docs/risk.md describes the model and the telemetry).
+// Risk scoring of one solve: docs/risk.md describes the model and the telemetry, docs/risk-notes.md
+// the research behind it.
 //
 // Lifecycle: the server parses the widget's telemetry with ParseTelemetry, gathers what it knows
 // itself (IP class and country, request headers, velocity level, recent failures, PoW timing,

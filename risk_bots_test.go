@@ -1,8 +1,9 @@
 package astracaph
 
-// Synthetic bots: seeded generators for the classic scripted behaviours. Each behaviour signal must
-// fire on ≥95% of ≥1000 generated cases, none may deny on its own, and the human-like generator
-// must rarely trip them. The fitted model's families and real people are in risk_humans_test.go.
+// Synthetic bots (docs/risk-notes.md, "Testing the scorer"): seeded generators for the classic
+// scripted behaviours. Each behaviour signal must fire on ≥95% of ≥1000 generated cases, none may
+// deny on its own, and the human-like generator must rarely trip them. The fitted model's
+// families and real people are in risk_humans_test.go.
 
 import (
 	"math"

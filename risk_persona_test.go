@@ -1,6 +1,6 @@
 package astracaph
 
-// Accessibility and privacy personas and the headless-browser acceptance cases.
+// Accessibility and privacy personas (docs/risk-notes.md, "Testing the scorer") and the headless-browser acceptance cases.
 
 import (
 	"math"

@@ -1,6 +1,6 @@
 package astracaph
 
-// Adaptive proof-of-work difficulty as pure functions: the caller multiplies its
+// Adaptive proof-of-work difficulty (docs/risk-notes.md, "Adaptive difficulty") as pure functions: the caller multiplies its
 // base work (for PoW v2 deterministic mode: the counter range) by the result when issuing the next
 // challenge.
 //
@@ -14,7 +14,7 @@ package astracaph
 //	band 5 deny               0    (issue nothing)
 //
 // Expected solve times at the ALTCHA default base, PBKDF2/SHA-256 cost 5000 with a counter drawn from
-// 5000–10000 (≈7,500 KDF calls). ALTCHA's published benchmark measured counter 5000 at ≈1.6 s in desktop Chrome with 8
+// 5000–10000 (≈7,500 KDF calls). ALTCHA measured counter 5000 (docs/protocol-notes.md) at ≈1.6 s in desktop Chrome with 8
 // workers (≈0.32 ms per call) and ≈9.5 s on a low-end Android with 4 threads (≈1.9 ms per call):
 //
 //	multiplier  KDF calls   desktop Chrome (8 workers)   low-end Android (4 threads)

@@ -1,7 +1,7 @@
 package astracaph
 
 // Telemetry: the versioned browser payload sent by the AstraCaph widget with the PoW solution
-// (schema in docs/risk.md), and its parser.
+// (schema in docs/risk.md, background in docs/risk-notes.md, "Telemetry payload"), and its parser.
 //
 // Every field is optional and, to the scorer, ABSENCE IS NEUTRAL: keyboard and screen-reader users
 // produce no pointer data, privacy browsers block probes. (What the engine requires of our widget's

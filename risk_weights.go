@@ -1,6 +1,7 @@
 package astracaph
 
-// The one table of risk weights and thresholds (docs/risk.md lists them with their sources), and
+// The one table of risk weights and thresholds (docs/risk.md lists them with their sources;
+// docs/risk-notes.md, "Signal catalogue" and "Scoring model", the research behind them), and
 // their validation. Operators override individual entries through RiskOptions; NewRiskScorer merges
 // the overrides over the defaults and compiles them into an array for the hot path.
 
@@ -234,7 +235,7 @@ var riskSigTable = [riskNumSigs]riskSigDef{
 // net.MOBILE must be ≤ 0. For the graded velocity codes the weight is per level / per failure.
 type RiskWeights map[string]float64
 
-// DefaultRiskWeights returns a fresh copy of the default weights, keyed by reason code.
+// DefaultRiskWeights returns a fresh copy of the default weights (docs/risk-notes.md, "Signal catalogue"), keyed by reason code.
 func DefaultRiskWeights() RiskWeights {
 	w := make(RiskWeights, riskNumSigs)
 	for _, d := range riskSigTable {
@@ -273,7 +274,7 @@ type RiskThresholds struct {
 	MaxFailures  float64 // V2 counts at most this many failures; default 3
 
 	// P1: plausible maximum solve rates in work units per second (the unit of RiskInput.PoWWork:
-	// KDF calls for PoW v2). Defaults are for PBKDF2/SHA-256 cost 5000 (~3 k/s on a
+	// KDF calls for PoW v2). Defaults are for PBKDF2/SHA-256 cost 5000 (docs/protocol-notes.md, "Performance": ~3 k/s on a
 	// desktop Chrome with 8 workers, ~0.5 k/s on a low-end Android). A rate above PoWRateFactor ×
 	// the class maximum is implausible for a browser.
 	PoWMaxRateDesktop float64       // default 10000

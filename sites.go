@@ -40,7 +40,7 @@ var (
 	ErrForbidden     = errors.New("astracaph: secret does not match the site")
 )
 
-// Turnstile-style test keys (peers.md §5.5) for integrators' own test suites. They work
+// Turnstile-style test keys (docs/protocol-notes.md, "Widget conventions and test keys") for integrators' own test suites. They work
 // without registration: the site keys drive the widget flow, the secrets make Verify
 // always pass, always fail, or report an already spent token.
 const (

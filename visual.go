@@ -32,7 +32,7 @@ const (
 	visualCodeLen  = 6
 	visualAttempts = 3
 	visualTTL      = 5 * time.Minute
-	// defaultWaitFactor: the "verify by waiting" PoW is 4× the base work. risk.md §2.4
+	// defaultWaitFactor: the "verify by waiting" PoW is 4× the base work. docs/risk-notes.md ("Scoring model")
 	// asks for ≈48× a 0.25 s base (≈12 s on a low-end phone); AstraCaph's default base is
 	// already ≈2.4 s on a desktop, so 4× (≈10 s desktop, ≈1 min low-end phone) keeps the
 	// alternative usable. WithVisualWait changes it.

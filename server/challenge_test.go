@@ -30,7 +30,7 @@ func TestGetChallengeV2Shape(t *testing.T) {
 	require.NotEmpty(t, m["signature"])
 	p, ok := m["parameters"].(map[string]any)
 	require.True(t, ok, r.String())
-	// The fields the official widget 3.x requires (altcha.md §4.8) and the signed data.
+	// The fields the official widget 3.x requires (docs/protocol-notes.md, "How widget 3.x reads challenges") and the signed data.
 	require.Equal(t, "PBKDF2/SHA-256", p["algorithm"])
 	for _, k := range []string{"nonce", "salt", "keyPrefix", "keySignature", "cost", "keyLength", "expiresAt"} {
 		require.Contains(t, p, k)

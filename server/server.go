@@ -14,7 +14,8 @@
 //	POST|DELETE /api/v1/sites, GET /api/v1/sites/{siteKey}     site registry
 //	POST /api/v1/sites/claims              prove control of a domain (takeover of a squatted one)
 //	GET  /healthz                          store reachability
-//	     /api/v1/widget.js, /api/v1/worker.js, /widget/…, /captcha/widget, /sandbox
+//	     /api/v1/widget.js, /api/v1/worker.js, /widget/…, /captcha/widget, /captcha/privacy, /sandbox
+//	GET  /api/v1/openapi.json              this API's OpenAPI 3.1 description (docs/openapi.json)
 //	GET  /sandbox/events                   live log for the sandbox (server-sent events)
 //
 // Errors are JSON {"success":false,"error":"<code>","message":"…"} with the matching
@@ -94,7 +95,8 @@ func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
 // WithMaxBody sets the JSON/form body limit in bytes (default 64 KiB).
 func WithMaxBody(n int64) Option { return func(c *config) { c.maxBody = n } }
 
-// WithWidget serves these widget assets (default: widget.New()).
+// WithWidget serves these widget assets (default: widget.New()); configure the widget's
+// privacy link with widget.WithPrivacyURL there.
 func WithWidget(w *widget.Widget) Option { return func(c *config) { c.widget = w } }
 
 // WithObserver receives every API event (metrics, audit).
@@ -122,10 +124,26 @@ func WithSitesAPI(on bool) Option { return func(c *config) { c.sitesAPI = on } }
 
 // Server is the API handler.
 type Server struct {
-	c      *astracaph.Captcha
-	cfg    config
-	mux    *http.ServeMux
-	events *hub
+	c        *astracaph.Captcha
+	cfg      config
+	mux      *http.ServeMux
+	events   *hub
+	patterns []string // every registered mux pattern, for the OpenAPI drift test
+}
+
+// routeRecorder registers routes on a mux and remembers their patterns.
+type routeRecorder struct {
+	*http.ServeMux
+	patterns *[]string
+}
+
+func (r routeRecorder) Handle(pattern string, h http.Handler) {
+	*r.patterns = append(*r.patterns, pattern)
+	r.ServeMux.Handle(pattern, h)
+}
+
+func (r routeRecorder) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
+	r.Handle(pattern, http.HandlerFunc(f))
 }
 
 // New returns the API handler for c.
@@ -153,7 +171,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) routes() {
-	m := s.mux
+	m := routeRecorder{s.mux, &s.patterns}
 	m.Handle("/api/v1/challenge", cors(methods(map[string]http.HandlerFunc{
 		http.MethodGet: s.getChallenge, http.MethodPost: s.postChallenge,
 	})))
@@ -177,10 +195,11 @@ func (s *Server) routes() {
 		m.Handle("/api/v1/sites/{siteKey}", methods(map[string]http.HandlerFunc{http.MethodGet: s.getSite}))
 	}
 	m.Handle("/healthz", methods(map[string]http.HandlerFunc{http.MethodGet: s.healthz}))
+	m.Handle(RouteOpenAPI, methods(map[string]http.HandlerFunc{http.MethodGet: serveOpenAPI}))
 	if s.cfg.sandbox {
 		m.Handle("/sandbox/events", methods(map[string]http.HandlerFunc{http.MethodGet: s.sandboxEvents}))
 	}
-	for _, p := range []string{widget.RouteLoader, widget.RouteWorker, widget.RouteAssets, widget.RouteFrame} {
+	for _, p := range []string{widget.RouteLoader, widget.RouteWorker, widget.RouteAssets, widget.RouteFrame, widget.RoutePrivacy} {
 		m.Handle(p, s.cfg.widget)
 	}
 	if s.cfg.sandbox {

@@ -18,8 +18,13 @@ import (
 // and prints per class how many got a token, a visual step or a denial. It exits 1 when a
 // human was denied.
 func cmdRisk(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	const use = "usage: astracaph risk eval -humans FILE -bots FILE [-allow-altcha-widget] [-labels] [-reasons]"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprintln(stdout, use)
+		return 0
+	}
 	if len(args) == 0 || args[0] != "eval" {
-		fmt.Fprintln(stderr, "usage: astracaph risk eval -humans FILE -bots FILE [-allow-altcha-widget] [-reasons]")
+		fmt.Fprintln(stderr, use)
 		return 2
 	}
 	fs := flag.NewFlagSet("risk eval", flag.ContinueOnError)
@@ -29,8 +34,8 @@ func cmdRisk(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 	allow := fs.Bool("allow-altcha-widget", false, "score as a server that accepts the official ALTCHA widget (no telemetry)")
 	reasons := fs.Bool("reasons", false, "also print how often each reason code contributed")
 	labels := fs.Bool("labels", false, "also print the counts per case label")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	if code, stop := parseFlags(fs, args[1:]); stop {
+		return code
 	}
 	if (*humans == "" && *bots == "") || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "astracaph: risk eval: give -humans and/or -bots")

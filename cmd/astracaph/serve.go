@@ -19,6 +19,7 @@ import (
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/ipintel"
 	"github.com/astracat/astracaph/server"
+	"github.com/astracat/astracaph/widget"
 )
 
 // serveConfig is everything `serve` reads from flags and the environment.
@@ -39,6 +40,7 @@ type serveConfig struct {
 	limits                        server.Limits
 	shutdownTimeout               time.Duration
 	cpuProfile                    string
+	privacyURL                    string // ASTRACAPH_PRIVACY_URL: the widget's "Privacy" link
 }
 
 func envOr(key, def string) string {
@@ -110,6 +112,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	c.openSecret = os.Getenv("ASTRACAPH_OPEN_SECRET")
 	c.altchaKey = os.Getenv("ASTRACAPH_ALTCHA_HMAC_KEY")
 	c.siteConfig = os.Getenv("ASTRACAPH_SITE_CONFIG")
+	c.privacyURL = os.Getenv("ASTRACAPH_PRIVACY_URL")
 	c.adminToken = os.Getenv("ASTRACAPH_ADMIN_TOKEN")
 	if c.adminToken != "" && len(c.adminToken) < 16 {
 		return c, errors.New("ASTRACAPH_ADMIN_TOKEN must be at least 16 characters")
@@ -301,6 +304,12 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if len(cfg.verifyTrusted) > 0 {
 		opts = append(opts, server.WithVerifyTrustedIPs(cfg.verifyTrusted...))
 	}
+	assets, err := widget.New(widget.WithLogger(log), widget.WithPrivacyURL(cfg.privacyURL))
+	if err != nil {
+		fmt.Fprintln(stderr, "astracaph: serve: ASTRACAPH_PRIVACY_URL:", err)
+		return 2
+	}
+	opts = append(opts, server.WithWidget(assets))
 	api := server.New(engine, opts...)
 	// Server-sent event streams never finish by themselves: end them when shutdown starts,
 	// or Shutdown would wait out its whole timeout on an open sandbox tab and fail.
