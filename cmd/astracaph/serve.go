@@ -33,7 +33,7 @@ type serveConfig struct {
 	powCost                       int
 	counterMin, counterMax        uint
 	dataDir, asnDBs, spamModel    string
-	risk, sandbox                 bool
+	risk, sandbox, allowAltcha    bool
 	powV1, sitesAPI, dev          bool
 	allowNoExpiry                 bool
 	adminToken                    string
@@ -91,6 +91,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, error) {
 	fs.StringVar(&c.asnDBs, "asn-db", os.Getenv("ASTRACAPH_ASN_DB"), "comma-separated IP→ASN databases (.mmdb or iptoasn .tsv)")
 	fs.StringVar(&c.spamModel, "spam-model", os.Getenv("ASTRACAPH_SPAM_MODEL"), "naive Bayes model from `astracaph spam train`")
 	fs.BoolVar(&c.risk, "risk", true, "risk scoring and adaptive difficulty")
+	fs.BoolVar(&c.allowAltcha, "allow-altcha-widget", envBool("ASTRACAPH_ALLOW_ALTCHA_WIDGET"), "accept the official ALTCHA widget (no telemetry) for every site ($ASTRACAPH_ALLOW_ALTCHA_WIDGET=1)")
 	fs.BoolVar(&c.sandbox, "sandbox", true, "serve /sandbox")
 	fs.BoolVar(&c.powV1, "pow-v1", envBool("ASTRACAPH_POW_V1"), "serve legacy PoW v1 challenges to any client that asks ($ASTRACAPH_POW_V1); off, only sites configured for v1 get them")
 	fs.BoolVar(&c.sitesAPI, "sites", envBoolOr("ASTRACAPH_SITES", true), "serve the site registry API, POST|DELETE /api/v1/sites ($ASTRACAPH_SITES)")
@@ -219,7 +220,7 @@ func buildEngine(ctx context.Context, c serveConfig, log *slog.Logger) (*astraca
 
 // riskConfig loads IP intelligence and the spam filter from the data directory.
 func riskConfig(ctx context.Context, c serveConfig, log *slog.Logger) (astracaph.RiskEngineConfig, func(), error) {
-	rc := astracaph.RiskEngineConfig{}
+	rc := astracaph.RiskEngineConfig{AllowALTCHAWidget: c.allowAltcha}
 	stop := func() {}
 	var asn []string
 	if c.asnDBs != "" {
@@ -234,6 +235,18 @@ func riskConfig(ctx context.Context, c serveConfig, log *slog.Logger) (astracaph
 		go func() { _ = cl.Watch(wctx, time.Minute) }() // hot reload after `data update`
 		stop = cancel
 		rc.IPClass = func(a netip.Addr) string { return string(cl.Classify(a).Class) }
+	}
+	if c.dataDir != "" {
+		cs, err := ipintel.OpenCountries(ipintel.DefaultCountryFiles(c.dataDir), log)
+		if err != nil {
+			stop()
+			return rc, func() {}, fmt.Errorf("IP countries: %w", err)
+		}
+		wctx, cancel := context.WithCancel(context.Background())
+		go func() { _ = cs.Watch(wctx, time.Minute) }()
+		prev := stop
+		stop = func() { cancel(); prev() }
+		rc.Country = cs.Country
 	}
 	so := astracaph.SpamOptions{Logger: log, ModelPath: c.spamModel}
 	if c.dataDir != "" {

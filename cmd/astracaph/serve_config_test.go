@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,4 +44,32 @@ func FuzzParsePrefixes(f *testing.F) {
 			t.Fatalf("more prefixes than fields in %q", s)
 		}
 	})
+}
+
+func TestServeAllowAltchaWidget(t *testing.T) {
+	c, err := parseServeFlags(nil, io.Discard)
+	require.NoError(t, err)
+	require.False(t, c.allowAltcha, "the official widget is not allowed by default")
+	c, err = parseServeFlags([]string{"-allow-altcha-widget"}, io.Discard)
+	require.NoError(t, err)
+	require.True(t, c.allowAltcha)
+	t.Setenv("ASTRACAPH_ALLOW_ALTCHA_WIDGET", "1")
+	c, err = parseServeFlags(nil, io.Discard)
+	require.NoError(t, err)
+	require.True(t, c.allowAltcha)
+	rc, stop, err := riskConfig(context.Background(), c, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	stop()
+	require.True(t, rc.AllowALTCHAWidget)
+}
+
+func TestServeCountriesFromDataDir(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "geo-whois-asn-country-ipv4.csv"), []byte("198.51.100.0,198.51.100.255,FR\n"), 0o644))
+	rc, stop, err := riskConfig(context.Background(), serveConfig{dataDir: dir}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer stop()
+	require.NotNil(t, rc.Country)
+	require.Equal(t, "FR", rc.Country(netip.MustParseAddr("198.51.100.9")))
+	require.Empty(t, rc.Country(netip.MustParseAddr("203.0.113.9")))
 }
