@@ -59,6 +59,7 @@ type Captcha struct {
 	powKey       []byte // signs challenges (ASTRACAPH_ALTCHA_HMAC_KEY, or derived)
 	keySigKey    []byte // deterministic keySignature (fast verification path)
 	openKey      []byte // signs open-mode tokens
+	envKey       []byte // derives the per-challenge environment checks (envproof.go)
 	mintKey      []byte // the mint proof inside every token id (mint.go)
 	pow          PoWConfig
 	challengeTTL time.Duration
@@ -72,6 +73,10 @@ type Captcha struct {
 	kdfLimit     KDFLimit
 	epochReady   atomic.Bool // the store's epoch exists (EpochStarter)
 	domains      DomainVerifier
+
+	// countFailures records failed redemptions and visual answers per client prefix
+	// (failures.go); widgetOnly: the risk engine requires our widget (engine_risk.go).
+	countFailures, widgetOnly bool
 }
 
 // PoWConfig is the base proof of work of every challenge before difficulty scaling.
@@ -260,6 +265,7 @@ func (c *Captcha) setMaster(secret []byte) {
 		c.powKey = deriveSubkey(secret, "astracaph/challenge-signature/v1")
 	}
 	c.keySigKey = deriveSubkey(secret, "astracaph/key-signature/v1")
+	c.envKey = deriveSubkey(secret, "astracaph/env-proof/v1")
 	if c.openKey == nil {
 		c.openKey = deriveSubkey(secret, "astracaph/open-token/v1")
 	}
@@ -504,6 +510,11 @@ type RiskContext struct {
 	Solution SolutionResult
 	SiteKey  string
 	Elapsed  time.Duration // challenge issue → redemption, when known
+	// ChallengeID is the solved challenge's binding id (v2 data.challengeId, else the v1
+	// salt); the widget puts it into its telemetry.
+	ChallengeID string
+	IssuedAt    time.Time   // when the challenge was issued, when known
+	Site        *SiteRecord // the registered site, when the challenge names one
 }
 
 // RiskFunc scores a redemption. The default passes everything with score 1.
@@ -513,6 +524,7 @@ type RiskFunc func(ctx context.Context, rc RiskContext) (Assessment, error)
 func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, error) {
 	sol, b, err := c.verifyAndConsume(ctx, req)
 	if err != nil {
+		c.redeemFailed(ctx, req.ClientIP, err)
 		return Decision{}, err
 	}
 	site := b.site
@@ -522,9 +534,10 @@ func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, erro
 	case TestSiteKeyBlock:
 		return Decision{Action: ActionDeny, Score: 0, Reasons: []string{"test.BLOCK"}}, nil
 	}
-	rc := RiskContext{Request: req, Solution: sol, SiteKey: site}
+	rc := RiskContext{Request: req, Solution: sol, SiteKey: site, ChallengeID: bindingID(sol), Site: b.rec}
 	if !sol.ExpiresAt.IsZero() {
-		rc.Elapsed = c.now().Sub(sol.ExpiresAt.Add(-c.challengeTTL))
+		rc.IssuedAt = sol.ExpiresAt.Add(-c.challengeTTL)
+		rc.Elapsed = c.now().Sub(rc.IssuedAt)
 	}
 	a := Assessment{Action: ActionPass, Score: 1}
 	if c.risk != nil {
@@ -544,6 +557,7 @@ func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, erro
 		d.Visual, err = c.newVisualStep(ctx, site, b.origin, a)
 		return d, err
 	}
+	c.recordFailure(ctx, req.ClientIP)
 	return d, nil
 }
 

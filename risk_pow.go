@@ -27,7 +27,7 @@ package astracaph
 //	×256        1,920,000   ≈10 min                      ≈61 min
 //
 // So with the ALTCHA default as base the upper bands are unusable on phones (mCaptcha's warning:
-// too-high factors make a CAPTCHA inaccessible). §2.4 sizes band 1 at ≈0.25 s on a low-end phone;
+// too-high factors make a CAPTCHA inaccessible). The model sizes band 1 at ≈0.25 s on a low-end phone;
 // with PBKDF2 cost 5000 that is a base of ≈150–500 KDF calls (band 2 ≈ 2–8 s, the ×48 wait
 // ≈ 12–45 s on a low-end phone, ≈ 2–8 s on a desktop). Choose the base for the slowest device you
 // must serve; the multipliers are relative.

@@ -88,6 +88,9 @@ type SiteConfig struct {
 	Domain    string    `json:"domain,omitempty"`
 	Origins   []string  `json:"origins"`
 	CreatedAt time.Time `json:"createdAt"`
+	// AllowALTCHAWidget accepts the official ALTCHA widget (which sends no telemetry) for
+	// this site; see RiskEngineConfig.AllowALTCHAWidget.
+	AllowALTCHAWidget bool `json:"allowAltchaWidget,omitempty"`
 	// PoWVersion 1 serves this site legacy PoW v1 challenges (widgets 0.x–2.x).
 	PoWVersion int `json:"powVersion,omitempty"`
 }
@@ -270,7 +273,8 @@ func (c *Captcha) RegisterSite(ctx context.Context, req SiteRequest) (SiteCreden
 
 func (c *Captcha) storeSite(ctx context.Context, cfg SiteConfig) error {
 	rec := SiteRecord{SiteKey: cfg.SiteKey, Domain: cfg.Domain, Name: cfg.Name, Origins: cfg.Origins, CreatedAt: cfg.CreatedAt,
-		SecretEnc: c.sites.seal(cfg.Secret, cfg.SiteKey), SecretHash: c.sites.verifier(cfg.Secret), PoWVersion: cfg.PoWVersion}
+		SecretEnc: c.sites.seal(cfg.Secret, cfg.SiteKey), SecretHash: c.sites.verifier(cfg.Secret), PoWVersion: cfg.PoWVersion,
+		AllowALTCHAWidget: cfg.AllowALTCHAWidget}
 	if err := c.store.CreateSite(ctx, rec); err != nil {
 		if errors.Is(err, ErrExists) {
 			return ErrSiteExists

@@ -90,6 +90,8 @@ type SiteRecord struct {
 	PrevSecretHash string    `json:"prevSecretHash,omitempty"`
 	PrevUntil      time.Time `json:"prevUntil,omitempty"`
 	PoWVersion     int       `json:"powVersion,omitempty"` // 1 serves legacy PoW v1 challenges
+	// AllowALTCHAWidget accepts the official ALTCHA widget (no telemetry) for this site.
+	AllowALTCHAWidget bool `json:"allowAltchaWidget,omitempty"`
 }
 
 // SiteStore persists sites, indexed by site key and by domain.

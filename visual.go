@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -145,9 +146,10 @@ func (c *Captcha) serveOnce(ctx context.Context, key string) error {
 // VisualAnswer answers a visual step with the code read or heard, or with the payload of
 // its "verify by waiting" challenge.
 type VisualAnswer struct {
-	ID      string
-	Code    string
-	Payload string
+	ID       string
+	Code     string
+	Payload  string
+	ClientIP netip.Addr // counts wrong answers towards the prefix's recent failures
 }
 
 // AnswerError carries the attempts left after a wrong answer.
@@ -208,6 +210,7 @@ func (c *Captcha) AnswerVisual(ctx context.Context, ans VisualAnswer) (Decision,
 			return Decision{}, ErrNoAttemptsLeft
 		}
 		if !visual.Equal(st.Code, ans.Code) {
+			c.recordFailure(ctx, ans.ClientIP)
 			if n == visualAttempts {
 				_, _ = c.store.TakeState(ctx, key)
 				return Decision{}, ErrNoAttemptsLeft

@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/scripted"
 	"github.com/astracat/astracaph/internal/testenv"
 	"github.com/astracat/astracaph/redisstore"
 )
@@ -207,4 +210,44 @@ func BenchmarkVerifyConsumeRedis(b *testing.B) {
 			}
 		}
 	})
+}
+
+// One behaviour stream earns at most one direct token across servers sharing Redis: the same
+// human document re-bound to a second challenge on the other engine is a replay, and the
+// recent failures of a prefix are counted on both.
+func TestReplayedBehaviourAcrossEngines(t *testing.T) {
+	addr, _ := testenv.StartRedis(t)
+	risk := astracaph.WithRiskEngine(astracaph.RiskEngineConfig{})
+	a, b := engineOn(t, addr, risk), engineOn(t, addr, risk)
+	ctx := context.Background()
+	ip := netip.MustParseAddr("203.0.113.77")
+	h := scripted.ChromeHeader()
+	doc := func(c *astracaph.Captcha) (string, []byte) {
+		ch, err := c.Challenge(ctx, astracaph.ChallengeRequest{ClientIP: ip, Header: h})
+		require.NoError(t, err)
+		sol, err := astracaph.SolveChallenge(ctx, ch, astracaph.SolveOptions{Workers: 1})
+		require.NoError(t, err)
+		s := scripted.Solved{Challenge: ch, Payload: astracaph.EncodePayload(ch, sol)}
+		s.ID, _ = ch.Parameters.Data["challengeId"].(string)
+		return s.Payload, scripted.Raw(scripted.MouseDoc(rand.New(rand.NewPCG(42, 1)), s, c.EnvProofAnswer(s.ID)))
+	}
+	p1, t1 := doc(a)
+	d, err := a.Redeem(ctx, astracaph.RedeemRequest{Payload: p1, Telemetry: t1, Origin: "https://r.example", ClientIP: ip, Header: h})
+	require.NoError(t, err)
+	require.Equal(t, astracaph.ActionPass, d.Action, d.Reasons)
+	p2, t2 := doc(b) // the same seed: the same pointer stream, bound to b's challenge
+	d, err = b.Redeem(ctx, astracaph.RedeemRequest{Payload: p2, Telemetry: t2, Origin: "https://r.example", ClientIP: ip, Header: h})
+	require.NoError(t, err)
+	require.Equal(t, astracaph.ActionStepUp, d.Action)
+	require.Contains(t, d.Reasons, "beh.REPLAYED")
+
+	// Failed redemptions on one engine count as recent failures on the other.
+	for range 3 {
+		_, err := a.Redeem(ctx, astracaph.RedeemRequest{Payload: p1, Origin: "https://r.example", ClientIP: ip, Header: h})
+		require.ErrorIs(t, err, astracaph.ErrChallengeUsed)
+	}
+	p3, t3 := doc(b)
+	d, err = b.Redeem(ctx, astracaph.RedeemRequest{Payload: p3, Telemetry: t3, Origin: "https://r.example", ClientIP: ip, Header: h})
+	require.NoError(t, err)
+	require.Contains(t, d.Reasons, "vel.REPEATED_FAILURES")
 }

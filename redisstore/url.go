@@ -93,9 +93,10 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	if p.kind == kindSingle {
-		// Probe on database 0: a Cluster node refuses SELECT of any other.
+		// Probe on database 0: a Cluster node refuses SELECT of any other. One attempt: an
+		// unreachable server is reported at once instead of after go-redis's retries.
 		o := *p.single
-		o.DB = 0
+		o.DB, o.MaxRetries, o.DialerRetries = 0, -1, 1
 		probe := redis.NewClient(&o)
 		info, err := probe.Info(ctx, "cluster").Result()
 		_ = probe.Close()

@@ -71,6 +71,9 @@ func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
 		s.emit(r, start, Event{Kind: "challenge", Status: status, Error: code})
 		return
 	}
+	if s.c.WidgetRequired(r.Context(), siteKey) {
+		w.Header().Set("X-Astracaph-Interaction", "required")
+	}
 	writeJSON(w, http.StatusOK, out)
 	s.emit(r, start, Event{Kind: "challenge", Status: http.StatusOK})
 }
@@ -245,7 +248,7 @@ func (s *Server) postVisual(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad-request", "id and code (or payload) are required")
 		return
 	}
-	d, err := s.c.AnswerVisual(r.Context(), astracaph.VisualAnswer{ID: b.ID, Code: b.Code, Payload: b.Payload})
+	d, err := s.c.AnswerVisual(r.Context(), astracaph.VisualAnswer{ID: b.ID, Code: b.Code, Payload: b.Payload, ClientIP: s.clientIP(r)})
 	s.answerDecision(w, r, start, "visual", d, err)
 }
 

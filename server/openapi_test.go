@@ -267,6 +267,9 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		r := a.do(e, http.MethodGet, widget.RouteLoader, nil, withHeader("If-None-Match", e.do(http.MethodGet, widget.RouteLoader, nil).Header.Get("ETag")))
 		require.Equal(t, http.StatusNotModified, r.Code)
 		a.json(e, http.MethodGet, "/widget/0123456789abcdef/widget.js", nil, http.StatusNotFound)
+		r = a.do(e, http.MethodGet, "/api/v1/challenge/proof.js?id=rB0q2cFz1Oa5Yt3n8Q2xkA", nil)
+		require.Equal(t, http.StatusOK, r.Code)
+		a.json(e, http.MethodGet, "/api/v1/challenge/proof.js", nil, http.StatusBadRequest)
 
 		// The event stream never ends by itself: read its start, then hang up.
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)

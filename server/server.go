@@ -6,6 +6,7 @@
 //	POST /api/v1/challenge/visual          answer a visual step (code, or "verify by waiting")
 //	GET  /api/v1/challenge/visual/{id}/image.png, /audio.wav   single-use media
 //	POST /api/v1/challenge/verify          the official ALTCHA widget's verifyUrl contract
+//	GET  /api/v1/challenge/proof.js?id=…   the challenge's generated environment check (a script)
 //	POST /api/v1/verify, /public/api/v1/verify                 verify + consume a token
 //	POST /api/v1/siteverify (+ /turnstile/v0/siteverify, /recaptcha/api/siteverify,
 //	     /hcaptcha/siteverify)             drop-in siteverify for Turnstile/reCAPTCHA/hCaptcha
@@ -177,6 +178,7 @@ func (s *Server) routes() {
 	m.Handle("/api/v1/challenge/visual", cors(methods(map[string]http.HandlerFunc{http.MethodPost: s.postVisual})))
 	m.Handle("/api/v1/challenge/visual/{id}/{file}", cors(methods(map[string]http.HandlerFunc{http.MethodGet: s.getVisualMedia})))
 	m.Handle("/api/v1/challenge/verify", cors(methods(map[string]http.HandlerFunc{http.MethodPost: s.altchaVerify})))
+	m.Handle("/api/v1/challenge/proof.js", cors(methods(map[string]http.HandlerFunc{http.MethodGet: s.getEnvProof})))
 	verify := methods(map[string]http.HandlerFunc{http.MethodPost: s.postVerify})
 	m.Handle("/api/v1/verify", verify)
 	m.Handle("/public/api/v1/verify", verify)

@@ -20,7 +20,9 @@ import (
 // operator configures it, and checks that genuine flows still pass exactly once.
 func TestServeAttackBattery(t *testing.T) {
 	bin := buildServeBinary(t)
-	base := []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON}
+	// The genuine flows here are Go clients without the widget's telemetry: allowed as the
+	// official ALTCHA widget would be (a default server gives them the visual step).
+	base := []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON, "ASTRACAPH_ALLOW_ALTCHA_WIDGET=1"}
 
 	t.Run("defaults", func(t *testing.T) {
 		p := startServe(t, bin, base, fastPoW...)

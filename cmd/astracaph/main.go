@@ -5,6 +5,7 @@
 //	astracaph sites ...      register, list, delete and rotate sites in the shared store
 //	astracaph spam ...       train, evaluate and try the form-spam classifier
 //	astracaph data update    download the public IP and e-mail lists
+//	astracaph risk eval      replay labelled telemetry through the risk scorer
 //	astracaph loadtest       measure a running server's throughput and latency
 //	astracaph challenge      print a PoW challenge JSON
 //	astracaph solve          solve a challenge read from stdin, print the payload
@@ -34,7 +35,8 @@ var commands = []struct{ name, help string }{
 	{"serve", "run the HTTP API, the widget and the sandbox (the default command)"},
 	{"sites", "register, list, delete and rotate sites in the Redis store the servers share"},
 	{"spam", "train, evaluate and try the form-spam classifier"},
-	{"data", "download the public IP and disposable e-mail lists (data update -dir DIR)"},
+	{"data", "download the public IP, country and disposable e-mail lists (data update -dir DIR)"},
+	{"risk", "replay labelled telemetry through the risk scorer (risk eval -humans FILE -bots FILE)"},
 	{"loadtest", "measure a running server's throughput and latency"},
 	{"challenge", "print a proof-of-work challenge signed with an ALTCHA HMAC key"},
 	{"solve", "solve a challenge read from stdin and print the payload to submit"},
@@ -96,6 +98,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdSpam(ctx, args, stdin, stdout, stderr)
 	case "data":
 		return cmdData(ctx, args, stdin, stdout, stderr)
+	case "risk":
+		return cmdRisk(ctx, args, stdin, stdout, stderr)
 	case "loadtest":
 		return cmdLoadtest(ctx, args, stdin, stdout, stderr)
 	case "help":

@@ -78,7 +78,7 @@ func buildEngine(ctx context.Context, c serveConfig, log *slog.Logger) (*astraca
 
 // riskConfig loads IP intelligence and the spam filter from the data directory.
 func riskConfig(ctx context.Context, c serveConfig, log *slog.Logger) (astracaph.RiskEngineConfig, func(), error) {
-	rc := astracaph.RiskEngineConfig{}
+	rc := astracaph.RiskEngineConfig{AllowALTCHAWidget: c.allowAltcha}
 	stop := func() {}
 	var asn []string
 	if c.asnDBs != "" {
@@ -93,6 +93,18 @@ func riskConfig(ctx context.Context, c serveConfig, log *slog.Logger) (astracaph
 		go func() { _ = cl.Watch(wctx, time.Minute) }() // hot reload after `data update`
 		stop = cancel
 		rc.IPClass = func(a netip.Addr) string { return string(cl.Classify(a).Class) }
+	}
+	if c.dataDir != "" {
+		cs, err := ipintel.OpenCountries(ipintel.DefaultCountryFiles(c.dataDir), log)
+		if err != nil {
+			stop()
+			return rc, func() {}, fmt.Errorf("IP countries: %w", err)
+		}
+		wctx, cancel := context.WithCancel(context.Background())
+		go func() { _ = cs.Watch(wctx, time.Minute) }()
+		prev := stop
+		stop = func() { cancel(); prev() }
+		rc.Country = cs.Country
 	}
 	so := astracaph.SpamOptions{Logger: log, ModelPath: c.spamModel}
 	if c.dataDir != "" {

@@ -31,7 +31,7 @@ type serveConfig struct {
 	pow                           astracaph.PoWConfig
 	counterMin, counterMax        uint
 	dataDir, asnDBs, spamModel    string
-	risk, sandbox                 bool
+	risk, sandbox, allowAltcha    bool
 	powV1, sitesAPI, dev          bool
 	allowNoExpiry                 bool
 	adminToken                    string
@@ -88,6 +88,7 @@ func newServeFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.asnDBs, "asn-db", "", "Comma-separated IP-to-ASN databases (.mmdb, or iptoasn .tsv).")
 	fs.StringVar(&c.spamModel, "spam-model", "", "Naive Bayes model written by astracaph spam train.")
 	fs.BoolVar(&c.risk, "risk", true, "Risk scoring and adaptive difficulty.")
+	fs.BoolVar(&c.allowAltcha, "allow-altcha-widget", false, "Accept the official ALTCHA widget, which sends no telemetry, for every site.")
 	fs.BoolVar(&c.sandbox, "sandbox", true, "Serve the /sandbox page.")
 	fs.BoolVar(&c.powV1, "pow-v1", false, "Serve legacy PoW v1 challenges to any client that asks; when off, only sites configured for v1 get them.")
 	fs.BoolVar(&c.sitesAPI, "sites", true, "Serve the site registry API (POST and DELETE /api/v1/sites).")

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"io"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -172,4 +174,31 @@ func TestServeValidation(t *testing.T) {
 		require.Contains(t, err.Error(), tc.want, "%v %v", tc.args, tc.env)
 		require.NotContains(t, err.Error(), "hunter2secret")
 	}
+}
+
+func TestServeAllowAltchaWidget(t *testing.T) {
+	c, err := parseServe(t, nil)
+	require.NoError(t, err)
+	require.False(t, c.allowAltcha, "the official widget is not allowed by default")
+	c, err = parseServe(t, []string{"-allow-altcha-widget"})
+	require.NoError(t, err)
+	require.True(t, c.allowAltcha)
+	c, err = parseServe(t, nil, "ASTRACAPH_ALLOW_ALTCHA_WIDGET=1")
+	require.NoError(t, err)
+	require.True(t, c.allowAltcha)
+	rc, stop, err := riskConfig(context.Background(), c, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	stop()
+	require.True(t, rc.AllowALTCHAWidget)
+}
+
+func TestServeCountriesFromDataDir(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "geo-whois-asn-country-ipv4.csv"), []byte("198.51.100.0,198.51.100.255,FR\n"), 0o644))
+	rc, stop, err := riskConfig(context.Background(), serveConfig{dataDir: dir}, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer stop()
+	require.NotNil(t, rc.Country)
+	require.Equal(t, "FR", rc.Country(netip.MustParseAddr("198.51.100.9")))
+	require.Empty(t, rc.Country(netip.MustParseAddr("203.0.113.9")))
 }

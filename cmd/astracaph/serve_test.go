@@ -228,7 +228,10 @@ func TestServeBinary(t *testing.T) {
 	bin := buildServeBinary(t)
 
 	t.Run("flow, metrics, graceful shutdown", func(t *testing.T) {
-		p := startServe(t, bin, []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON}, fastPoW...)
+		// These clients are scripts without the widget's telemetry: allow them as the official
+		// ALTCHA widget would be allowed.
+		p := startServe(t, bin, []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON,
+			"ASTRACAPH_ALLOW_ALTCHA_WIDGET=1"}, fastPoW...)
 
 		// Open mode: bound to the origin, verified once.
 		tok := redeemAt(t, p.base, solvedPayload(t, p.base, "", openOrigin), "", openOrigin)
@@ -312,9 +315,25 @@ func TestServeBinary(t *testing.T) {
 		require.NotContains(t, p.stderr.String(), serveSecret, "secrets are never logged")
 	})
 
+	t.Run("a default server requires the widget", func(t *testing.T) {
+		p := startServe(t, bin, []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret}, fastPoW...)
+		req, err := http.NewRequest(http.MethodGet, p.base+"/api/v1/challenge", nil)
+		require.NoError(t, err)
+		browserHeaders(req.Header, openOrigin)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, "required", resp.Header.Get("X-Astracaph-Interaction"))
+		status, out := postJSON(t, p.base+"/api/v1/challenge", openOrigin,
+			map[string]any{"payload": solvedPayload(t, p.base, "", openOrigin), "origin": openOrigin})
+		require.Equal(t, http.StatusOK, status)
+		require.Equal(t, "visual", out["step"], "a redemption without the widget's telemetry gets the visual step: %v", out)
+	})
+
 	t.Run("two servers share Redis", func(t *testing.T) {
 		addr, _ := testenv.StartRedis(t)
-		env := []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "REDIS_URL=redis://" + addr + "/0", "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON}
+		env := []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "REDIS_URL=redis://" + addr + "/0", "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON,
+			"ASTRACAPH_ALLOW_ALTCHA_WIDGET=1"}
 		a := startServe(t, bin, env, fastPoW...)
 		b := startServe(t, bin, env, fastPoW...)
 		require.Contains(t, a.stderr.String(), "store=redis")
@@ -347,7 +366,7 @@ func TestServeBinary(t *testing.T) {
 		seeds := c.Seeds()
 		env := []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON,
 			"REDIS_URL=redis://" + seeds[0] + "?addr=" + seeds[1] + "&addr=" + seeds[2],
-			"ASTRACAPH_POW_COST=10", "ASTRACAPH_POW_COUNTER_MIN=1", "ASTRACAPH_POW_COUNTER_MAX=50"}
+			"ASTRACAPH_POW_COST=10", "ASTRACAPH_POW_COUNTER_MIN=1", "ASTRACAPH_POW_COUNTER_MAX=50", "ASTRACAPH_ALLOW_ALTCHA_WIDGET=1"}
 		a := startServe(t, bin, env)
 		b := startServe(t, bin, append(env, "ASTRACAPH_REDIS_WAIT_REPLICAS=1", "ASTRACAPH_REDIS_WAIT_TIMEOUT=500ms"))
 

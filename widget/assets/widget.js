@@ -116,6 +116,7 @@
       return r.json().catch(function () { return { success: false, error: r.ok ? 'bad-response' : 'http-' + r.status }; })
         .then(function (j) {
           if (!r.ok && j && j.success !== false) j = { success: false, error: 'http-' + r.status };
+          if (j && r.headers.get('X-Astracaph-Interaction') === 'required') j.interaction = true; // see Telemetry.bind
           return j || { success: false, error: 'bad-response' };
         });
     }, function () { return { success: false, error: 'network' }; });
@@ -225,6 +226,27 @@
     envCache = e;
     return e;
   }
+  // envCheck loads the challenge's generated environment check (a script from the captcha
+  // origin: no eval, no inline code) and resolves with its answer, or null when it cannot run.
+  function envCheck(api, id) {
+    return new Promise(function (res) {
+      var done = false, s = null, tm;
+      function fin(v) {
+        if (done) return;
+        done = true;
+        D.removeEventListener('astracaph:proof', on);
+        clearTimeout(tm);
+        if (s) s.remove();
+        res(v);
+      }
+      function on(ev) { var d = ev.detail || {}; if (d.id === id) fin(String(d.v)); }
+      D.addEventListener('astracaph:proof', on);
+      tm = setTimeout(function () { fin(null); }, 8000);
+      s = h('script', { src: api + '/api/v1/challenge/proof.js?id=' + encodeURIComponent(id), async: true });
+      s.onerror = function () { fin(null); };
+      (D.head || D.documentElement).appendChild(s);
+    });
+  }
   function workerEnv(e, we) {
     if (!we) return;
     var n = navigator, mm = [];
@@ -244,10 +266,20 @@
     var ptr = [], clicks = [], keys = { n: 0, iki: [0, 0, 0, 0, 0], paste: 0, special: [0, 0, 0, 0, 0, 0, 0, 0] };
     var focus = { n: 0, viaKey: 0, viaPtr: 0 }, touch = { n: 0, radii: {} }, vis = { hidden: 0, blur: 0 };
     var t = { ready: 0, first: null, submit: null }, untrusted = 0, lastKey = 0, lastMove = 0, marks = [];
+    var act = { n: 0, t: null }, builtN = 0, gate = [];
     function ms() { return Math.round(now() - t0); }
     function seen(ev) {
       if (!ev.isTrusted) untrusted++;
       if (t.first === null) t.first = ms();
+    }
+    // activate counts a trusted activation (press, key, touch) and releases a waiting redemption.
+    function activate(ev) {
+      if (!ev.isTrusted) return;
+      act.n++;
+      act.t = ms();
+      var g = gate;
+      gate = [];
+      g.forEach(function (f) { f(); });
     }
     var on = {
       pointermove: function (ev) {
@@ -259,10 +291,11 @@
         ptr.push([Math.round(ev.clientX - r.left), Math.round(ev.clientY - r.top), Math.round(tt - t0)]);
         if (ptr.length > 60) ptr.shift();
       },
-      pointerdown: function (ev) { seen(ev); last.down = now(); last.type = ev.pointerType; last.ptr = now(); },
+      pointerdown: function (ev) { seen(ev); activate(ev); last.down = now(); last.type = ev.pointerType; last.ptr = now(); },
       pointerup: function () { last.up = now(); },
       keydown: function (ev) {
         seen(ev);
+        activate(ev);
         var tt = now(), k = String(ev.key || '');
         keys.n++;
         if (lastKey && tt - lastKey < 3000) {
@@ -285,6 +318,7 @@
       },
       touchstart: function (ev) {
         seen(ev);
+        activate(ev);
         touch.n++;
         var tp = ev.touches && ev.touches[0];
         if (tp) touch.radii[round1(tp.radiusX || 0)] = 1;
@@ -316,7 +350,21 @@
       }
       clicks.push(c);
     };
-    this.build = function (pow, we) {
+    // bind ties the next redemption to challenge ch: it notes when ch arrived, starts its
+    // environment check, and ready() resolves once the check answered and, when the server
+    // requires it (ch.interaction), a trusted activation newer than the last redemption exists.
+    this.bind = function (ch, api) {
+      var rcv = ms(), p = ch.parameters, id = p ? (p.data || {}).challengeId : ch.salt;
+      var proof = id ? envCheck(api, String(id)) : Promise.resolve(null);
+      return {
+        ready: function () {
+          var sol = ms() - rcv;
+          var wait = ch.interaction && act.n <= builtN ? new Promise(function (res) { gate.push(res); }) : null;
+          return Promise.all([proof, wait]).then(function (v) { return { id: id, rcv: rcv, sol: sol, proof: v[0] }; });
+        }
+      };
+    };
+    this.build = function (pow, we, b) {
       var e = env();
       workerEnv(e, we);
       e = Object.assign({}, e, { stackMarks: e.stackMarks.concat(marks).filter(function (v, i, a) { return a.indexOf(v) === i; }), focused: D.hasFocus() });
@@ -327,10 +375,15 @@
         beh: {
           ptr: ptr.slice(), clicks: clicks, keys: { n: keys.n, iki: iki, paste: keys.paste, special: keys.special },
           focus: focus, touch: { n: touch.n, radiusDistinct: Object.keys(touch.radii).length }, vis: vis, t: t,
-          untrusted: untrusted
+          untrusted: untrusted, act: { n: act.n, t: act.t }
         },
         pow: pow
       };
+      if (b) {
+        doc.ch = { id: String(b.id || ''), rcv: b.rcv, sol: b.sol, snd: ms() - b.rcv };
+        if (b.proof) doc.proof = b.proof;
+      }
+      builtN = act.n;
       var s = JSON.stringify(doc);
       while (s.length > 4000 && doc.beh.ptr.length) { // stay under the 4 KB budget
         doc.beh.ptr = doc.beh.ptr.filter(function (_, i) { return i % 2; });
@@ -739,12 +792,14 @@
     request(this.api, '/api/v1/challenge' + qs).then(function (ch) {
       if (!live()) return;
       if (!ch || ch.success === false || !(ch.parameters || ch.challenge)) return me.fail(ch && ch.error || 'bad-challenge', ch && ch.message);
+      var bind = me.tele.bind(ch, me.api);
       me.work = solve(me.api, ch, function (x) { if (live() && me.state === 'solving') me.showProgress(x); });
-      return me.work.promise.then(function (r) {
+      return me.work.promise.then(function (r) { return bind.ready().then(function (b) { return [r, b]; }); }).then(function (rb) {
         if (!live()) return;
+        var r = rb[0], b = rb[1];
         var body = {
           payload: payloadFor(ch, r),
-          telemetry: me.tele.build({ alg: algName(ch), ms: Math.round(r.time), workers: r.workers, n: r.n, wasm: false }, r.we),
+          telemetry: me.tele.build({ alg: algName(ch), ms: Math.round(r.time), workers: r.workers, n: r.n, wasm: false }, r.we, b),
           siteKey: me.o.sitekey || '',
           origin: me.o.origin || pageOrigin()
         };
