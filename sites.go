@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -330,15 +329,6 @@ func (c *Captcha) SeedSites(ctx context.Context, sites []SiteConfig) error {
 		}
 	}
 	return nil
-}
-
-// ParseSiteConfig parses the ASTRACAPH_SITE_CONFIG JSON array.
-func ParseSiteConfig(data []byte) ([]SiteConfig, error) {
-	var out []SiteConfig
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("astracaph: ASTRACAPH_SITE_CONFIG: %w", err)
-	}
-	return out, nil
 }
 
 // GetSite returns the public fields of a site.

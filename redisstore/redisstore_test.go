@@ -25,12 +25,21 @@ func newStores(addr string, opts ...redisstore.Option) func(t *testing.T) astrac
 	return func(t *testing.T) astracaph.Store {
 		t.Helper()
 		o := append([]redisstore.Option{redisstore.WithPrefix(fmt.Sprintf("t%d:", n.Add(1)))}, opts...)
-		s := redisstore.New(redis.NewClient(&redis.Options{Addr: addr}), o...)
-		t.Cleanup(func() { _ = s.Close() })
+		s := mustStore(t, redis.NewClient(&redis.Options{Addr: addr}), o...)
 		_, err := s.InitEpoch(t.Context())
 		require.NoError(t, err)
 		return s
 	}
+}
+
+// mustStore is redisstore.New for options known to be valid; the store is closed at the
+// end of the test.
+func mustStore(t testing.TB, c redis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(c, opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 func TestConformance(t *testing.T) {
@@ -90,8 +99,7 @@ func TestClusterMode(t *testing.T) {
 	var n atomic.Int64
 	storetest.Run(t, func(t *testing.T) astracaph.Store {
 		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{r.Addr}})
-		s := redisstore.New(c, redisstore.WithPrefix(fmt.Sprintf("c%d:", n.Add(1))))
-		t.Cleanup(func() { _ = s.Close() })
+		s := mustStore(t, c, redisstore.WithPrefix(fmt.Sprintf("c%d:", n.Add(1))))
 		_, err := s.InitEpoch(t.Context())
 		require.NoError(t, err)
 		return s
@@ -102,8 +110,7 @@ func TestRedisDownAndBack(t *testing.T) {
 	r := testenv.NewRedis(t)
 	c := redis.NewClient(&redis.Options{Addr: r.Addr, DialTimeout: 200 * time.Millisecond, MaxRetries: 1, DialerRetries: 1,
 		MinRetryBackoff: time.Millisecond, MaxRetryBackoff: 5 * time.Millisecond})
-	s := redisstore.New(c)
-	t.Cleanup(func() { _ = s.Close() })
+	s := mustStore(t, c)
 	ctx := t.Context()
 
 	first, _, err := s.ConsumeOnce(ctx, "before", "v", time.Time{}, time.Minute)
@@ -170,8 +177,7 @@ func TestFlushAllDoesNotReviveSpentTokens(t *testing.T) {
 // starts it again empty.
 func TestRestartWithoutPersistenceDoesNotReviveSpentTokens(t *testing.T) {
 	r := testenv.NewRedis(t)
-	s := redisstore.New(redis.NewClient(&redis.Options{Addr: r.Addr}))
-	t.Cleanup(func() { _ = s.Close() })
+	s := mustStore(t, redis.NewClient(&redis.Options{Addr: r.Addr}))
 	_, err := s.InitEpoch(t.Context())
 	require.NoError(t, err)
 	storetest.RunDataLoss(t, s, func(t *testing.T) astracaph.Store {

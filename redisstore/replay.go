@@ -148,7 +148,7 @@ type consumeReply struct {
 }
 
 func (s *Store) consume(ctx context.Context, keys []string, value string, ttlMS, issued int64) (consumeReply, error) {
-	res, err := consumeScript.Run(ctx, s.c, keys, value, ttlMS, issued).Slice()
+	res, err := s.runConsumeScript(ctx, keys[0], consumeScript, keys, value, ttlMS, issued).Slice()
 	if err != nil {
 		return consumeReply{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -107,9 +108,63 @@ func TestLoadtestFlow(t *testing.T) {
 	for _, s := range []string{"challenge", "redeem", "verify"} {
 		require.Positive(t, rep.Steps[s].Max, s)
 	}
-	require.Equal(t, 40, ec.get("challenge 200 "))
+	require.Equal(t, 41, ec.get("challenge 200 "), "40 flows and the preflight's challenge")
 	require.Equal(t, 40, ec.get("redeem 200 pass"))
 	require.Equal(t, 40, ec.get("verify 200 success"))
+}
+
+// startLoadServers starts n API servers on engines sharing one store and secret, as
+// servers sharing a Redis would.
+func startLoadServers(t *testing.T, n int, pow astracaph.PoWConfig) ([]string, []*eventCounter) {
+	t.Helper()
+	st := astracaph.NewMemoryStore(0)
+	var urls []string
+	var ecs []*eventCounter
+	for range n {
+		engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithStore(st), astracaph.WithPoW(pow))
+		require.NoError(t, err)
+		ec := &eventCounter{n: map[string]int{}}
+		srv := httptest.NewServer(server.New(engine, server.WithLimits(server.Limits{}), server.WithObserver(ec.observe)))
+		t.Cleanup(srv.Close)
+		urls, ecs = append(urls, srv.URL), append(ecs, ec)
+	}
+	return urls, ecs
+}
+
+var loadPoW = astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 1, CounterMin: 1, CounterMax: 10, V1MaxNumber: 1000}
+
+// -target repeated spreads the workers over the servers; each token is verified on the
+// server after the one that issued it, so the shared store is what makes them pass.
+func TestLoadtestSpreadsOverTargets(t *testing.T) {
+	urls, ecs := startLoadServers(t, 2, loadPoW)
+	code, rep, stderr := runLoadCLI(t, "-target", urls[0], "-target", urls[1], "-mode", "flow", "-c", "4", "-n", "40")
+	require.Equal(t, 0, code, stderr)
+	require.EqualValues(t, 40, rep.Flows)
+	require.Equal(t, urls[0]+","+urls[1], rep.URL)
+	for i, ec := range ecs {
+		require.Equal(t, 20, ec.get("redeem 200 pass"), "server %d", i)
+		require.Equal(t, 20, ec.get("verify 200 success"), "server %d verifies the other's tokens", i)
+	}
+}
+
+// Regression: loadtest with its defaults against a default server printed nothing useful
+// (0 flows and 0 errors, or "could not mint any token"). It now refuses before the run and
+// prints the serve flags a load test needs.
+func TestLoadtestRefusesAProductionProofOfWork(t *testing.T) {
+	urls, ecs := startLoadServers(t, 1, astracaph.DefaultPoW)
+	for _, mode := range []string{"flow", "verify"} {
+		var out, errb bytes.Buffer
+		start := time.Now()
+		code := run(context.Background(), []string{"loadtest", "-target", urls[0], "-mode", mode, "-n", "10"}, nil, &out, &errb)
+		require.Equal(t, 2, code, mode)
+		require.Contains(t, errb.String(), "takes over 100ms", mode)
+		require.Contains(t, errb.String(), "astracaph serve "+loadTestServeFlags, mode)
+		require.Less(t, time.Since(start), 5*time.Second, "refused after one attempt, not after a run")
+	}
+	require.Zero(t, ecs[0].get("redeem 200 pass"), "no flow ran")
+	// The flags it prints are a configuration serve accepts.
+	_, err := parseServeFlags(strings.Fields(loadTestServeFlags), nil, io.Discard)
+	require.NoError(t, err)
 }
 
 func TestLoadtestDurationAndWarmup(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/redisstore"
 )
 
 const sitesUsage = `usage:
@@ -52,7 +54,8 @@ func cmdSites(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	secret := fs.String("secret", "", "the site's current secret, sk_live_... (delete, rotate)")
 	siteKey := fs.String("site-key", "", "the site key, pk_live_..., to name the site instead of -domain (delete, rotate)")
 	overlap := fs.Duration("overlap", 24*time.Hour, "how long the old secret keeps verifying after a rotation (rotate)")
-	redisURL := fs.String("redis-url", os.Getenv("REDIS_URL"), "the redis:// URL of the store the servers share (default $REDIS_URL)")
+	redisURL := fs.String("redis-url", os.Getenv("REDIS_URL"), "the Redis URL of the store the servers share (default $REDIS_URL)")
+	prefix := fs.String("redis-prefix", cmp.Or(os.Getenv("ASTRACAPH_REDIS_PREFIX"), redisstore.DefaultPrefix), "the key prefix the servers use (default $ASTRACAPH_REDIS_PREFIX, else astracaph:)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -75,7 +78,7 @@ func cmdSites(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, closeFn, err := openRedis(ctx, *redisURL, log)
+	st, closeFn, err := openRedis(ctx, *redisURL, log, redisstore.WithPrefix(*prefix))
 	if err != nil {
 		fmt.Fprintln(stderr, "astracaph: sites:", err)
 		return 1
