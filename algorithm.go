@@ -35,7 +35,7 @@ const (
 var ErrUnknownAlgorithm = errors.New("astracaph: unknown algorithm")
 
 // Defaults the official widget applies when a memory-hard challenge omits its memory
-// parameters (docs/protocol.md); used only when verifying foreign challenges.
+// parameters (docs/protocol-notes.md, "PoW v2: key derivation"); used only when verifying foreign challenges.
 const (
 	widgetScryptR        = 8
 	widgetArgon2MemoryKB = 16384
@@ -148,7 +148,7 @@ type kdfParams struct {
 	Parallelism int
 }
 
-// deriveKey computes KDF(salt, password) for PoW v2 (docs/protocol.md). SHA-n truncates
+// deriveKey computes KDF(salt, password) for PoW v2 (docs/protocol-notes.md, "PoW v2: key derivation"). SHA-n truncates
 // once at the end, as altcha-lib ≥2.6 and every server port do.
 func deriveKey(p kdfParams, salt, password []byte) ([]byte, error) {
 	cost := max(p.Cost, 1)

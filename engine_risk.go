@@ -30,6 +30,19 @@ type RiskEngineConfig struct {
 	VelocityPerMinute float64
 	// MaxMultiplier caps the challenge-time work multiplier (default 16).
 	MaxMultiplier float64
+	// Country returns the ISO 3166 alpha-2 country of an address ("" when unknown), for the
+	// time-zone/country signal; nil disables it. ipintel.Countries provides it.
+	Country func(netip.Addr) string
+	// AllowALTCHAWidget accepts redemptions from the official ALTCHA widget, which sends no
+	// telemetry, for every site (ASTRACAPH_ALLOW_ALTCHA_WIDGET=1): missing telemetry is then
+	// neutral again and the proof of work carries the weight. Otherwise a redemption must
+	// carry the AstraCaph widget's telemetry, its challenge binding and the answer of the
+	// environment check, or it gets the visual step. SiteRecord.AllowALTCHAWidget allows it
+	// per site.
+	AllowALTCHAWidget bool
+	// ReplayWindow is how long a behaviour stream is remembered against replay (default:
+	// the challenge plus the token lifetime, at least an hour).
+	ReplayWindow time.Duration
 }
 
 // WithRiskEngine enables risk scoring and adaptive difficulty.
@@ -48,11 +61,31 @@ func WithRiskEngine(cfg RiskEngineConfig) Option {
 		if cfg.MaxMultiplier < 1 {
 			cfg.MaxMultiplier = 16
 		}
+		if cfg.ReplayWindow <= 0 {
+			cfg.ReplayWindow = max(time.Hour, c.challengeTTL+c.tokenTTL)
+		}
 		e := &riskEngine{c: c, cfg: cfg}
 		c.difficulty = e.difficulty
 		c.risk = e.assess
+		c.countFailures = true
+		c.widgetOnly = !cfg.AllowALTCHAWidget
 		return nil
 	}
+}
+
+// WidgetRequired reports whether redemptions for siteKey must come from the AstraCaph widget
+// (the risk engine is on and neither the engine nor the site allows the official ALTCHA
+// widget). The hosted API tells the widget so with X-Astracaph-Interaction: required on the
+// challenge, and the widget then redeems only after a trusted activation.
+func (c *Captcha) WidgetRequired(ctx context.Context, siteKey string) bool {
+	if !c.widgetOnly {
+		return false
+	}
+	if siteKey == "" || isTestSiteKey(siteKey) {
+		return true
+	}
+	r, err := c.store.GetSite(ctx, siteKey)
+	return err != nil || !r.AllowALTCHAWidget
 }
 
 type riskEngine struct {
@@ -94,7 +127,7 @@ func (e *riskEngine) velocity(ctx context.Context, a netip.Addr, add float64) (i
 // headers, no telemetry yet) in the harder bands doubles it once more.
 //
 // Expected solve times with the default PoW (PBKDF2/SHA-256 cost 5000, counter
-// 5000–10000, ≈7,500 derivations; altcha.md §8 and risk_pow.go): ×1 ≈ 2.4 s on a desktop
+// 5000–10000, ≈7,500 derivations; docs/protocol-notes.md "Performance" and risk_pow.go): ×1 ≈ 2.4 s on a desktop
 // browser with 8 workers and ≈14 s on a low-end Android; ×2 ≈ 5 s / 28 s; ×4 ≈ 10 s /
 // 56 s; ×16 (a flooding prefix) ≈ 40 s / 4 min. Sites with many mobile users should lower
 // the base counter range rather than the cap.
@@ -114,7 +147,13 @@ func (e *riskEngine) difficulty(ctx context.Context, req ChallengeRequest) (Diff
 
 func (e *riskEngine) assess(ctx context.Context, rc RiskContext) (Assessment, error) {
 	req := rc.Request
-	in := RiskInput{IPClass: e.ipClass(req.ClientIP), Header: req.Header, SolveMillis: rc.Solution.Took, ServerElapsed: rc.Elapsed}
+	in := RiskInput{
+		IPClass: e.ipClass(req.ClientIP), Header: req.Header, SolveMillis: rc.Solution.Took, ServerElapsed: rc.Elapsed,
+		ChallengeID: rc.ChallengeID, WidgetRequired: !e.cfg.AllowALTCHAWidget && (rc.Site == nil || !rc.Site.AllowALTCHAWidget),
+	}
+	if e.cfg.Country != nil && req.ClientIP.IsValid() {
+		in.IPCountry = e.cfg.Country(req.ClientIP)
+	}
 	if rc.Solution.Version == 2 {
 		in.PoWWork = float64(rc.Solution.Counter + 1)
 	}
@@ -126,15 +165,30 @@ func (e *riskEngine) assess(ctx context.Context, rc RiskContext) (Assessment, er
 			in.Telemetry = t
 		}
 	}
+	if t := in.Telemetry; t != nil && rc.ChallengeID != "" {
+		// The environment check is bound to the solved challenge, whatever id the document claims.
+		switch {
+		case t.Proof == "":
+			in.EnvProofMissing = true
+		case !e.c.envProofOK(rc.ChallengeID, t.Proof):
+			in.EnvProofFailed = true
+		}
+	} else if in.Telemetry == nil {
+		in.EnvProofMissing = true
+	}
 	level, err := e.velocity(ctx, req.ClientIP, 0)
 	if err != nil {
 		return Assessment{}, err
 	}
 	in.VelocityLevel = level
+	if in.RecentFailures, err = e.c.recentFailures(ctx, req.ClientIP); err != nil {
+		return Assessment{}, err
+	}
 	ra := e.cfg.Scorer.Score(in)
 	if ra.InteractionHash != "" {
-		// B10: the same quantised trajectory twice within an hour is a replay.
-		first, _, err := e.c.store.ConsumeOnce(ctx, "ih:"+ra.InteractionHash, "", time.Hour)
+		// B10: one behaviour stream earns at most one direct token; its reuse within the
+		// replay window is a replay.
+		first, _, err := e.c.store.ConsumeOnce(ctx, "ih:"+ra.InteractionHash, "", time.Time{}, e.cfg.ReplayWindow)
 		if err != nil {
 			return Assessment{}, err
 		}

@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/scripted"
 )
 
 func browserHeader() http.Header {
@@ -32,12 +34,33 @@ func riskCaptcha(t *testing.T, class string) *astracaph.Captcha {
 	}))
 }
 
+// solved runs the browser's part and keeps what the widget knows about the challenge.
+func solved(t testing.TB, c *astracaph.Captcha) scripted.Solved {
+	t.Helper()
+	ch, err := c.Challenge(context.Background(), astracaph.ChallengeRequest{ClientIP: netip.MustParseAddr("198.51.100.7")})
+	require.NoError(t, err)
+	sol, err := astracaph.SolveChallenge(context.Background(), ch, astracaph.SolveOptions{Workers: 1})
+	require.NoError(t, err)
+	id, _ := ch.Parameters.Data["challengeId"].(string)
+	return scripted.Solved{Challenge: ch, Payload: astracaph.EncodePayload(ch, sol), ID: id, Counter: uint64(sol.Counter)}
+}
+
+// keyboardDoc is the widget's document for a keyboard user (Tab to the checkbox, Space):
+// no pointer, a click with detail 0, keys and focus moves, bound to s with the right proof.
+func keyboardDoc(c *astracaph.Captcha, s scripted.Solved, iki float64) []byte {
+	d := `{"v":1,"env":{"wd":false,"plugins":5,"langs":2,"lang":"en-GB","chromeObj":true,"tz":"Europe/Berlin"},` +
+		`"beh":{"clicks":[{"detail":0,"trusted":true,"type":""}],"focus":{"n":3,"viaKey":3,"viaPtr":0},` +
+		`"keys":{"n":4,"iki":[3,` + strconv.FormatFloat(iki, 'f', 1, 64) + `,90000,180,700]},"act":{"n":4,"t":1900}},` +
+		`"ch":{"id":"` + s.ID + `","rcv":1980,"sol":400,"snd":405},"proof":"` + c.EnvProofAnswer(s.ID) + `"}`
+	return []byte(d)
+}
+
 func TestRiskEngineDecisions(t *testing.T) {
 	ctx := context.Background()
 	ip := netip.MustParseAddr("203.0.113.9")
 	c := riskCaptcha(t, astracaph.RiskIPResidential)
-	keyboard := `{"v":1,"env":{"wd":false,"plugins":5,"langs":2,"lang":"en-GB","chromeObj":true},"beh":{"clicks":[{"dx":0,"dy":0,"dwell":0,"mdu":0,"detail":0,"trusted":true,"type":""}],"focus":{"n":3,"viaKey":3,"viaPtr":0}}}`
-	d, err := c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, "", ""), Origin: "https://r.example", ClientIP: ip, Header: browserHeader(), Telemetry: []byte(keyboard)})
+	s := solved(t, c)
+	d, err := c.Redeem(ctx, astracaph.RedeemRequest{Payload: s.Payload, Origin: "https://r.example", ClientIP: ip, Header: browserHeader(), Telemetry: keyboardDoc(c, s, 412.5)})
 	require.NoError(t, err)
 	require.Equal(t, astracaph.ActionPass, d.Action, d.Reasons)
 	require.Greater(t, d.Score, 0.5)
@@ -51,10 +74,10 @@ func TestRiskEngineDecisions(t *testing.T) {
 	require.Contains(t, d.Reasons, "env.WEBDRIVER")
 	require.Empty(t, d.Token)
 
-	// Invalid telemetry is scored as such, not a 500.
+	// Invalid telemetry is scored as such, not a 500: the visual step, never a denial.
 	d, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, "", ""), Origin: "https://r.example", ClientIP: ip, Header: browserHeader(), Telemetry: []byte(`{"v":99}`)})
 	require.NoError(t, err)
-	require.NotEqual(t, astracaph.ActionDeny, d.Action)
+	require.Equal(t, astracaph.ActionStepUp, d.Action, d.Reasons)
 }
 
 func TestAdaptiveDifficulty(t *testing.T) {
@@ -105,7 +128,8 @@ func TestSpamFieldsSignedIntoToken(t *testing.T) {
 	ctx := context.Background()
 	c := riskCaptcha(t, astracaph.RiskIPResidential)
 	fields := map[string]string{"name": "Jane Doe", "message": "Hello\nWorld", "email": "jane@example.com"}
-	d, err := c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, "", ""), Origin: "https://s.example", ClientIP: netip.MustParseAddr("203.0.113.5"), Header: browserHeader(), Fields: fields})
+	s := solved(t, c)
+	d, err := c.Redeem(ctx, astracaph.RedeemRequest{Payload: s.Payload, Origin: "https://s.example", ClientIP: netip.MustParseAddr("203.0.113.5"), Header: browserHeader(), Fields: fields, Telemetry: keyboardDoc(c, s, 388.1)})
 	require.NoError(t, err)
 	require.Equal(t, astracaph.ActionPass, d.Action, d.Reasons)
 	res, err := c.Verify(ctx, d.Token, astracaph.VerifyTokenOptions{Origin: "https://s.example"})
@@ -124,8 +148,36 @@ func TestSpamFieldsSignedIntoToken(t *testing.T) {
 	require.False(t, ok)
 
 	spammy := map[string]string{"message": "BUY CHEAP VIAGRA NOW!!! http://bit.ly/x http://bit.ly/y <a href=http://spam.example>click</a> FREE MONEY casino"}
-	d, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, "", ""), Origin: "https://s.example", ClientIP: netip.MustParseAddr("203.0.113.6"), Header: browserHeader(), Fields: spammy})
+	s = solved(t, c)
+	d, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: s.Payload, Origin: "https://s.example", ClientIP: netip.MustParseAddr("203.0.113.6"), Header: browserHeader(), Fields: spammy, Telemetry: keyboardDoc(c, s, 377.7)})
 	require.NoError(t, err)
 	b, _ := json.Marshal(d)
 	require.Equal(t, "BAD", d.Classification, string(b))
+}
+
+// Failed redemptions, denials and wrong visual answers of one client prefix are recent
+// failures (V2) for its next redemption; another prefix is unaffected.
+func TestRecentFailuresPerClientPrefix(t *testing.T) {
+	ctx := context.Background()
+	c := riskCaptcha(t, astracaph.RiskIPResidential)
+	ip, other := netip.MustParseAddr("203.0.113.40"), netip.MustParseAddr("203.0.113.41")
+	payload := solve(t, c, "", "")
+	req := astracaph.RedeemRequest{Payload: payload, Origin: "https://f.example", ClientIP: ip, Header: browserHeader()}
+	d, err := c.Redeem(ctx, req)
+	require.NoError(t, err)
+	require.Equal(t, astracaph.ActionStepUp, d.Action, "no telemetry: the visual step")
+	_, err = c.Redeem(ctx, req)
+	require.ErrorIs(t, err, astracaph.ErrChallengeUsed)
+	_, err = c.AnswerVisual(ctx, astracaph.VisualAnswer{ID: d.Visual.ID, Code: "WRONG1", ClientIP: ip})
+	require.ErrorIs(t, err, astracaph.ErrWrongAnswer)
+
+	s := solved(t, c)
+	d, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: s.Payload, Origin: "https://f.example", ClientIP: ip, Header: browserHeader(), Telemetry: keyboardDoc(c, s, 501.5)})
+	require.NoError(t, err)
+	require.Contains(t, d.Reasons, "vel.REPEATED_FAILURES")
+	s = solved(t, c)
+	d, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: s.Payload, Origin: "https://f.example", ClientIP: other, Header: browserHeader(), Telemetry: keyboardDoc(c, s, 502.5)})
+	require.NoError(t, err)
+	require.NotContains(t, d.Reasons, "vel.REPEATED_FAILURES")
+	require.Equal(t, astracaph.ActionPass, d.Action)
 }

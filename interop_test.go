@@ -518,7 +518,8 @@ func interopPoWv1(t *testing.T, script string) {
 
 // interopServerSignature checks server-signature payloads both ways: Go-signed payloads
 // verify with altcha-lib's verifyServerSignature (v2 and legacy v1) and verifyFieldsHash;
-// payloads built in Node per altcha.md §5 verify in Go; both sides agree on every flag.
+// payloads built in Node per docs/protocol-notes.md, "Server-signature payloads (tokens)", verify in Go; both sides
+// agree on every flag.
 func interopServerSignature(t *testing.T, script string) {
 	key := []byte(interopSigSecret)
 	now := time.Now()
@@ -769,7 +770,7 @@ func interopCanonicalJSON(t *testing.T, script string) {
 // interopStringCounterMode pins down what altcha-lib's "string" counter mode (used by
 // widget 3 to emulate PoW v1) feeds the SHA key derivation: password = nonce ‖
 // utf8(decimal counter), hashed as H(salt ‖ password), the same layout as "uint32" mode.
-// It also shows where the upstream vector affc403e… (altcha.md §7.2) comes from: the
+// It also shows where the upstream vector affc403e… (docs/protocol-notes.md, "Test vectors") comes from: the
 // upstream test passes password.buffer, which string mode never writes, so the
 // password is nonce ‖ 00000000 (counter 0 in uint32 form), not nonce ‖ "123".
 func interopStringCounterMode(t *testing.T, script string) {
@@ -975,7 +976,7 @@ const ops = {
     return out;
   },
 
-  // altcha.md §5: signature = hex(HMAC_alg(secret, H_alg(verificationData))); altcha-lib
+  // docs/protocol-notes.md, "Server-signature payloads": signature = hex(HMAC_alg(secret, H_alg(verificationData))); altcha-lib
   // has no signer, so the payload is built here with node:crypto.
   'server.sign': async (q) => {
     const form = q.form || {};

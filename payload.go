@@ -12,7 +12,7 @@ import (
 	"github.com/astracat/astracaph/internal/jsjson"
 )
 
-// Payload decoding shared by PoW v1, PoW v2 and server signatures (docs/protocol.md).
+// Payload decoding shared by PoW v1, PoW v2 and server signatures (docs/protocol.md; the formats themselves: docs/protocol-notes.md).
 //
 // Base64: the widget submits btoa(JSON.stringify(x)), so bytes ≥ 0x80 are Latin-1 code
 // points; server-side encoders (Go, Python, altcha-lib-go) base64 the UTF-8 text instead.

@@ -19,7 +19,7 @@ import (
 	"github.com/astracat/astracaph/internal/jsjson"
 )
 
-// PoW v2 (docs/protocol.md): the client searches a counter such that
+// PoW v2 (docs/protocol-notes.md): the client searches a counter such that
 // KDF(salt, nonce ‖ uint32BE(counter)) starts with keyPrefix; the parameters are signed
 // with HMAC over their canonical JSON.
 
@@ -270,7 +270,7 @@ func (o *ChallengeOptions) validate() error {
 	return nil
 }
 
-// CreateChallenge builds and signs a PoW v2 challenge (docs/protocol.md).
+// CreateChallenge builds and signs a PoW v2 challenge (docs/protocol-notes.md, "PoW v2: challenge" to "modes").
 func CreateChallenge(opts ChallengeOptions) (Challenge, error) {
 	opts.defaults()
 	if err := opts.validate(); err != nil {
@@ -337,6 +337,8 @@ type VerifyOptions struct {
 	HMACAlgorithm   Algorithm // PoW v2 signature HMAC (default SHA-256); v1 uses the challenge algorithm
 	Now             time.Time // zero: time.Now()
 	IgnoreExpiry    bool      // v1 checkExpires=false equivalent
+	// KDFLimit, when set, refuses (as an invalid solution) slow-path derivations above it.
+	KDFLimit *KDFLimit
 }
 
 // now returns the verification time, reading the clock only when an expiry needs it.
@@ -364,6 +366,7 @@ type SolutionResult struct {
 	ExpiresAt   time.Time // zero when the challenge has no expiry
 	Counter     uint64    // v2 counter or v1 number
 	Took        float64   // solution.time (v2) or took (v1), milliseconds
+	SlowPath    bool      // v2: the key had to be re-derived (no keySignature)
 }
 
 // ReplayKey is the identifier to consume once: data.challengeId, else the nonce (v2), or
@@ -375,7 +378,9 @@ func (r *SolutionResult) ReplayKey() string {
 	case r.Version == 2:
 		return "n:" + r.Nonce
 	}
-	return "s:" + r.Salt
+	// A v1 salt verifies with or without its trailing "&" (verifyV1 re-appends it), so the
+	// key is the normalised salt: both spellings of one solution consume the same record.
+	return "s:" + strings.TrimSuffix(r.Salt, "&") + "&"
 }
 
 // VerifySolution verifies a payload submitted by the widget: PoW v2
@@ -823,7 +828,7 @@ func (pr *paramRefs) finish() error {
 	return nil
 }
 
-// verifyV2 follows altcha-lib 2.8.0's order (docs/protocol.md).
+// verifyV2 follows altcha-lib 2.8.0's order (docs/protocol-notes.md, "PoW v2: verification order").
 func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResult) error {
 	res.Version = 2
 	hmacAlg := opts.HMACAlgorithm
@@ -871,6 +876,11 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResu
 		return nil
 	}
 	// 7. slow path: re-derive, compare, and check the prefix.
+	res.SlowPath = true
+	if !opts.KDFLimit.allows(pr.kdf()) {
+		res.InvalidSolution = true
+		return nil
+	}
 	nonce, err1 := hex.DecodeString(string(pr.nonce))
 	salt, err2 := hex.DecodeString(string(pr.salt))
 	if err1 != nil || err2 != nil {
@@ -968,6 +978,15 @@ func SolveChallenge(ctx context.Context, ch Challenge, opts SolveOptions) (Solut
 	if opts.Max == 0 {
 		maxC = math.MaxUint32
 	}
+	first := uint64(0) // AstraCaph's challenges sign the counter range's lower bound
+	switch m := p.Data["counterMin"].(type) {
+	case float64:
+		if m >= 0 && m <= float64(maxC) {
+			first = uint64(m)
+		}
+	case uint32:
+		first = uint64(m)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := time.Now()
@@ -1009,7 +1028,7 @@ func SolveChallenge(ctx context.Context, ch Challenge, opts SolveOptions) (Solut
 					opts.Progress(n)
 				}
 			}
-		}(uint64(w))
+		}(first + uint64(w))
 	}
 	wg.Wait()
 	if solveE != nil {

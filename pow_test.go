@@ -117,7 +117,7 @@ func TestTamperEveryField(t *testing.T) {
 		for _, ks := range [][]byte{nil, []byte("ks")} {
 			if name == "counter" && ks != nil {
 				// The fast path proves the derived key by its keySignature and, like
-				// altcha-lib, does not re-derive the counter (altcha.md §4.7 step 6).
+				// altcha-lib, does not re-derive the counter (docs/protocol-notes.md, "PoW v2: verification order" step 6).
 				continue
 			}
 			res, err := VerifySolution(base64.StdEncoding.EncodeToString(b), VerifyOptions{HMACKey: testKey, KeySignatureKey: ks})

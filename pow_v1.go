@@ -17,7 +17,7 @@ import (
 	"github.com/astracat/astracaph/internal/jsjson"
 )
 
-// PoW v1 (legacy, docs/protocol.md): find number with hex(H(salt + decimal(number))) ==
+// PoW v1 (legacy, docs/protocol-notes.md): find number with hex(H(salt + decimal(number))) ==
 // challenge; signature = hex(HMAC_H(key, challengeHex)). Widgets 0.x–2.x speak only this.
 
 // ChallengeV1 is a legacy PoW v1 challenge; maxnumber is lower case as altcha-lib emits it.

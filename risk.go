@@ -1,6 +1,7 @@
 package astracaph
 
-// Risk scoring of one solve (risk.md §2.4).
+// Risk scoring of one solve: docs/risk.md describes the model and the telemetry, docs/risk-notes.md
+// the research behind it.
 //
 // Lifecycle: the server parses the widget's telemetry with ParseTelemetry, gathers what it knows
 // itself (IP class and country, request headers, velocity level, recent failures, PoW timing,
@@ -11,9 +12,11 @@ package astracaph
 // the next challenge. Nothing here keeps state: the scorer is immutable after NewRiskScorer and safe
 // for concurrent use.
 //
-// Model: additive points over the signal catalogue (§1.3), category caps applied before summing so
-// that no family of soft signals reaches the block band, then risk = 1/(1+exp(-(R−4)/1.5)). Denial
+// Model: additive points over the signal catalogue, category caps applied before summing so that
+// no family of soft signals reaches the block band, then risk = 1/(1+exp(-(R−4)/1.5)). Denial
 // needs a hard automation artefact; soft signals only raise PoW cost or trigger the step-up.
+// Strong signals (the integrity of our widget's flow: absent telemetry, a replayed or foreign
+// document, impossible timing, scripted motion) force the step-up band but never deny.
 
 import (
 	"math"
@@ -83,8 +86,22 @@ type RiskInput struct {
 
 	SolvedVisual        bool // G3: a visual challenge was solved earlier in this session/token
 	HoneypotFilled      bool // E8
-	EnvProofFailed      bool // E5: server-generated environment computation wrong after one retry
+	EnvProofFailed      bool // E5: the answer to the challenge's environment check is wrong
 	ReplayedInteraction bool // B10: RiskAssessment.InteractionHash was seen before (checked by the caller)
+
+	// Integrity of our widget's flow, set by the engine. A plain Score call leaves them zero
+	// and judges the telemetry alone.
+	//
+	// WidgetRequired says the redemption must come from the AstraCaph widget (the official
+	// ALTCHA widget is not allowed for the site): then a missing or invalid telemetry
+	// document, one without environment probes, without a trusted activation or without the
+	// challenge binding forces the step-up band (tele.* reasons).
+	WidgetRequired bool
+	// ChallengeID is the binding id of the solved challenge (v2 data.challengeId, v1 salt);
+	// telemetry naming another challenge forces the step-up band.
+	ChallengeID string
+	// EnvProofMissing: the challenge's environment check was not answered.
+	EnvProofMissing bool
 }
 
 // RiskAssessment is the outcome of Score.
@@ -95,13 +112,18 @@ type RiskAssessment struct {
 	Band    int        `json:"band"`    // 1..5 (1 pass, 2 harder PoW, 3 step-up, 4 heavy step-up, 5 deny)
 	Action  RiskAction `json:"action"`  // encoded as "pass", "harder_pow", "step_up", "deny"
 	Hard    bool       `json:"hard"`    // a hard automation artefact fired
-	Privacy bool       `json:"privacy"` // a privacy browser was recognised (§1.4 rule 4)
+	Privacy bool       `json:"privacy"` // a privacy browser was recognised
 	Reasons []string   `json:"reasons"` // reason codes of the signals that contributed, in table order
 
-	// InteractionHash identifies the quantised pointer trajectory (hex, empty when there are too few
-	// samples to be distinctive). The caller checks it against a store and sets
-	// RiskInput.ReplayedInteraction on a later Score call (or scores twice) to apply B10.
+	// InteractionHash identifies the behaviour stream: the quantised pointer trajectory, the
+	// clicks and the key aggregates, plus the widget's own timings when the behaviour alone is
+	// not distinctive (hex; empty when nothing distinctive was sent). The caller checks it
+	// against a store and sets RiskInput.ReplayedInteraction on a later Score call (or scores
+	// twice) to apply B10.
 	InteractionHash string `json:"interactionHash,omitempty"`
+
+	// Kinematics is the fitted kinematic model's view of the pointer (risk_kinematics.go).
+	Kinematics RiskKinematics `json:"-"`
 }
 
 // RiskOptions configure NewRiskScorer. Zero values select the defaults.
@@ -156,10 +178,10 @@ func (s *RiskScorer) Score(in RiskInput) RiskAssessment {
 	}
 
 	var ev riskEval
-	ev.run(&in, &th)
+	ev.run(&in, &th, w)
 
 	var cat [riskNumCats]float64
-	hard := false
+	hard, strong := false, false
 	nReasons := 0
 	for i := range ev.x {
 		if ev.x[i] == 0 {
@@ -167,8 +189,11 @@ func (s *RiskScorer) Score(in RiskInput) RiskAssessment {
 		}
 		d := &riskSigTable[i]
 		if p := w[i] * ev.x[i]; p != 0 {
-			if d.cat == riskCatHard {
+			switch d.cat {
+			case riskCatHard:
 				hard = hard || p > 0
+			case riskCatStrong:
+				strong = strong || p > 0
 			}
 			nReasons++
 		}
@@ -194,7 +219,8 @@ func (s *RiskScorer) Score(in RiskInput) RiskAssessment {
 		math.Min(cat[riskCatNet], th.CapNet) +
 		math.Min(cat[riskCatBeh], th.CapBeh) +
 		math.Min(cat[riskCatHdr], th.CapHdr) +
-		math.Max(cat[riskCatHuman], th.FloorHuman)
+		math.Max(cat[riskCatHuman], th.FloorHuman) +
+		cat[riskCatStrong]
 	vel := math.Min(cat[riskCatVel], th.CapVel)
 	if in.IPClass == RiskIPMobile {
 		vel *= 0.5 // CGNAT: many humans share one carrier IP
@@ -207,6 +233,7 @@ func (s *RiskScorer) Score(in RiskInput) RiskAssessment {
 		Privacy:         ev.privacy,
 		Reasons:         reasons,
 		InteractionHash: ev.hash,
+		Kinematics:      ev.kin,
 	}
 	a.Risk = 1 / (1 + math.Exp(-(R-th.Center)/th.Scale))
 	a.Score = 1 - a.Risk
@@ -223,7 +250,13 @@ func (s *RiskScorer) Score(in RiskInput) RiskAssessment {
 		a.Band = 1
 	}
 	if ev.privacy && !hard && a.Band > 2 {
-		a.Band = 2 // privacy browsers lie by design: harder PoW, never the visual step (§2.4)
+		a.Band = 2 // privacy browsers lie by design: harder PoW, never the visual step
+	}
+	if strong && a.Band < 3 {
+		// A broken flow (no widget, a replay, a foreign challenge, scripted motion) never earns
+		// a direct token, whatever else speaks for the client; it is not proof of automation
+		// either, so it asks for the visual step (or the wait), never a denial.
+		a.Band = 3
 	}
 	a.Action = riskBandAction(a.Band)
 	return a

@@ -1,12 +1,12 @@
 package astracaph
 
-// Behaviour signals (B1–B10) and human evidence (G1, G2) from the interaction streams, plus the
-// quantised-trajectory hash used against session replay (B10).
+// Behaviour signals (B4–B10; B1–B3 come from risk_kinematics.go) and human evidence (G1, G2)
+// from the interaction streams, plus the behaviour hash used against session replay (B10).
 //
-// Absence is neutral throughout (§1.4 rule 1): no pointer data, a click with detail 0 (keyboard or
+// Absence is neutral throughout: no pointer data, a click with detail 0 (keyboard or
 // screen-reader activation) or a missing aggregate never adds points. Under Tor Browser / RFP the
 // page's timers are quantised to 100 ms, which makes every timing look machine-regular, so the
-// timing-based signals (B1, B2, B3, B8) are skipped there.
+// timing-based signals (constant speed, fixed interval, zero dwell, B8) are skipped there.
 
 import (
 	"crypto/sha256"
@@ -15,30 +15,22 @@ import (
 	"math"
 )
 
-// Detector parameters from risk.md §1.3. They describe the detectors, not the policy, so they are
-// constants; the policy lives in the weights and thresholds.
+// Detector parameters. They describe the detectors, not the policy, so they are constants;
+// the policy lives in the weights and thresholds.
 const (
-	riskStrokePauseMs    = 300  // a gap longer than this starts a new stroke
-	riskMinStrokeMoves   = 5    // B1 needs ≥5 moves
-	riskMinStrokeLen     = 20.0 // px; shorter strokes are jitter, their straightness means nothing
-	riskStraightness     = 0.99 // B1
-	riskSpeedCV          = 0.1  // B1
-	riskMinIntervals     = 10   // B2
-	riskIntervalCV       = 0.05 // B2
-	riskSampleFloorMs    = 50   // the widget keeps pointer samples ≥50 ms apart (ALTCHA HIS)
-	riskIntervalAboveMin = 1.5  // B2 only when mean dt ≥ 1.5 × floor: at the floor the regularity is our sampler's
-	riskCentreTolPx      = 0.5  // B3
-	riskCentreMaxMDUMs   = 5    // B3
-	riskTooFastMs        = 800  // B6
-	riskMinKeys          = 10   // B8
-	riskKeyCV            = 0.05 // B8
-	riskHumanMinMoves    = 6    // G1
-	riskHumanMinLen      = 30.0 // px
-	riskHumanSpeedCV     = 0.25 // G1: humans accelerate and decelerate
-	riskHumanAngleStd    = 0.02 // rad; G1: humans curve
-	riskHashMinSamples   = 8    // fewer samples are not distinctive (all keyboard users would collide)
-	riskHashQuantPx      = 4
-	riskHashQuantMs      = 50
+	riskStrokePauseMs  = 300 // a gap longer than this starts a new stroke
+	riskCentreTolPx    = 0.5 // B3
+	riskTooFastMs      = 800 // B6
+	riskMinKeys        = 10  // B8
+	riskKeyCV          = 0.05
+	riskHumanMinMoves  = 6    // G1
+	riskHumanMinLen    = 30.0 // px
+	riskHumanSpeedCV   = 0.25 // G1: humans accelerate and decelerate
+	riskHumanAngleStd  = 0.02 // rad; G1: humans curve
+	riskHashMinSamples = 8    // fewer samples are not distinctive (all keyboard users would collide)
+	riskHashMinKeys    = 3    // key intervals before the typing rhythm is distinctive
+	riskHashQuantPx    = 4
+	riskHashQuantMs    = 50
 )
 
 // riskStroke summarises one stroke of the pointer stream.
@@ -51,7 +43,7 @@ type riskStroke struct {
 	accelDec bool // peak speed inside the stroke, both ends clearly slower
 }
 
-func (ev *riskEval) behaviour(b *TelemetryBehaviour, in *RiskInput) {
+func (ev *riskEval) behaviour(b *TelemetryBehaviour, in *RiskInput, w *[riskNumSigs]float64) {
 	if in.ReplayedInteraction {
 		ev.fire(riskB10)
 	}
@@ -68,29 +60,21 @@ func (ev *riskEval) behaviour(b *TelemetryBehaviour, in *RiskInput) {
 		ev.fire(riskE7)
 	}
 
-	ptr := b.Pointer
-	st := riskLongestStroke(ptr)
-	b1 := !ev.rfp && st.moves >= riskMinStrokeMoves && st.length >= riskMinStrokeLen &&
-		st.straight > riskStraightness && st.speedCV < riskSpeedCV
-	if b1 {
-		ev.fire(riskB1)
+	// Kinematics: graded signals from the fitted model's features, and its verdict.
+	x, judged := riskKinematics(b, ev.rfp, w)
+	ev.kin = riskKinVerdict(x, judged, w)
+	for i, v := range x {
+		if v >= 0.5 {
+			ev.x[riskKinSig[i]] = v
+		}
 	}
-	b2 := !ev.rfp && riskFixedInterval(ptr)
-	if b2 {
-		ev.fire(riskB2)
+	if judged && ev.kin.Z >= riskKinThreshold {
+		ev.fire(riskBScripted)
 	}
 
+	ptr := b.Pointer
 	for i := range b.Clicks {
 		c := &b.Clicks[i]
-		keyboard := c.Detail != nil && *c.Detail == 0
-		if keyboard {
-			continue // keyboard / AT activation is never evidence of a bot (§1.4 rule 2)
-		}
-		if !ev.rfp && c.DX != nil && c.DY != nil && c.Dwell != nil && c.MDU != nil &&
-			math.Abs(*c.DX) <= riskCentreTolPx && math.Abs(*c.DY) <= riskCentreTolPx &&
-			*c.Dwell < 1 && *c.MDU < riskCentreMaxMDUMs {
-			ev.fire(riskB3)
-		}
 		if c.Detail != nil && *c.Detail > 0 && c.Type == "mouse" && !riskMovedBefore(ptr, c.T) {
 			ev.fire(riskB4)
 		}
@@ -115,8 +99,10 @@ func (ev *riskEval) behaviour(b *TelemetryBehaviour, in *RiskInput) {
 		ev.fire(riskB9)
 	}
 
-	// Human evidence.
-	if trusted && !b1 && !b2 && st.moves >= riskHumanMinMoves && st.length >= riskHumanMinLen &&
+	// Human evidence: never on a stroke the kinematic model finds machine-like.
+	st := riskLongestStroke(ptr)
+	machine := x[riskKinLine] >= 0.5 || x[riskKinConstSpeed] >= 0.5 || x[riskKinRegular] >= 0.5 || x[riskKinSmooth] >= 0.5
+	if trusted && !machine && ev.kin.Z < riskKinThreshold && st.moves >= riskHumanMinMoves && st.length >= riskHumanMinLen &&
 		st.speedCV >= riskHumanSpeedCV && st.accelDec && st.angleStd >= riskHumanAngleStd && st.straight < 0.995 {
 		ev.fire(riskG1)
 	}
@@ -126,8 +112,6 @@ func (ev *riskEval) behaviour(b *TelemetryBehaviour, in *RiskInput) {
 	if f := b.Focus; trusted && f != nil && f.ViaKey >= 2 && k != nil && k.N >= 1 {
 		ev.fire(riskG2)
 	}
-
-	ev.hash = riskInteractionHash(ptr, b.Clicks)
 }
 
 // riskMovedBefore reports whether a pointer sample precedes a click at time t (any sample when t is
@@ -230,21 +214,6 @@ func riskMeanSD(v []float64) (mean, sd float64) {
 	return mean, math.Sqrt(ss / float64(len(v)-1))
 }
 
-// riskFixedInterval is B2 over the whole pointer stream.
-func riskFixedInterval(ptr []TelemetryPoint) bool {
-	if len(ptr)-1 < riskMinIntervals {
-		return false
-	}
-	var dts [TelemetryMaxPointer]float64
-	n := 0
-	for i := 1; i < len(ptr); i++ {
-		dts[n] = ptr[i][2] - ptr[i-1][2]
-		n++
-	}
-	mean, sd := riskMeanSD(dts[:n])
-	return mean >= riskIntervalAboveMin*riskSampleFloorMs && sd/mean < riskIntervalCV
-}
-
 // riskFixedTyping is B8 over the online metric [n, mean, M2, min, max] (Welford).
 func riskFixedTyping(iki []float64) bool {
 	if len(iki) != 5 {
@@ -257,30 +226,87 @@ func riskFixedTyping(iki []float64) bool {
 	return math.Sqrt(m2/(n-1))/mean < riskKeyCV
 }
 
-// riskInteractionHash hashes the trajectory relative to its first sample, quantised to 4 px and
-// 50 ms so that a replayed recording matches even when shifted in space or time, plus the click
-// offsets. Truncated SHA-256, hex.
-func riskInteractionHash(ptr []TelemetryPoint, clicks []TelemetryClick) string {
-	if len(ptr) < riskHashMinSamples {
+// riskInteractionHash identifies a behaviour stream against replay (B10): the pointer
+// trajectory relative to its first sample, quantised to 4 px and 50 ms so that a recording
+// shifted in space or time still matches; the clicks' offsets, dwell and press times; the key
+// aggregates and the activation count. When none of that is distinctive (a keyboard or
+// screen-reader activation without typing), the widget's own timings (t, ch times) are added,
+// so one document still earns one token. Truncated SHA-256, hex; empty when there is nothing
+// to identify.
+func riskInteractionHash(t *Telemetry) string {
+	if t == nil || t.Beh == nil {
 		return ""
 	}
-	var buf [(TelemetryMaxPointer*3 + TelemetryMaxClicks*2) * 4]byte
+	b := t.Beh
+	var buf [(TelemetryMaxPointer*3 + TelemetryMaxClicks*4 + 5 + TelemetryMaxSpecial + 12) * 4]byte
 	n := 0
-	put := func(v float64) {
-		binary.LittleEndian.PutUint32(buf[n:], uint32(int32(math.Round(v))))
+	put := func(v float64) { // quantised values are small: 32 bits each (saturating)
+		binary.LittleEndian.PutUint32(buf[n:], uint32(int32(max(math.MinInt32, min(math.MaxInt32, math.Round(v))))))
 		n += 4
 	}
-	x0, y0, t0 := ptr[0][0], ptr[0][1], ptr[0][2]
-	for _, p := range ptr {
-		put((p[0] - x0) / riskHashQuantPx)
-		put((p[1] - y0) / riskHashQuantPx)
-		put((p[2] - t0) / riskHashQuantMs)
+	opt := func(p *float64) {
+		if p != nil {
+			put(*p * 10)
+		} else {
+			put(-1)
+		}
 	}
-	for i := range clicks {
-		c := &clicks[i]
-		if c.DX != nil && c.DY != nil {
-			put(*c.DX)
-			put(*c.DY)
+	distinctive := false
+	if ptr := b.Pointer; len(ptr) >= riskHashMinSamples {
+		distinctive = true
+		x0, y0, t0 := ptr[0][0], ptr[0][1], ptr[0][2]
+		for _, p := range ptr {
+			put((p[0] - x0) / riskHashQuantPx)
+			put((p[1] - y0) / riskHashQuantPx)
+			put((p[2] - t0) / riskHashQuantMs)
+		}
+	}
+	for i := range b.Clicks {
+		c := &b.Clicks[i]
+		if c.DX != nil && c.DY != nil && c.Dwell != nil && c.MDU != nil {
+			distinctive = true
+		}
+		opt(c.DX)
+		opt(c.DY)
+		opt(c.Dwell)
+		opt(c.MDU)
+	}
+	if k := b.Keys; k != nil {
+		put(float64(k.N))
+		if len(k.IKI) == 5 {
+			if k.IKI[0] >= riskHashMinKeys {
+				distinctive = true
+			}
+			for _, v := range k.IKI {
+				put(v * 10)
+			}
+		}
+		for _, v := range k.Special {
+			put(float64(v))
+		}
+	}
+	if a := b.Act; a != nil {
+		put(float64(a.N))
+	}
+	if !distinctive {
+		added := false
+		if tt := b.Times; tt != nil {
+			opt(tt.First)
+			opt(tt.Submit)
+			added = tt.First != nil || tt.Submit != nil
+		}
+		if c := t.Ch; c != nil && (c.Rcv != nil || c.Snd != nil) {
+			opt(c.Rcv)
+			opt(c.Sol)
+			opt(c.Snd)
+			added = true
+		}
+		if a := b.Act; a != nil && a.T != nil {
+			opt(a.T)
+			added = true
+		}
+		if !added {
+			return ""
 		}
 	}
 	sum := sha256.Sum256(buf[:n])

@@ -69,8 +69,10 @@ func pathStraight(r *rand.Rand, n int, x0, y0, angle, speed, dt, tj, sj float64)
 	return p
 }
 
-// pathHuman is a curved, minimum-jerk (accelerate/decelerate) movement along a quadratic Bézier,
-// sampled the way the widget samples real pointer events: ≥50 ms apart with irregular timing.
+// pathHuman is a curved, minimum-jerk (accelerate/decelerate) movement along a quadratic Bézier
+// with hand tremor, sampled the way the widget keeps real pointer events: two animation frames
+// apart (≈33 ms) with irregular timing. Real recordings (SapiMouse) are tested in
+// risk_humans_test.go; this keeps the unit tests self-contained.
 func pathHuman(r *rand.Rand) []TelemetryPoint {
 	x0, y0 := r.Float64()*200, r.Float64()*200
 	dist := 150 + r.Float64()*400
@@ -85,15 +87,15 @@ func pathHuman(r *rand.Rand) []TelemetryPoint {
 	dur := 600 + r.Float64()*900
 	t0 := 300 + r.Float64()*2000
 	var p []TelemetryPoint
-	for t := 0.0; t <= dur && len(p) < TelemetryMaxPointer; t += 50 + r.Float64()*30 {
+	for t := 0.0; t <= dur && len(p) < TelemetryMaxPointer; t += 28 + r.Float64()*14 {
 		tau := t / dur
 		s := 10*math.Pow(tau, 3) - 15*math.Pow(tau, 4) + 6*math.Pow(tau, 5)
 		bx := (1-s)*(1-s)*x0 + 2*(1-s)*s*cx + s*s*x2
 		by := (1-s)*(1-s)*y0 + 2*(1-s)*s*cy + s*s*y2
 		p = append(p, TelemetryPoint{
-			round1(bx + (r.Float64()*2-1)*0.8),
-			round1(by + (r.Float64()*2-1)*0.8),
-			round1(t0 + t),
+			math.Round(bx + r.NormFloat64()*1.3),
+			math.Round(by + r.NormFloat64()*1.3),
+			math.Round(t0 + t),
 		})
 	}
 	return p

@@ -1,6 +1,6 @@
 package astracaph
 
-// Adaptive proof-of-work difficulty (risk.md §2.3–2.4) as pure functions: the caller multiplies its
+// Adaptive proof-of-work difficulty (docs/risk-notes.md, "Adaptive difficulty") as pure functions: the caller multiplies its
 // base work (for PoW v2 deterministic mode: the counter range) by the result when issuing the next
 // challenge.
 //
@@ -14,7 +14,7 @@ package astracaph
 //	band 5 deny               0    (issue nothing)
 //
 // Expected solve times at the ALTCHA default base, PBKDF2/SHA-256 cost 5000 with a counter drawn from
-// 5000–10000 (≈7,500 KDF calls). altcha.md §8 measured counter 5000 at ≈1.6 s in desktop Chrome with 8
+// 5000–10000 (≈7,500 KDF calls). ALTCHA measured counter 5000 (docs/protocol-notes.md) at ≈1.6 s in desktop Chrome with 8
 // workers (≈0.32 ms per call) and ≈9.5 s on a low-end Android with 4 threads (≈1.9 ms per call):
 //
 //	multiplier  KDF calls   desktop Chrome (8 workers)   low-end Android (4 threads)
@@ -27,7 +27,7 @@ package astracaph
 //	×256        1,920,000   ≈10 min                      ≈61 min
 //
 // So with the ALTCHA default as base the upper bands are unusable on phones (mCaptcha's warning:
-// too-high factors make a CAPTCHA inaccessible). §2.4 sizes band 1 at ≈0.25 s on a low-end phone;
+// too-high factors make a CAPTCHA inaccessible). The model sizes band 1 at ≈0.25 s on a low-end phone;
 // with PBKDF2 cost 5000 that is a base of ≈150–500 KDF calls (band 2 ≈ 2–8 s, the ×48 wait
 // ≈ 12–45 s on a low-end phone, ≈ 2–8 s on a desktop). Choose the base for the slowest device you
 // must serve; the multipliers are relative.

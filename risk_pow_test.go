@@ -87,7 +87,23 @@ func TestRiskInteractionHash(t *testing.T) {
 	if d := s.Score(botInput(&TelemetryBehaviour{Pointer: p[:riskHashMinSamples-1]})); d.InteractionHash != "" {
 		t.Fatal("short stream hashed")
 	}
-	if e := s.Score(personaKeyboardOnly()); e.InteractionHash != "" {
-		t.Fatal("keyboard user hashed")
+	// A keyboard or screen-reader activation without typing is not distinctive: not hashed
+	// unless the widget's own timings make the document unique.
+	if e := s.Score(personaScreenReader()); e.InteractionHash != "" {
+		t.Fatal("screen-reader activation hashed")
+	}
+	sr := personaScreenReader()
+	sr.Telemetry.Ch = &TelemetryChallenge{ID: "c", Rcv: new(812.0), Sol: new(2210.0), Snd: new(2214.0)}
+	h1 := s.Score(sr).InteractionHash
+	sr.Telemetry.Ch.Rcv = new(813.0)
+	if h1 == "" || h1 == s.Score(sr).InteractionHash {
+		t.Fatal("the widget's timings must identify an otherwise indistinct document")
+	}
+	// Typing rhythm is distinctive; another rhythm is another stream.
+	k1 := s.Score(personaKeyboardOnly()).InteractionHash
+	other := personaKeyboardOnly()
+	other.Telemetry.Beh.Keys.IKI = []float64{13, 421, 12 * 90000, 120, 1400}
+	if k1 == "" || k1 == s.Score(other).InteractionHash {
+		t.Fatal("typing rhythms must hash, and differ")
 	}
 }

@@ -15,11 +15,12 @@ type riskEval struct {
 	rfp     bool // timer precision reduced (Tor Browser / resistFingerprinting)
 	hash    string
 	ua      riskUA
+	kin     RiskKinematics
 }
 
 func (ev *riskEval) fire(s riskSig) { ev.x[s] = 1 }
 
-func (ev *riskEval) run(in *RiskInput, th *RiskThresholds) {
+func (ev *riskEval) run(in *RiskInput, th *RiskThresholds, w *[riskNumSigs]float64) {
 	ev.ua = riskParseUA(in.Header)
 	var env *TelemetryEnv
 	var beh *TelemetryBehaviour
@@ -35,7 +36,9 @@ func (ev *riskEval) run(in *RiskInput, th *RiskThresholds) {
 	ev.network(env, in)
 	ev.velocity(in, th)
 	ev.pow(in, th)
-	ev.behaviour(beh, in)
+	ev.behaviour(beh, in, w)
+	ev.integrity(in, th)
+	ev.hash = riskInteractionHash(in.Telemetry)
 
 	if in.TelemetryInvalid {
 		ev.fire(riskTeleInvalid)

@@ -47,6 +47,15 @@ func fixedIntervalPath(dt float64) []TelemetryPoint {
 	return p
 }
 
+// widgetDoc makes in a redemption from our widget: probes, an activation, and a challenge
+// binding with plausible times for a 7,500-call proof of work solved in 2.4 s.
+func widgetDoc(in *RiskInput) {
+	in.WidgetRequired, in.ChallengeID, in.PoWWork, in.ServerElapsed = true, "ch1", 7500, 3*time.Second
+	env(in).Languages, env(in).TimeZone = new(2), "Europe/Berlin"
+	beh(in).Act = &TelemetryActivation{N: 1, T: new(900.0)}
+	in.Telemetry.Ch = &TelemetryChallenge{ID: "ch1", Rcv: new(1000.0), Sol: new(2400.0), Snd: new(2410.0)}
+}
+
 func centreClick() TelemetryClick {
 	return TelemetryClick{DX: new(0.0), DY: new(0.2), Dwell: new(0.0), MDU: new(1.0), Detail: new(1), Trusted: new(true), Type: "mouse", T: new(2000.0)}
 }
@@ -170,9 +179,17 @@ var signalCases = []signalCase{
 	// Behaviour.
 	{"B1 straight constant speed", "beh.STRAIGHT_PATH", true, func(in *RiskInput) { beh(in).Pointer = straightBot() }},
 	{"B1 human curve", "beh.STRAIGHT_PATH", false, func(in *RiskInput) { beh(in).Pointer = pathHuman(newRNG(2)) }},
+	{"B1 constant speed", "beh.CONSTANT_SPEED", true, func(in *RiskInput) { beh(in).Pointer = straightBot() }},
+	{"B1 human speed profile", "beh.CONSTANT_SPEED", false, func(in *RiskInput) { beh(in).Pointer = pathHuman(newRNG(2)) }},
+	{"B1 no jitter", "beh.NO_JITTER", true, func(in *RiskInput) { beh(in).Pointer = straightBot() }},
+	{"B1 hand tremor", "beh.NO_JITTER", false, func(in *RiskInput) { beh(in).Pointer = pathHuman(newRNG(2)) }},
 	{"B2 fixed interval", "beh.FIXED_INTERVAL", true, func(in *RiskInput) { beh(in).Pointer = fixedIntervalPath(100) }},
-	{"B2 at the sampling floor is the sampler's regularity", "beh.FIXED_INTERVAL", false, func(in *RiskInput) {
-		beh(in).Pointer = fixedIntervalPath(50.1)
+	{"B2 animation frames are not fixed", "beh.FIXED_INTERVAL", false, func(in *RiskInput) {
+		p := fixedIntervalPath(0)
+		for i := range p { // two 60 Hz frames, ms-rounded: 33, 34, 33, 33, 34, …
+			p[i][2] = math.Round(100 + float64(i)*33.333)
+		}
+		beh(in).Pointer = p
 	}},
 	{"B3 centre click", "beh.CENTER_CLICK", true, func(in *RiskInput) { beh(in).Clicks = []TelemetryClick{centreClick()} }},
 	{"B3 keyboard activation excluded", "beh.CENTER_CLICK", false, func(in *RiskInput) {
@@ -180,9 +197,28 @@ var signalCases = []signalCase{
 		c.Detail = new(0)
 		beh(in).Clicks = []TelemetryClick{c}
 	}},
-	{"B3 real dwell", "beh.CENTER_CLICK", false, func(in *RiskInput) {
+	{"B3 zero dwell and press", "beh.ZERO_DWELL", true, func(in *RiskInput) { beh(in).Clicks = []TelemetryClick{centreClick()} }},
+	{"B3 zero press without a pointer sample", "beh.ZERO_DWELL", true, func(in *RiskInput) {
+		beh(in).Clicks = []TelemetryClick{{MDU: new(1.0), Detail: new(1), Trusted: new(true), Type: "mouse"}}
+	}},
+	{"B3 real dwell", "beh.ZERO_DWELL", false, func(in *RiskInput) {
 		c := centreClick()
 		c.Dwell = new(120.0)
+		beh(in).Clicks = []TelemetryClick{c}
+	}},
+	{"B3 touch tap excluded", "beh.ZERO_DWELL", false, func(in *RiskInput) {
+		c := centreClick()
+		c.Type = "touch"
+		beh(in).Clicks = []TelemetryClick{c}
+	}},
+	{"scripted motion: straight line", "beh.SCRIPTED_MOTION", true, func(in *RiskInput) { beh(in).Pointer = straightBot() }},
+	{"scripted motion: instant centre click", "beh.SCRIPTED_MOTION", true, func(in *RiskInput) {
+		beh(in).Clicks = []TelemetryClick{centreClick()}
+	}},
+	{"scripted motion: not a human curve", "beh.SCRIPTED_MOTION", false, func(in *RiskInput) { beh(in).Pointer = pathHuman(newRNG(2)) }},
+	{"scripted motion: not an off-centre instant click", "beh.SCRIPTED_MOTION", false, func(in *RiskInput) {
+		c := centreClick()
+		c.DX = new(3.5)
 		beh(in).Clicks = []TelemetryClick{c}
 	}},
 	{"B4 teleporting mouse click", "beh.NO_POINTER_MOVE", true, func(in *RiskInput) {
@@ -226,6 +262,47 @@ var signalCases = []signalCase{
 		beh(in).Focus, beh(in).Keys = &TelemetryFocus{N: 1}, &TelemetryKeys{}
 	}},
 	{"B10 replay", "beh.REPLAYED", true, func(in *RiskInput) { in.ReplayedInteraction = true }},
+	// Integrity of the widget's flow (only when the engine requires our widget).
+	{"no telemetry", "tele.ABSENT", true, func(in *RiskInput) { in.WidgetRequired, in.Telemetry = true, nil }},
+	{"empty telemetry", "tele.ABSENT", true, func(in *RiskInput) { in.WidgetRequired, in.Telemetry = true, &Telemetry{V: 1} }},
+	{"invalid telemetry", "tele.ABSENT", true, func(in *RiskInput) {
+		in.WidgetRequired, in.Telemetry, in.TelemetryInvalid = true, nil, true
+	}},
+	{"no telemetry, official widget allowed", "tele.ABSENT", false, func(in *RiskInput) { in.Telemetry = nil }},
+	{"probes present", "tele.ABSENT", false, func(in *RiskInput) { widgetDoc(in) }},
+	{"no activation", "tele.NO_ACTIVATION", true, func(in *RiskInput) { widgetDoc(in); beh(in).Act = nil }},
+	{"keyboard activation", "tele.NO_ACTIVATION", false, func(in *RiskInput) {
+		widgetDoc(in)
+		beh(in).Act, beh(in).Keys = nil, &TelemetryKeys{N: 2}
+	}},
+	{"screen-reader click", "tele.NO_ACTIVATION", false, func(in *RiskInput) {
+		widgetDoc(in)
+		beh(in).Act, beh(in).Clicks = nil, []TelemetryClick{{Detail: new(0), Trusted: new(true)}}
+	}},
+	{"another challenge's document", "tele.CHALLENGE_MISMATCH", true, func(in *RiskInput) { widgetDoc(in); in.ChallengeID = "other" }},
+	{"unbound document", "tele.CHALLENGE_MISMATCH", true, func(in *RiskInput) { widgetDoc(in); in.Telemetry.Ch = nil }},
+	{"unbound document, official widget allowed", "tele.CHALLENGE_MISMATCH", false, func(in *RiskInput) {
+		widgetDoc(in)
+		in.Telemetry.Ch, in.WidgetRequired = nil, false
+	}},
+	{"bound document", "tele.CHALLENGE_MISMATCH", false, func(in *RiskInput) { widgetDoc(in) }},
+	{"solved after sending", "tele.TIMING", true, func(in *RiskInput) { widgetDoc(in); in.Telemetry.Ch.Sol = new(5000.0) }},
+	{"held longer than it existed", "tele.TIMING", true, func(in *RiskInput) {
+		widgetDoc(in)
+		in.ServerElapsed = 100 * time.Millisecond // 2.41 s held, beyond the 2 s clock slack
+	}},
+	{"faster than the work allows", "tele.TIMING", true, func(in *RiskInput) {
+		widgetDoc(in)
+		in.Telemetry.Ch.Sol, in.Telemetry.Ch.Snd, in.PoWWork = new(20.0), new(25.0), 7500
+	}},
+	{"moves after sending", "tele.TIMING", true, func(in *RiskInput) {
+		widgetDoc(in)
+		beh(in).Pointer = []TelemetryPoint{{1, 1, 100}, {5, 5, 9000}}
+	}},
+	{"times missing", "tele.TIMING", true, func(in *RiskInput) { widgetDoc(in); in.Telemetry.Ch.Snd = nil }},
+	{"plausible times", "tele.TIMING", false, func(in *RiskInput) { widgetDoc(in) }},
+	{"proof missing", "env.PROOF_MISSING", true, func(in *RiskInput) { widgetDoc(in); in.EnvProofMissing = true }},
+	{"proof missing, official widget allowed", "env.PROOF_MISSING", false, func(in *RiskInput) { in.EnvProofMissing = true }},
 	// Headers.
 	{"H1 no Accept", "hdr.NO_ACCEPT", true, func(in *RiskInput) { in.Header.Del("Accept") }},
 	{"H1 no Accept-Language", "hdr.NO_ACCEPT_LANGUAGE", true, func(in *RiskInput) { in.Header.Del("Accept-Language") }},
@@ -342,10 +419,15 @@ func TestRiskCategoryCaps(t *testing.T) {
 	check("velocity below cap", in, 2, &s)
 
 	in = quiet()
-	beh(&in).Pointer = fixedIntervalPath(100)
-	beh(&in).Clicks = []TelemetryClick{centreClick()}
-	in.ReplayedInteraction = true
-	check("behaviour 1.5+2+3 capped", in, 4, &s)
+	c := centreClick()
+	c.Dwell, c.MDU = new(120.0), new(90.0)
+	beh(&in).Clicks, beh(&in).Keys = []TelemetryClick{c}, &TelemetryKeys{}
+	beh(&in).Fields, beh(&in).Times = new(2), &TelemetryTimes{Ready: new(0.0), Submit: new(400.0)}
+	check("behaviour 4.5+1+2+1.5 capped", in, 4, &s)
+
+	in = quiet()
+	in.ReplayedInteraction, in.WidgetRequired = true, true
+	check("strong signals are not capped", in, 10, &s)
 
 	in = quiet()
 	in.Header = http.Header{"User-Agent": {uaChromeWin}}
@@ -389,7 +471,7 @@ func TestRiskBandsAndLogistic(t *testing.T) {
 			t.Errorf("R=%d: band %d action %v, want %d %v", lvl, a.Band, a.Action, w.band, w.action)
 		}
 	}
-	// §2.4: R=0→0.07, 2→0.21, 4→0.50, 6→0.79, 8→0.93.
+	// The logistic: R=0→0.07, 2→0.21, 4→0.50, 6→0.79, 8→0.93.
 	for lvl, r := range map[int]float64{0: 0.07, 2: 0.21, 4: 0.50, 6: 0.79, 8: 0.93} {
 		a := s.Score(RiskInput{VelocityLevel: lvl})
 		if math.Abs(a.Risk-r) > 0.006 || math.Abs(a.Score-(1-a.Risk)) > 1e-12 {
@@ -470,5 +552,38 @@ func TestNewRiskScorerValidates(t *testing.T) {
 	}
 	if len(w) != len(RiskReasonCodes()) {
 		t.Fatal("weights and codes disagree")
+	}
+}
+
+// Strong signals force the step-up band on their own, whatever speaks for the client (human
+// evidence, a consistent privacy browser), and never deny.
+func TestRiskStrongSignalsStepUpAlone(t *testing.T) {
+	var s RiskScorer
+	n := 0
+	for _, tc := range signalCases {
+		if !tc.fire || riskSigTable[riskCodeIndex(t, tc.code)].cat != riskCatStrong {
+			continue
+		}
+		for _, base := range []func() RiskInput{baseInput, personaKeyboardOnly, personaTor} {
+			in := base()
+			if in.Telemetry.Env == nil {
+				in.Telemetry.Env = &TelemetryEnv{}
+			}
+			if in.Telemetry.Beh == nil {
+				in.Telemetry.Beh = &TelemetryBehaviour{}
+			}
+			tc.mut(&in)
+			a := s.Score(in)
+			if !hasReason(a, tc.code) {
+				continue // the persona already explains it away (e.g. its own timing)
+			}
+			n++
+			if a.Hard || a.Action != RiskStepUp || a.Band < 3 {
+				t.Errorf("%s: hard=%v action=%v band=%d, want the step-up", tc.name, a.Hard, a.Action, a.Band)
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d strong cases exercised", n)
 	}
 }

@@ -1,15 +1,16 @@
 package astracaph
 
-// Telemetry: the versioned browser payload of risk.md §1.5, sent by the AstraCaph widget with the PoW
-// solution, and its parser.
+// Telemetry: the versioned browser payload sent by the AstraCaph widget with the PoW solution
+// (schema in docs/risk.md, background in docs/risk-notes.md, "Telemetry payload"), and its parser.
 //
-// Every field is optional and ABSENCE IS NEUTRAL: the official ALTCHA widget sends no telemetry at
-// all, keyboard and screen-reader users produce no pointer data, privacy browsers block probes. So a
+// Every field is optional and, to the scorer, ABSENCE IS NEUTRAL: keyboard and screen-reader users
+// produce no pointer data, privacy browsers block probes. (What the engine requires of our widget's
+// flow, the binding, activation and probes, is judged in risk_integrity.go.) So a
 // field whose zero value would itself be a signal (plugins: 0, langs: 0, chromeObj: false, mtp: 0,
 // click dx/dy: 0, ...) is a pointer, and nil means "not reported". Booleans whose true value is the
 // signal (wd, hlUA, ...) are plain bools: false and absent mean the same.
 //
-// Data minimisation (§1.4 rule 5): no character keys, no field contents, coordinates relative to the
+// Data minimisation: no character keys, no field contents, coordinates relative to the
 // widget, at most 60 samples per stream. The parser enforces the caps so a hostile client cannot make
 // the scorer do unbounded work.
 
@@ -25,7 +26,7 @@ import (
 // TelemetryVersion is the only telemetry schema version ParseTelemetry accepts.
 const TelemetryVersion = 1
 
-// TelemetryMaxBytes is the size limit of a telemetry document (§1.5 budget: under 4 KB).
+// TelemetryMaxBytes is the size limit of a telemetry document.
 const TelemetryMaxBytes = 4096
 
 // Array caps enforced by ParseTelemetry.
@@ -44,12 +45,28 @@ var (
 	ErrTelemetryInvalid  = errors.New("astracaph: invalid telemetry")
 )
 
-// Telemetry is a version-1 telemetry document.
+// Telemetry is a version-1 telemetry document (its schema is documented in docs/risk.md).
 type Telemetry struct {
 	V   int                 `json:"v"`
 	Env *TelemetryEnv       `json:"env,omitempty"`
 	Beh *TelemetryBehaviour `json:"beh,omitempty"`
 	PoW *TelemetryPoW       `json:"pow,omitempty"`
+	// Ch binds the document to the challenge it was collected for.
+	Ch *TelemetryChallenge `json:"ch,omitempty"`
+	// Proof is the answer of the challenge's environment check (the generated script served
+	// at /api/v1/challenge/proof.js), as the widget received it.
+	Proof string `json:"proof,omitempty"`
+}
+
+// TelemetryChallenge binds a telemetry document to one challenge: its identity and the
+// widget's own clock, measured from the moment the challenge arrived. The server checks
+// them against the challenge's issue time, the redemption time and the solve time the proof
+// of work implies.
+type TelemetryChallenge struct {
+	ID  string   `json:"id"`            // v2 parameters.data.challengeId, or the v1 salt
+	Rcv *float64 `json:"rcv,omitempty"` // ms since ready when the challenge arrived (beh times are on the same clock)
+	Sol *float64 `json:"sol,omitempty"` // ms from arrival to the solution
+	Snd *float64 `json:"snd,omitempty"` // ms from arrival to sending the redemption
 }
 
 // TelemetryEnv holds the environment probes (signals E1–E4, E6, S1–S13).
@@ -100,7 +117,7 @@ type TelemetryUAData struct {
 
 // TelemetryBehaviour holds the interaction streams and aggregates (signals B1–B9, E7, G1, G2).
 type TelemetryBehaviour struct {
-	Pointer   []TelemetryPoint     `json:"ptr,omitempty"`    // ≤60 [x, y, t] mouse/pen, widget-relative, t ms since ready
+	Pointer   TelemetryPoints      `json:"ptr,omitempty"`    // ≤60 [x, y, t] mouse/pen, widget-relative, t ms since ready
 	Clicks    []TelemetryClick     `json:"clicks,omitempty"` // ≤16
 	Keys      *TelemetryKeys       `json:"keys,omitempty"`
 	Focus     *TelemetryFocus      `json:"focus,omitempty"`
@@ -109,10 +126,71 @@ type TelemetryBehaviour struct {
 	Times     *TelemetryTimes      `json:"t,omitempty"`
 	Untrusted int                  `json:"untrusted,omitempty"` // E7 events with isTrusted === false
 	Fields    *int                 `json:"fields,omitempty"`    // non-empty form fields at submit (B6, B7)
+	Act       *TelemetryActivation `json:"act,omitempty"`       // trusted activations since the last redemption
+}
+
+// TelemetryActivation counts trusted activations (pointerdown, keydown, touchstart) since the
+// widget's previous redemption. The widget never redeems without one, so a document without
+// any activation did not come from it.
+type TelemetryActivation struct {
+	N int      `json:"n"`
+	T *float64 `json:"t,omitempty"` // ms since ready of the last one
 }
 
 // TelemetryPoint is one pointer sample [x, y, t]. It decodes strictly from a 3-number JSON array.
 type TelemetryPoint [3]float64
+
+// TelemetryPoints is a pointer stream. It decodes [[x, y, t], …] in one pass into a slice of
+// the right size, the costliest part of a telemetry document for encoding/json.
+type TelemetryPoints []TelemetryPoint
+
+// UnmarshalJSON decodes an array of samples; more than TelemetryMaxPointer is an error before
+// anything is allocated. encoding/json has already checked the syntax of the whole document.
+func (ps *TelemetryPoints) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*ps = nil
+		return nil
+	}
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return fmt.Errorf("%w: ptr is not an array", ErrTelemetryInvalid)
+	}
+	body := b[1 : len(b)-1]
+	n := bytes.Count(body, []byte{'['})
+	if n > TelemetryMaxPointer {
+		return fmt.Errorf("%w: beh ptr: too many samples", ErrTelemetryInvalid)
+	}
+	out := make(TelemetryPoints, 0, n)
+	depth, start := 0, -1
+	for i, c := range body {
+		switch c {
+		case '[':
+			if depth == 0 {
+				start = i
+			}
+			depth++
+		case ']':
+			depth--
+			if depth == 0 {
+				var p TelemetryPoint
+				if err := p.UnmarshalJSON(body[start : i+1]); err != nil {
+					return err
+				}
+				out = append(out, p)
+			}
+		case ' ', '\t', '\r', '\n', ',':
+		default:
+			if depth == 0 { // a sample that is not an array
+				return fmt.Errorf("%w: pointer sample is not an array", ErrTelemetryInvalid)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	*ps = out
+	return nil
+}
 
 // TelemetryClick describes one activation of the widget.
 type TelemetryClick struct {
@@ -366,6 +444,18 @@ func (t *Telemetry) validate() error {
 		if !teleCount(b.Untrusted) || !teleOptCount(b.Fields) {
 			return teleErr("beh counts")
 		}
+		if a := b.Act; a != nil && (!teleCount(a.N) || !teleOptNum(a.T, 0, teleMaxTime)) {
+			return teleErr("beh act")
+		}
+	}
+	if c := t.Ch; c != nil {
+		if len(c.ID) > TelemetryMaxString || !teleOptNum(c.Rcv, 0, teleMaxTime) || !teleOptNum(c.Sol, 0, teleMaxTime) ||
+			!teleOptNum(c.Snd, 0, teleMaxTime) {
+			return teleErr("ch")
+		}
+	}
+	if len(t.Proof) > TelemetryMaxString {
+		return teleErr("proof")
 	}
 	if p := t.PoW; p != nil {
 		if len(p.Alg) > TelemetryMaxString || !teleFinite(p.Ms, 0, teleMaxTime) || p.Workers < 0 || p.Workers > 1024 {

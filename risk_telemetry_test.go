@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 const sampleTelemetry = `{
@@ -32,9 +33,12 @@ const sampleTelemetry = `{
     "touch": {"n": 0, "radiusDistinct": 0},
     "vis": {"hidden": 0, "blur": 0},
     "t": {"ready": 0, "first": 2310, "submit": 9875},
-    "untrusted": 0
+    "untrusted": 0,
+    "act": {"n": 3, "t": 2310}
   },
-  "pow": {"alg": "sha256", "ms": 412, "workers": 4, "wasm": true}
+  "pow": {"alg": "sha256", "ms": 412, "workers": 4, "wasm": true},
+  "ch": {"id": "rB0q2cFz1Oa5Yt3n8Q2xkA", "rcv": 2395, "sol": 412, "snd": 417},
+  "proof": "1838475629"
 }`
 
 func TestParseTelemetrySample(t *testing.T) {
@@ -53,6 +57,10 @@ func TestParseTelemetrySample(t *testing.T) {
 	}
 	if tel.PoW.Ms != 412 || !*tel.PoW.WASM {
 		t.Fatalf("pow decoded wrong: %+v", tel.PoW)
+	}
+	if c := tel.Ch; c == nil || c.ID != "rB0q2cFz1Oa5Yt3n8Q2xkA" || *c.Rcv != 2395 || *c.Sol != 412 || *c.Snd != 417 ||
+		tel.Proof != "1838475629" || b.Act.N != 3 || *b.Act.T != 2310 {
+		t.Fatalf("binding decoded wrong: %+v %q %+v", tel.Ch, tel.Proof, b.Act)
 	}
 }
 
@@ -112,6 +120,11 @@ func TestParseTelemetryErrors(t *testing.T) {
 		{"iki of 4", `{"v":1,"beh":{"keys":{"n":1,"iki":[1,2,3,4]}}}`, ErrTelemetryInvalid},
 		{"wrong type", `{"v":1,"env":{"wd":"yes"}}`, ErrTelemetryInvalid},
 		{"tzOff", `{"v":1,"env":{"tzOff":99999}}`, ErrTelemetryInvalid},
+		{"ch negative time", `{"v":1,"ch":{"id":"a","rcv":-1}}`, ErrTelemetryInvalid},
+		{"ch id too long", `{"v":1,"ch":{"id":"` + strings.Repeat("a", TelemetryMaxString+1) + `"}}`, ErrTelemetryInvalid},
+		{"proof too long", `{"v":1,"proof":"` + strings.Repeat("1", TelemetryMaxString+1) + `"}`, ErrTelemetryInvalid},
+		{"proof not a string", `{"v":1,"proof":12}`, ErrTelemetryInvalid},
+		{"negative activations", `{"v":1,"beh":{"act":{"n":-1}}}`, ErrTelemetryInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,6 +178,8 @@ func FuzzParseTelemetry(f *testing.F) {
 	f.Add([]byte(`{"v":1,"beh":{"clicks":[{"dx":0,"dy":0,"dwell":0,"mdu":0,"detail":1}],"keys":{"n":0,"iki":[10,1,0,1,1]}}}`))
 	f.Add([]byte(`{"v":2}`))
 	f.Add([]byte(`{"v":1,"beh":{"ptr":[[1e999,0,0]]}}`))
+	f.Add([]byte(`{"v":1,"ch":{"id":"x","rcv":0,"sol":1e9,"snd":-1},"proof":"","beh":{"act":{"n":-1}}}`))
+	f.Add([]byte(`{"v":1,"ch":{"id":"a","rcv":100,"sol":5,"snd":4},"beh":{"act":{"n":1,"t":99999999}}}`))
 	full, _ := json.Marshal(fullTelemetry(newRNG(9)))
 	f.Add(full)
 	var s RiskScorer
@@ -176,7 +191,8 @@ func FuzzParseTelemetry(f *testing.F) {
 			}
 			return
 		}
-		a := s.Score(RiskInput{Telemetry: tel, Header: chromeHeaders(), IPClass: RiskIPTor, IPCountry: "US"})
+		a := s.Score(RiskInput{Telemetry: tel, Header: chromeHeaders(), IPClass: RiskIPTor, IPCountry: "US",
+			WidgetRequired: len(b)%2 == 0, ChallengeID: "a", PoWWork: 7500, ServerElapsed: 2 * time.Second})
 		if math.IsNaN(a.Points) || math.IsInf(a.Points, 0) || a.Risk < 0 || a.Risk > 1 || a.Band < 1 || a.Band > 5 {
 			t.Fatalf("bad assessment %+v", a)
 		}

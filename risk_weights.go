@@ -1,6 +1,7 @@
 package astracaph
 
-// The one table of risk weights and thresholds (risk.md §1.3 weights, §2.4 caps and bands), and
+// The one table of risk weights and thresholds (docs/risk.md lists them with their sources;
+// docs/risk-notes.md, "Signal catalogue" and "Scoring model", the research behind them), and
 // their validation. Operators override individual entries through RiskOptions; NewRiskScorer merges
 // the overrides over the defaults and compiles them into an array for the hot path.
 
@@ -11,17 +12,18 @@ import (
 	"time"
 )
 
-// riskCategory groups signals for the category caps of §2.4.
+// riskCategory groups signals for the category caps.
 type riskCategory uint8
 
 const (
-	riskCatHard  riskCategory = iota // uncapped; any hit sets Hard
-	riskCatEnv                       // S1–S11, P1, invalid telemetry: cap +5
-	riskCatNet                       // N1–N5, S12: cap +4
-	riskCatVel                       // V1, V2: cap +4, halved for mobile-carrier IPs
-	riskCatBeh                       // B1–B10: cap +4
-	riskCatHdr                       // H1: cap +3
-	riskCatHuman                     // G1–G4: floor −3
+	riskCatHard   riskCategory = iota // uncapped; any hit sets Hard
+	riskCatEnv                        // S1–S11, P1, invalid telemetry: cap +5
+	riskCatNet                        // N1–N5, S12: cap +4
+	riskCatVel                        // V1, V2: cap +4, halved for mobile-carrier IPs
+	riskCatBeh                        // B1–B9: cap +4
+	riskCatHdr                        // H1: cap +3
+	riskCatHuman                      // G1–G4: floor −3
+	riskCatStrong                     // integrity of our widget's flow: any hit forces at least the step-up band
 	riskNumCats
 )
 
@@ -35,7 +37,6 @@ type riskSig uint8
 //	env.AUTOMATION_GLOBALS        E2   hard      +6      env.autoMarks non-empty (cdc_, __playwright__binding__, callPhantom, ...)
 //	env.HEADLESS_UA               E3   hard      +6      HeadlessChrome/PhantomJS/SlimerJS in UA header, env.hlUA or env.hlWorkerUA
 //	env.RUNTIME_LEAK              E4   hard      +6      env.runtimeLeak (process/require/Bun/Deno, node:internal stacks)
-//	env.PROOF_FAILED              E5   hard      +8      RiskInput.EnvProofFailed (server DOM computation wrong after one retry)
 //	env.AUTOMATION_STACK          E6   hard      +6      env.stackMarks non-empty (pptr:, UtilityScript., ...)
 //	env.UNTRUSTED_EVENTS          E7   hard      +6      beh.untrusted > 0 or a click with trusted === false
 //	form.HONEYPOT                 E8   hard      +6      RiskInput.HoneypotFilled
@@ -63,16 +64,27 @@ type riskSig uint8
 //	net.TZ_MISMATCH               S12  net       +1      tz country ≠ IPCountry (0 if VPN/Tor/relay/proxy, UTC, or privacy path)
 //	vel.TOO_MUCH_TRAFFIC          V1   vel       +1/lvl  RiskInput.VelocityLevel, at most +4
 //	vel.REPEATED_FAILURES         V2   vel       +1 each RiskInput.RecentFailures, at most +3
-//	beh.STRAIGHT_PATH             B1   beh       +2      a stroke of ≥5 moves with straightness > 0.99 and speed CV < 0.1
-//	beh.FIXED_INTERVAL            B2   beh       +1.5    ≥10 pointer intervals with dt CV < 0.05, mean dt well above the sampling floor
-//	beh.CENTER_CLICK              B3   beh       +2      pointer click within ±0.5 px of centre, dwell 0, mousedown→up < 5 ms
+//	beh.STRAIGHT_PATH             B1   beh       fitted  kinematic feature "line" ≥ 0.5 (risk_kinematics.go); points = 1.5 × log-odds × feature
+//	beh.CONSTANT_SPEED            B1   beh       fitted  kinematic feature "constSpeed" ≥ 0.5
+//	beh.NO_JITTER                 B1   beh       fitted  kinematic feature "smooth" ≥ 0.5
+//	beh.FIXED_INTERVAL            B2   beh       fitted  kinematic feature "regular" ≥ 0.5
+//	beh.ZERO_DWELL                B3   beh       fitted  mouse click with dwell < 5 ms and press < 10 ms
+//	beh.CENTER_CLICK              B3   beh       +4.5    mouse click within ±0.5 px of the centre (likelihood ratio, not fitted)
 //	beh.NO_POINTER_MOVE           B4   beh       +1      mouse click with detail > 0 and no pointer sample before it
 //	beh.TOUCH_CONSTANT            B5   beh       +1      mobile UA, ≥3 touches, ≤1 distinct radius
 //	beh.TOO_FAST                  B6   beh       +2      ready→submit < 800 ms with fields filled
 //	beh.INJECTED_TEXT             B7   beh       +1.5    fields filled with no trusted keys, paste, autofill, drop or IME input
 //	beh.FIXED_TYPING              B8   beh       +1      ≥10 keys with inter-key interval CV < 0.05
 //	beh.NO_INTERACTION            B9   beh       +1      beh reported, zero focus, key, pointer, click and touch events
-//	beh.REPLAYED                  B10  beh       +3      RiskInput.ReplayedInteraction (InteractionHash seen before)
+//	beh.REPLAYED                  B10  strong    +5      RiskInput.ReplayedInteraction (InteractionHash seen before)
+//	beh.SCRIPTED_MOTION           –    strong    +5      the fitted kinematic model's log-odds ≥ RiskKinematicsThreshold
+//	tele.ABSENT                   –    strong    +5      WidgetRequired: no (valid) telemetry, or no environment probes in it
+//	tele.NO_ACTIVATION            –    strong    +5      WidgetRequired: no trusted click, key, touch or activation
+//	tele.CHALLENGE_MISMATCH       –    strong    +5      ch.id ≠ the solved challenge, or (WidgetRequired) no ch.id
+//	tele.TIMING                   –    strong    +5      ch times impossible against the server's clock or the PoW work
+//	env.PROOF_MISSING             E5   strong    +5      WidgetRequired and RiskInput.EnvProofMissing (the environment check was not answered)
+//	env.PROOF_FAILED              E5   strong    +5      RiskInput.EnvProofFailed (the environment check's answer is wrong; layout quirks
+//	                                                     of zoomed pages or extensions cannot be told from emulation, so it steps up)
 //	hdr.NO_ACCEPT                 H1   hdr       +1      browser UA without Accept
 //	hdr.NO_ACCEPT_LANGUAGE        H1   hdr       +1      browser UA without Accept-Language
 //	hdr.NO_SEC_FETCH              H1   hdr       +1      browser UA without Sec-Fetch-Mode/Site
@@ -126,6 +138,15 @@ const (
 	riskB8
 	riskB9
 	riskB10
+	riskBConst
+	riskBSmooth
+	riskBZeroPress
+	riskBScripted
+	riskTeleAbsent
+	riskTeleNoAct
+	riskTeleMismatch
+	riskTeleTiming
+	riskProofMissing
 	riskH1Accept
 	riskH1Lang
 	riskH1Fetch
@@ -147,65 +168,74 @@ type riskSigDef struct {
 
 // riskSigTable is the immutable default table, indexed by riskSig.
 var riskSigTable = [riskNumSigs]riskSigDef{
-	riskE1:          {"env.WEBDRIVER", riskCatHard, 6},
-	riskE2:          {"env.AUTOMATION_GLOBALS", riskCatHard, 6},
-	riskE3:          {"env.HEADLESS_UA", riskCatHard, 6},
-	riskE4:          {"env.RUNTIME_LEAK", riskCatHard, 6},
-	riskE5:          {"env.PROOF_FAILED", riskCatHard, 8},
-	riskE6:          {"env.AUTOMATION_STACK", riskCatHard, 6},
-	riskE7:          {"env.UNTRUSTED_EVENTS", riskCatHard, 6},
-	riskE8:          {"form.HONEYPOT", riskCatHard, 6},
-	riskH2:          {"hdr.NON_BROWSER_UA", riskCatHard, 6},
-	riskS1:          {"env.API_LIES", riskCatEnv, 3},
-	riskS2:          {"env.WORKER_MISMATCH", riskCatEnv, 3},
-	riskS3:          {"env.NOTIFICATION_INCONSISTENT", riskCatEnv, 2},
-	riskS4:          {"env.NO_CHROME_OBJECT", riskCatEnv, 2},
-	riskS5:          {"env.NO_PLUGINS", riskCatEnv, 1.5},
-	riskS6:          {"env.NO_LANGUAGES", riskCatEnv, 2},
-	riskS7:          {"env.SOFTWARE_GL", riskCatEnv, 1.5},
-	riskS8:          {"env.GL_OS_MISMATCH", riskCatEnv, 2},
-	riskS9:          {"env.PLATFORM_MISMATCH", riskCatEnv, 2},
-	riskS10:         {"env.MOBILE_NO_TOUCH", riskCatEnv, 2},
-	riskS11:         {"env.ZERO_WINDOW", riskCatEnv, 2},
-	riskS11b:        {"env.VIEWPORT_IS_SCREEN", riskCatEnv, 0.5},
-	riskTeleInvalid: {"env.TELEMETRY_INVALID", riskCatEnv, 1},
-	riskP1:          {"pow.IMPLAUSIBLE", riskCatEnv, 3},
-	riskN1:          {"net.HOSTING", riskCatNet, 3},
-	riskN2:          {"net.TOR", riskCatNet, 2},
-	riskN3:          {"net.VPN", riskCatNet, 1.5},
-	riskN3b:         {"net.PROXY", riskCatNet, 1.5},
-	riskN4:          {"net.RELAY", riskCatNet, 0.5},
-	riskN5:          {"net.MOBILE", riskCatNet, -0.5},
-	riskS12:         {"net.TZ_MISMATCH", riskCatNet, 1},
-	riskV1:          {"vel.TOO_MUCH_TRAFFIC", riskCatVel, 1},
-	riskV2:          {"vel.REPEATED_FAILURES", riskCatVel, 1},
-	riskB1:          {"beh.STRAIGHT_PATH", riskCatBeh, 2},
-	riskB2:          {"beh.FIXED_INTERVAL", riskCatBeh, 1.5},
-	riskB3:          {"beh.CENTER_CLICK", riskCatBeh, 2},
-	riskB4:          {"beh.NO_POINTER_MOVE", riskCatBeh, 1},
-	riskB5:          {"beh.TOUCH_CONSTANT", riskCatBeh, 1},
-	riskB6:          {"beh.TOO_FAST", riskCatBeh, 2},
-	riskB7:          {"beh.INJECTED_TEXT", riskCatBeh, 1.5},
-	riskB8:          {"beh.FIXED_TYPING", riskCatBeh, 1},
-	riskB9:          {"beh.NO_INTERACTION", riskCatBeh, 1},
-	riskB10:         {"beh.REPLAYED", riskCatBeh, 3},
-	riskH1Accept:    {"hdr.NO_ACCEPT", riskCatHdr, 1},
-	riskH1Lang:      {"hdr.NO_ACCEPT_LANGUAGE", riskCatHdr, 1},
-	riskH1Fetch:     {"hdr.NO_SEC_FETCH", riskCatHdr, 1},
-	riskH1Enc:       {"hdr.NO_MODERN_ENCODING", riskCatHdr, 1},
-	riskH1CH:        {"hdr.NO_CLIENT_HINTS", riskCatHdr, 1.5},
-	riskG1:          {"human.POINTER", riskCatHuman, -1.5},
-	riskG1Touch:     {"human.TOUCH", riskCatHuman, -1},
-	riskG2:          {"human.KEYBOARD", riskCatHuman, -1},
-	riskG3:          {"human.SOLVED_VISUAL", riskCatHuman, -2},
-	riskG4:          {"human.BROWSER_HEADERS", riskCatHuman, -1},
+	riskE1:           {"env.WEBDRIVER", riskCatHard, 6},
+	riskE2:           {"env.AUTOMATION_GLOBALS", riskCatHard, 6},
+	riskE3:           {"env.HEADLESS_UA", riskCatHard, 6},
+	riskE4:           {"env.RUNTIME_LEAK", riskCatHard, 6},
+	riskE5:           {"env.PROOF_FAILED", riskCatStrong, 5},
+	riskE6:           {"env.AUTOMATION_STACK", riskCatHard, 6},
+	riskE7:           {"env.UNTRUSTED_EVENTS", riskCatHard, 6},
+	riskE8:           {"form.HONEYPOT", riskCatHard, 6},
+	riskH2:           {"hdr.NON_BROWSER_UA", riskCatHard, 6},
+	riskS1:           {"env.API_LIES", riskCatEnv, 3},
+	riskS2:           {"env.WORKER_MISMATCH", riskCatEnv, 3},
+	riskS3:           {"env.NOTIFICATION_INCONSISTENT", riskCatEnv, 2},
+	riskS4:           {"env.NO_CHROME_OBJECT", riskCatEnv, 2},
+	riskS5:           {"env.NO_PLUGINS", riskCatEnv, 1.5},
+	riskS6:           {"env.NO_LANGUAGES", riskCatEnv, 2},
+	riskS7:           {"env.SOFTWARE_GL", riskCatEnv, 1.5},
+	riskS8:           {"env.GL_OS_MISMATCH", riskCatEnv, 2},
+	riskS9:           {"env.PLATFORM_MISMATCH", riskCatEnv, 2},
+	riskS10:          {"env.MOBILE_NO_TOUCH", riskCatEnv, 2},
+	riskS11:          {"env.ZERO_WINDOW", riskCatEnv, 2},
+	riskS11b:         {"env.VIEWPORT_IS_SCREEN", riskCatEnv, 0.5},
+	riskTeleInvalid:  {"env.TELEMETRY_INVALID", riskCatEnv, 1},
+	riskP1:           {"pow.IMPLAUSIBLE", riskCatEnv, 3},
+	riskN1:           {"net.HOSTING", riskCatNet, 3},
+	riskN2:           {"net.TOR", riskCatNet, 2},
+	riskN3:           {"net.VPN", riskCatNet, 1.5},
+	riskN3b:          {"net.PROXY", riskCatNet, 1.5},
+	riskN4:           {"net.RELAY", riskCatNet, 0.5},
+	riskN5:           {"net.MOBILE", riskCatNet, -0.5},
+	riskS12:          {"net.TZ_MISMATCH", riskCatNet, 1},
+	riskV1:           {"vel.TOO_MUCH_TRAFFIC", riskCatVel, 1},
+	riskV2:           {"vel.REPEATED_FAILURES", riskCatVel, 1},
+	riskB1:           {"beh.STRAIGHT_PATH", riskCatBeh, riskKinPointsPerLogOdds * riskKinLogOdds[riskKinLine]},
+	riskB2:           {"beh.FIXED_INTERVAL", riskCatBeh, riskKinPointsPerLogOdds * riskKinLogOdds[riskKinRegular]},
+	riskB3:           {"beh.CENTER_CLICK", riskCatBeh, riskKinPointsPerLogOdds * riskKinLogOdds[riskKinCentre]},
+	riskB4:           {"beh.NO_POINTER_MOVE", riskCatBeh, 1},
+	riskB5:           {"beh.TOUCH_CONSTANT", riskCatBeh, 1},
+	riskB6:           {"beh.TOO_FAST", riskCatBeh, 2},
+	riskB7:           {"beh.INJECTED_TEXT", riskCatBeh, 1.5},
+	riskB8:           {"beh.FIXED_TYPING", riskCatBeh, 1},
+	riskB9:           {"beh.NO_INTERACTION", riskCatBeh, 1},
+	riskB10:          {"beh.REPLAYED", riskCatStrong, 5},
+	riskBConst:       {"beh.CONSTANT_SPEED", riskCatBeh, riskKinPointsPerLogOdds * riskKinLogOdds[riskKinConstSpeed]},
+	riskBSmooth:      {"beh.NO_JITTER", riskCatBeh, riskKinPointsPerLogOdds * riskKinLogOdds[riskKinSmooth]},
+	riskBZeroPress:   {"beh.ZERO_DWELL", riskCatBeh, riskKinPointsPerLogOdds * riskKinLogOdds[riskKinZeroPress]},
+	riskBScripted:    {"beh.SCRIPTED_MOTION", riskCatStrong, 5},
+	riskTeleAbsent:   {"tele.ABSENT", riskCatStrong, 5},
+	riskTeleNoAct:    {"tele.NO_ACTIVATION", riskCatStrong, 5},
+	riskTeleMismatch: {"tele.CHALLENGE_MISMATCH", riskCatStrong, 5},
+	riskTeleTiming:   {"tele.TIMING", riskCatStrong, 5},
+	riskProofMissing: {"env.PROOF_MISSING", riskCatStrong, 5},
+	riskH1Accept:     {"hdr.NO_ACCEPT", riskCatHdr, 1},
+	riskH1Lang:       {"hdr.NO_ACCEPT_LANGUAGE", riskCatHdr, 1},
+	riskH1Fetch:      {"hdr.NO_SEC_FETCH", riskCatHdr, 1},
+	riskH1Enc:        {"hdr.NO_MODERN_ENCODING", riskCatHdr, 1},
+	riskH1CH:         {"hdr.NO_CLIENT_HINTS", riskCatHdr, 1.5},
+	riskG1:           {"human.POINTER", riskCatHuman, -1.5},
+	riskG1Touch:      {"human.TOUCH", riskCatHuman, -1},
+	riskG2:           {"human.KEYBOARD", riskCatHuman, -1},
+	riskG3:           {"human.SOLVED_VISUAL", riskCatHuman, -2},
+	riskG4:           {"human.BROWSER_HEADERS", riskCatHuman, -1},
 }
 
 // RiskWeights maps reason codes to points. Bot signals must be ≥ 0; human evidence (human.*) and
 // net.MOBILE must be ≤ 0. For the graded velocity codes the weight is per level / per failure.
 type RiskWeights map[string]float64
 
-// DefaultRiskWeights returns a fresh copy of the default weights (risk.md §1.3), keyed by reason code.
+// DefaultRiskWeights returns a fresh copy of the default weights (docs/risk-notes.md, "Signal catalogue"), keyed by reason code.
 func DefaultRiskWeights() RiskWeights {
 	w := make(RiskWeights, riskNumSigs)
 	for _, d := range riskSigTable {
@@ -223,7 +253,7 @@ func RiskReasonCodes() []string {
 	return out
 }
 
-// RiskThresholds are the model's shape parameters (§2.4): logistic centre and scale, action
+// RiskThresholds are the model's shape parameters: logistic centre and scale, action
 // boundaries on the points R, category caps, and the PoW plausibility limits of P1.
 type RiskThresholds struct {
 	Center float64 // logistic centre: risk = 1/(1+exp(-(R−Center)/Scale)); default 4
@@ -244,7 +274,7 @@ type RiskThresholds struct {
 	MaxFailures  float64 // V2 counts at most this many failures; default 3
 
 	// P1: plausible maximum solve rates in work units per second (the unit of RiskInput.PoWWork:
-	// KDF calls for PoW v2). Defaults are for PBKDF2/SHA-256 cost 5000 (altcha.md §8: ~3 k/s on a
+	// KDF calls for PoW v2). Defaults are for PBKDF2/SHA-256 cost 5000 (docs/protocol-notes.md, "Performance": ~3 k/s on a
 	// desktop Chrome with 8 workers, ~0.5 k/s on a low-end Android). A rate above PoWRateFactor ×
 	// the class maximum is implausible for a browser.
 	PoWMaxRateDesktop float64       // default 10000
@@ -253,7 +283,7 @@ type RiskThresholds struct {
 	PoWClockSlack     time.Duration // client ms may exceed server elapsed by this much; default 2 s
 }
 
-// DefaultRiskThresholds returns the §2.4 defaults.
+// DefaultRiskThresholds returns the defaults.
 func DefaultRiskThresholds() RiskThresholds {
 	return RiskThresholds{
 		Center: 4, Scale: 1.5,
@@ -288,7 +318,8 @@ func (t *RiskThresholds) validate() error {
 	case t.CapEnv < 0 || t.CapNet < 0 || t.CapVel < 0 || t.CapBeh < 0 || t.CapHdr < 0 || t.FloorHuman > 0:
 		return fmt.Errorf("%w: caps must be ≥ 0 and FloorHuman ≤ 0", ErrRiskConfig)
 	case t.CapBeh >= t.StepUp:
-		// §1.4 rule 3: behaviour alone must never leave the harder-PoW band (unusual pointers).
+		// Soft behaviour alone must never leave the harder-PoW band (unusual pointers); only
+		// the fitted model's strong verdict steps up.
 		return fmt.Errorf("%w: CapBeh must stay below StepUp", ErrRiskConfig)
 	case t.MaxVelLevels < 0 || t.MaxFailures < 0:
 		return fmt.Errorf("%w: MaxVelLevels and MaxFailures must be ≥ 0", ErrRiskConfig)

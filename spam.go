@@ -7,7 +7,7 @@ package astracaph
 // goroutines. The filter is immutable after construction except for the bounded MX cache,
 // which has its own lock. Nothing is kept at package level.
 //
-// Scoring is additive, SpamAssassin style (risk.md §4.2): every heuristic that fires adds
+// Scoring is additive, SpamAssassin style (docs/risk-notes.md, "Spam heuristics"): every heuristic that fires adds
 // points and a reason code ("email.DISPOSABLE", "text.URLS", ...). Higher score = more spam,
 // as in ALTCHA's `score`. Bands (defaults, aligned with ALTCHA's .NET threshold of 2):
 //
@@ -41,7 +41,7 @@ const (
 	SpamBad     SpamClass = "BAD"
 )
 
-// Reason codes (risk.md §4.3). Each names the heuristic that added points.
+// Reason codes (docs/risk-notes.md, "Spam reason codes"). Each names the heuristic that added points.
 const (
 	SpamReasonEmailInvalid     = "email.INVALID"
 	SpamReasonEmailDisposable  = "email.DISPOSABLE"
@@ -67,7 +67,7 @@ const (
 	SpamDefaultBadAt     = 2.0
 )
 
-// Default points per reason (risk.md §4.2). URLS, KEYWORDS and BAYES are graded; see their code.
+// Default points per reason (docs/risk-notes.md, "Spam heuristics"). URLS, KEYWORDS and BAYES are graded; see their code.
 const (
 	spamPtsEmailInvalid     = 2.0
 	spamPtsEmailDisposable  = 2.0

@@ -165,7 +165,7 @@ func LoadSpamModel(r io.Reader) (*SpamModel, error) {
 	return &m, nil
 }
 
-// spamBayesBands are SpamAssassin's BAYES_* bands (risk.md §4.2): P(spam) from → points.
+// spamBayesBands are SpamAssassin's BAYES_* bands (docs/risk-notes.md, "Spam heuristics"): P(spam) from → points.
 var spamBayesBands = []struct{ from, pts float64 }{
 	{0.99, 2.0}, {0.95, 1.5}, {0.80, 1.0}, {0.60, 0.5}, {0.05, 0}, {0, -0.5},
 }

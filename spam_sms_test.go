@@ -36,7 +36,7 @@ func spamLoadSMS(t testing.TB) []SpamSample {
 // model trained on the 80% only), the held-out 20% must show FPR on ham at BAD ≤ 1% and spam
 // recall at NEUTRAL-or-BAD ≥ 85%.
 //
-// The thresholds (1.0/2.0) and points are the a-priori values of risk.md §4.2; they were not
+// The thresholds (1.0/2.0) and points are the a-priori values of docs/risk-notes.md, "Spam heuristics"; they were not
 // tuned on the held-out part. The 5-fold cross-validation on the training split below is the
 // check they were judged by, and it is logged for the record.
 func TestSpamSMSCollection(t *testing.T) {

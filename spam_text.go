@@ -1,6 +1,6 @@
 package astracaph
 
-// Text signals (risk.md §4.2): URLs, markup, injection, capitals, keywords, gibberish,
+// Text signals (docs/risk-notes.md, "Spam heuristics"): URLs, markup, injection, capitals, keywords, gibberish,
 // repetition, script mismatch and too-short messages, computed from a spamAnalysis.
 
 import (

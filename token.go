@@ -13,7 +13,7 @@ import (
 	"github.com/astracat/astracaph/internal/jsjson"
 )
 
-// Server-signature payloads (docs/protocol.md): base64(JSON{algorithm, signature,
+// Server-signature payloads (docs/protocol-notes.md, "Server-signature payloads (tokens)"): base64(JSON{algorithm, signature,
 // verificationData, verified}) where verificationData is URL-encoded and
 // signature = hex(HMAC(key, H(verificationData))) over the raw digest bytes. AstraCaph
 // tokens use this format, so any ALTCHA library verifies them offline with the site secret.

@@ -360,4 +360,3 @@ func score(v string) (float64, bool) {
 	}
 	return f, true
 }
-

@@ -35,9 +35,10 @@ type asset struct {
 
 var errCycle = errors.New("astracaph: widget: asset placeholders form a cycle or name a missing asset")
 
-// loadAssets reads the embedded files and resolves placeholders leaves first, so that the
-// hash of a file referring to others covers the final URLs it contains.
-func loadAssets(fsys fs.FS) (map[string]*asset, error) {
+// loadAssets reads the embedded files, substitutes the configuration values in config
+// (literal placeholder → text), and resolves the cross-references leaves first, so that the
+// hash of a file referring to others covers the final URLs and settings it contains.
+func loadAssets(fsys fs.FS, config map[string]string) (map[string]*asset, error) {
 	raw := map[string][]byte{}
 	err := fs.WalkDir(fsys, "assets", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -46,6 +47,9 @@ func loadAssets(fsys fs.FS) (map[string]*asset, error) {
 		b, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
+		}
+		for k, v := range config {
+			b = bytes.ReplaceAll(b, []byte(k), []byte(v))
 		}
 		raw[path.Base(p)] = b
 		return nil

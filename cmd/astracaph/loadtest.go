@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -33,16 +31,51 @@ import (
 //	challenge  GET /api/v1/challenge
 //
 // Each worker loops until the duration ends or the request budget (-n) is spent, so every
-// run stops by itself. It talks only to -url.
+// run stops by itself. It talks only to the -target servers (repeatable: worker i uses
+// target i mod n, so several servers sharing one store are loaded evenly).
+//
+// Before a flow run it solves one challenge: when that alone takes over maxFlowSolve, the
+// run would measure the generator's hashing rather than the servers, so it refuses and
+// prints the serve flags of a load-test configuration.
+
+// maxFlowSolve is the longest in-process solve of one challenge a flow run accepts.
+const maxFlowSolve = 100 * time.Millisecond
+
+// loadTestServeFlags is the server configuration a load test needs: a token proof of work,
+// no rate limits (one generator is one client prefix) and no risk scoring (the generator is
+// not a browser).
+const loadTestServeFlags = "-pow-cost 1 -pow-counter-min 1 -pow-counter-max 10 -limit-challenge 0 -limit-redeem 0 -risk=false"
+
+// targetList is the repeatable -target flag.
+type targetList []*url.URL
+
+func (t *targetList) String() string {
+	s := make([]string, len(*t))
+	for i, u := range *t {
+		s[i] = u.String()
+	}
+	return strings.Join(s, ",")
+}
+
+func (t *targetList) Set(raw string) error {
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("must be http(s)://host[:port], not %q", raw)
+	}
+	*t = append(*t, u)
+	return nil
+}
 
 type loadConfig struct {
-	base        *url.URL
+	targets     targetList
+	allowSlow   bool
 	mode        string
 	concurrency int
 	duration    time.Duration // 0: until n
 	n           int           // 0: until duration
 	warmup      time.Duration
 	origin      string
+	tokenSecret string
 	openSecret  string
 	tokens      int
 	timeout     time.Duration
@@ -53,7 +86,7 @@ type loadConfig struct {
 // loadReport is the result of one measured phase.
 type loadReport struct {
 	Mode        string             `json:"mode"`
-	URL         string             `json:"url"`
+	URL         string             `json:"url"` // the targets, comma-separated
 	Concurrency int                `json:"concurrency"`
 	Elapsed     float64            `json:"elapsedSeconds"`
 	Requests    int64              `json:"requests"` // HTTP requests sent (flow: 3 per flow)
@@ -91,24 +124,24 @@ func summarize(samples []time.Duration) latency {
 func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())) / 1000 }
 
 func parseLoadFlags(args []string, stderr io.Writer) (loadConfig, error) {
-	var (
-		c   loadConfig
-		raw string
-	)
+	var c loadConfig
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&raw, "url", "http://127.0.0.1:8080", "base URL of the server under test")
-	fs.StringVar(&c.mode, "mode", "verify", "verify, flow or challenge")
-	fs.IntVar(&c.concurrency, "c", 32, "concurrent workers (and keep-alive connections)")
-	fs.DurationVar(&c.duration, "d", 10*time.Second, "measured duration (default 10s; with -n alone: until n)")
-	fs.IntVar(&c.n, "n", 0, "total measured requests (flow mode: flows); 0 = until -d")
-	fs.DurationVar(&c.warmup, "warmup", 0, "unmeasured load before the measured phase")
-	fs.StringVar(&c.origin, "origin", "https://load.example", "origin the flows and tokens are bound to")
-	fs.StringVar(&c.openSecret, "open-secret", "", "the server's ASTRACAPH_OPEN_SECRET: verify mode mints tokens offline")
-	fs.IntVar(&c.tokens, "tokens", 0, "verify mode: tokens to pre-mint (default: -n, or enough for -d; 10000 when minted by flows)")
-	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "per-request timeout")
-	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
-	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "diagnostics: write the generator's CPU profile to this file")
+	fs.Var(&c.targets, "target", "Base URL of a server under test; repeat it to spread the load over several servers (default http://127.0.0.1:8080).")
+	fs.Var(&c.targets, "url", "Same as -target.")
+	fs.StringVar(&c.mode, "mode", "verify", "What to load: verify, flow or challenge.")
+	fs.IntVar(&c.concurrency, "c", 32, "Concurrent workers (and keep-alive connections).")
+	fs.DurationVar(&c.duration, "d", 10*time.Second, "Measured duration; with -n alone the run lasts until n.")
+	fs.IntVar(&c.n, "n", 0, "Total measured requests (flows in flow mode); 0 runs until -d.")
+	fs.DurationVar(&c.warmup, "warmup", 0, "Unmeasured load before the measured phase.")
+	fs.StringVar(&c.origin, "origin", "https://load.example", "Origin the flows and tokens are bound to.")
+	fs.StringVar(&c.tokenSecret, "token-secret", "", "The servers' ASTRACAPH_TOKEN_SECRET, so that verify mode mints its tokens offline, as a server would.")
+	fs.StringVar(&c.openSecret, "open-secret", "", "The servers' ASTRACAPH_OPEN_SECRET, when they set one (with -token-secret).")
+	fs.IntVar(&c.tokens, "tokens", 0, "Verify mode: tokens to mint first (default: -n, or enough for -d; 10000 when minted by flows).")
+	fs.DurationVar(&c.timeout, "timeout", 10*time.Second, "Timeout of each request.")
+	fs.BoolVar(&c.allowSlow, "allow-slow", false, "Run even when one challenge takes the generator over 100ms to solve.")
+	fs.BoolVar(&c.json, "json", false, "Print the report as JSON.")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "Diagnostics: write the generator's CPU profile to this file.")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -120,11 +153,9 @@ func parseLoadFlags(args []string, stderr io.Writer) (loadConfig, error) {
 	if c.n > 0 && !dSet {
 		c.duration = 0
 	}
-	u, err := url.Parse(strings.TrimRight(raw, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return c, fmt.Errorf("-url must be http(s)://host[:port], not %q", raw)
+	if len(c.targets) == 0 {
+		_ = c.targets.Set("http://127.0.0.1:8080")
 	}
-	c.base = u
 	switch {
 	case c.mode != "verify" && c.mode != "flow" && c.mode != "challenge":
 		return c, fmt.Errorf("-mode must be verify, flow or challenge, not %q", c.mode)
@@ -219,7 +250,7 @@ func writeLoadReport(w io.Writer, r loadReport) {
 type loadClient struct {
 	cfg    loadConfig
 	client *http.Client
-	urls   map[string]string
+	urls   []map[string]string // per target: step → URL
 }
 
 func newLoadClient(cfg loadConfig) *loadClient {
@@ -231,12 +262,15 @@ func newLoadClient(cfg loadConfig) *loadClient {
 		IdleConnTimeout:     30 * time.Second,
 		DisableCompression:  true,
 	}
-	base := cfg.base.String()
-	return &loadClient{cfg: cfg, client: &http.Client{Transport: tr, Timeout: cfg.timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		urls: map[string]string{
+	lc := &loadClient{cfg: cfg, client: &http.Client{Transport: tr, Timeout: cfg.timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	for _, t := range cfg.targets {
+		base := t.String()
+		lc.urls = append(lc.urls, map[string]string{
 			"challenge": base + "/api/v1/challenge", "redeem": base + "/api/v1/challenge", "verify": base + "/api/v1/verify",
-		}}
+		})
+	}
+	return lc
 }
 
 func (lc *loadClient) close() { lc.client.CloseIdleConnections() }
@@ -247,12 +281,12 @@ type stepError struct{ key string }
 func (e *stepError) Error() string { return e.key }
 
 // do sends one request and returns the body of a 200 answer, or a classified error.
-func (lc *loadClient) do(ctx context.Context, step, method string, body []byte) ([]byte, error) {
+func (lc *loadClient) do(ctx context.Context, target int, step, method string, body []byte) ([]byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, lc.urls[step], rd)
+	req, err := http.NewRequestWithContext(ctx, method, lc.urls[target%len(lc.urls)][step], rd)
 	if err != nil {
 		return nil, &stepError{step + " request"}
 	}
@@ -310,8 +344,8 @@ func classifyFailure(step string, status int, body []byte) string {
 var successTrue = []byte(`"success":true`)
 
 // verify posts a prepared body to /api/v1/verify; 200 with success:false is a failure.
-func (lc *loadClient) verify(ctx context.Context, body []byte) error {
-	b, err := lc.do(ctx, "verify", http.MethodPost, body)
+func (lc *loadClient) verify(ctx context.Context, target int, body []byte) error {
+	b, err := lc.do(ctx, target, "verify", http.MethodPost, body)
 	if err != nil {
 		return err
 	}
@@ -321,9 +355,9 @@ func (lc *loadClient) verify(ctx context.Context, body []byte) error {
 	return nil
 }
 
-func (lc *loadClient) challenge(ctx context.Context) (astracaph.Challenge, error) {
+func (lc *loadClient) challenge(ctx context.Context, target int) (astracaph.Challenge, error) {
 	var ch astracaph.Challenge
-	b, err := lc.do(ctx, "challenge", http.MethodGet, nil)
+	b, err := lc.do(ctx, target, "challenge", http.MethodGet, nil)
 	if err != nil {
 		return ch, err
 	}
@@ -335,7 +369,7 @@ func (lc *loadClient) challenge(ctx context.Context) (astracaph.Challenge, error
 
 // redeem solves ch in-process (one goroutine: the workers already fill the CPUs) and
 // posts the payload; it returns the token.
-func (lc *loadClient) redeem(ctx context.Context, ch astracaph.Challenge) (string, error) {
+func (lc *loadClient) redeem(ctx context.Context, target int, ch astracaph.Challenge) (string, error) {
 	sol, err := astracaph.SolveChallenge(ctx, ch, astracaph.SolveOptions{Workers: 1})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -344,7 +378,7 @@ func (lc *loadClient) redeem(ctx context.Context, ch astracaph.Challenge) (strin
 		return "", &stepError{"solve failed"}
 	}
 	body, _ := json.Marshal(map[string]string{"payload": astracaph.EncodePayload(ch, sol), "origin": lc.cfg.origin})
-	b, err := lc.do(ctx, "redeem", http.MethodPost, body)
+	b, err := lc.do(ctx, target, "redeem", http.MethodPost, body)
 	if err != nil {
 		return "", err
 	}
@@ -363,25 +397,35 @@ func (lc *loadClient) verifyBody(token string) []byte {
 	return b
 }
 
-// mintOffline signs open-mode tokens the way the server does, with its open secret.
-func mintOffline(n int, origin string, secret []byte) ([][]byte, error) {
-	o, err := astracaph.NormalizeOrigin(origin)
+// mintOffline issues open-mode tokens as the server would, with an in-process engine on
+// the server's master secret (and open secret): tokens carry a mint proof derived from the
+// master secret, so no other key can make ones the server accepts. The in-process engine's
+// proof of work is trivial; only its keys matter.
+func mintOffline(ctx context.Context, n int, origin string, master, open []byte) ([][]byte, error) {
+	opts := []astracaph.Option{astracaph.WithSecret(master),
+		astracaph.WithPoW(astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 1, CounterMin: 1, CounterMax: 2})}
+	if len(open) > 0 {
+		opts = append(opts, astracaph.WithOpenSecret(open))
+	}
+	e, err := astracaph.New(opts...)
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	prefix := make([]byte, 6)
-	_, _ = rand.Read(prefix)
-	p := "lt" + hex.EncodeToString(prefix) + "-"
 	out := make([][]byte, n)
 	for i := range out {
-		tok, err := astracaph.SignServerPayload(astracaph.VerificationData{
-			ID: p + strconv.Itoa(i), Origin: o, Time: now, Expire: now.Add(5 * time.Minute), Verified: true,
-		}, secret, astracaph.SHA256)
+		ch, err := e.Challenge(ctx, astracaph.ChallengeRequest{})
 		if err != nil {
 			return nil, err
 		}
-		b, _ := json.Marshal(map[string]string{"token": tok, "origin": origin})
+		sol, err := astracaph.SolveChallenge(ctx, ch, astracaph.SolveOptions{Workers: 1})
+		if err != nil {
+			return nil, err
+		}
+		d, err := e.Redeem(ctx, astracaph.RedeemRequest{Payload: astracaph.EncodePayload(ch, sol), Origin: origin})
+		if err != nil {
+			return nil, err
+		}
+		b, _ := json.Marshal(map[string]string{"token": d.Token, "origin": origin})
 		out[i] = b
 	}
 	return out, nil
@@ -457,7 +501,7 @@ func runPhase(ctx context.Context, concurrency int, d time.Duration, budget int,
 }
 
 func (p *phase) report(cfg loadConfig) loadReport {
-	r := loadReport{Mode: cfg.mode, URL: cfg.base.String(), Concurrency: cfg.concurrency, Elapsed: p.elapsed.Seconds(),
+	r := loadReport{Mode: cfg.mode, URL: cfg.targets.String(), Concurrency: cfg.concurrency, Elapsed: p.elapsed.Seconds(),
 		Requests: p.requests.Load(), Errors: p.errors}
 	for _, n := range p.errors {
 		r.ErrorTotal += n
@@ -493,21 +537,23 @@ func (p *phase) report(cfg loadConfig) loadReport {
 }
 
 // fullFlow is one challenge → solve → redeem → verify round; it returns the requests sent.
-func (lc *loadClient) fullFlow(ctx context.Context, rec func(string, time.Duration)) (int, error) {
+// The verification goes to the next target: with several servers, a token redeemed on one
+// is verified on another, through the shared store.
+func (lc *loadClient) fullFlow(ctx context.Context, target int, rec func(string, time.Duration)) (int, error) {
 	t := time.Now()
-	ch, err := lc.challenge(ctx)
+	ch, err := lc.challenge(ctx, target)
 	if err != nil {
 		return 1, err
 	}
 	rec("challenge", time.Since(t))
 	t = time.Now()
-	tok, err := lc.redeem(ctx, ch)
+	tok, err := lc.redeem(ctx, target, ch)
 	if err != nil {
 		return 2, err
 	}
 	rec("redeem", time.Since(t)) // includes the in-process solve
 	t = time.Now()
-	if err := lc.verify(ctx, lc.verifyBody(tok)); err != nil {
+	if err := lc.verify(ctx, target+1, lc.verifyBody(tok)); err != nil {
 		return 3, err
 	}
 	rec("verify", time.Since(t))
@@ -518,17 +564,28 @@ func runLoad(ctx context.Context, cfg loadConfig, stderr io.Writer) (loadReport,
 	lc := newLoadClient(cfg)
 	defer lc.close()
 	var unit unitFunc
+	// Units go to the targets in turn, so each server gets an equal share.
+	var turn atomic.Int64
+	next := func() int { return int(turn.Add(1) - 1) }
 	switch cfg.mode {
 	case "challenge":
 		unit = func(ctx context.Context, _ int, _ func(string, time.Duration)) (int, error) {
-			_, err := lc.challenge(ctx)
+			_, err := lc.challenge(ctx, next())
 			return 1, err
 		}
 	case "flow":
+		if err := lc.preflight(ctx); err != nil {
+			return loadReport{}, err
+		}
 		unit = func(ctx context.Context, _ int, rec func(string, time.Duration)) (int, error) {
-			return lc.fullFlow(ctx, rec)
+			return lc.fullFlow(ctx, next(), rec)
 		}
 	case "verify":
+		if cfg.tokenSecret == "" {
+			if err := lc.preflight(ctx); err != nil {
+				return loadReport{}, err
+			}
+		}
 		bodies, err := lc.mintTokens(ctx, cfg, stderr)
 		if err != nil {
 			return loadReport{}, err
@@ -539,7 +596,7 @@ func runLoad(ctx context.Context, cfg loadConfig, stderr io.Writer) (loadReport,
 			if i >= int64(len(bodies)) {
 				return 0, errSupplyExhausted
 			}
-			return 1, lc.verify(ctx, bodies[i])
+			return 1, lc.verify(ctx, int(i), bodies[i])
 		}
 	}
 	if cfg.warmup > 0 {
@@ -555,7 +612,7 @@ func runLoad(ctx context.Context, cfg loadConfig, stderr io.Writer) (loadReport,
 // mintTokens prepares the verify bodies: offline with the open secret, else by full flows.
 func (lc *loadClient) mintTokens(ctx context.Context, cfg loadConfig, stderr io.Writer) ([][]byte, error) {
 	n := cfg.tokens
-	offline := cfg.openSecret != ""
+	offline := cfg.tokenSecret != ""
 	if n == 0 {
 		switch {
 		case cfg.n > 0:
@@ -572,7 +629,7 @@ func (lc *loadClient) mintTokens(ctx context.Context, cfg loadConfig, stderr io.
 	}
 	t := time.Now()
 	if offline {
-		bodies, err := mintOffline(n, cfg.origin, []byte(cfg.openSecret))
+		bodies, err := mintOffline(ctx, n, cfg.origin, []byte(cfg.tokenSecret), []byte(cfg.openSecret))
 		if err == nil {
 			fmt.Fprintf(stderr, "minted %d tokens offline in %v\n", n, time.Since(t).Round(time.Millisecond))
 		}
@@ -582,11 +639,13 @@ func (lc *loadClient) mintTokens(ctx context.Context, cfg loadConfig, stderr io.
 	bodies := make([][]byte, 0, n)
 	var errs atomic.Int64
 	var firstErr atomic.Value
+	var turn atomic.Int64
 	p := runPhase(ctx, min(cfg.concurrency, n), 0, n, func(ctx context.Context, _ int, _ func(string, time.Duration)) (int, error) {
-		ch, err := lc.challenge(ctx)
+		t := int(turn.Add(1) - 1)
+		ch, err := lc.challenge(ctx, t)
 		if err == nil {
 			var tok string
-			if tok, err = lc.redeem(ctx, ch); err == nil {
+			if tok, err = lc.redeem(ctx, t, ch); err == nil {
 				mu.Lock()
 				bodies = append(bodies, lc.verifyBody(tok))
 				mu.Unlock()
@@ -604,4 +663,31 @@ func (lc *loadClient) mintTokens(ctx context.Context, cfg loadConfig, stderr io.
 	}
 	fmt.Fprintf(stderr, "minted %d tokens by full flows in %v (%d errors)\n", len(bodies), p.elapsed.Round(time.Millisecond), errs.Load())
 	return bodies, nil
+}
+
+// preflight solves one challenge of each target the way the workers do (one goroutine)
+// and refuses the run when that takes over maxFlowSolve: with a production proof of work
+// a load test measures the generator's CPU, reports almost no flows and says nothing about
+// the servers. A challenge that cannot be fetched is left to the run, which reports it.
+func (lc *loadClient) preflight(ctx context.Context) error {
+	if lc.cfg.allowSlow {
+		return nil
+	}
+	for i, t := range lc.cfg.targets {
+		ch, err := lc.challenge(ctx, i)
+		if err != nil {
+			continue
+		}
+		sctx, cancel := context.WithTimeout(ctx, maxFlowSolve)
+		_, err = astracaph.SolveChallenge(sctx, ch, astracaph.SolveOptions{Workers: 1})
+		cancel()
+		if err != nil && sctx.Err() != nil && ctx.Err() == nil {
+			p := ch.Parameters
+			return fmt.Errorf("solving one challenge of %s takes over %v here (%s, cost %d), so one flow would too: the run would measure this "+
+				"machine's hashing, not the server. Start the servers under test with\n  astracaph serve %s\n"+
+				"(or the matching ASTRACAPH_* variables), or pass -allow-slow to measure anyway",
+				t, maxFlowSolve, p.Algorithm, p.Cost, loadTestServeFlags)
+		}
+	}
+	return ctx.Err()
 }

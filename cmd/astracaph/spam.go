@@ -104,12 +104,12 @@ func spamFlags(name string, stderr io.Writer) *flag.FlagSet {
 
 func spamTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := spamFlags("train", stderr)
-	data := fs.String("data", "", "labelled TSV (label<TAB>text)")
-	out := fs.String("out", "", "model JSON to write")
-	alpha := fs.Float64("alpha", 1, "Laplace smoothing")
-	minCount := fs.Int("min-count", 1, "drop tokens seen fewer times")
-	holdout := fs.Float64("holdout", 0, "fraction held out for eval (0 = train on everything)")
-	seed := fs.Uint64("seed", 1, "split seed")
+	data := fs.String("data", "", "the labelled messages: a TSV file of label, tab, text (labels ham/spam)")
+	out := fs.String("out", "", "the model file (JSON) to write")
+	alpha := fs.Float64("alpha", 1, "the Laplace smoothing added to every token count")
+	minCount := fs.Int("min-count", 1, "drop tokens seen fewer times than this")
+	holdout := fs.Float64("holdout", 0, "the fraction kept out of training for spam eval (0: train on everything)")
+	seed := fs.Uint64("seed", 1, "the seed of the train/holdout split (use the same one for eval)")
 	if err := spamParse(fs, args); err != nil {
 		return err
 	}
@@ -146,12 +146,12 @@ func spamTrain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 func spamEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := spamFlags("eval", stderr)
-	data := fs.String("data", "", "labelled TSV (label<TAB>text)")
-	model := fs.String("model", "", "model JSON (optional; heuristics only without it)")
-	holdout := fs.Float64("holdout", 0, "evaluate only this held-out fraction (same -seed as train)")
-	seed := fs.Uint64("seed", 1, "split seed")
-	neutral := fs.Float64("neutral", astracaph.SpamDefaultNeutralAt, "NEUTRAL threshold")
-	bad := fs.Float64("bad", astracaph.SpamDefaultBadAt, "BAD threshold")
+	data := fs.String("data", "", "the labelled messages: a TSV file of label, tab, text (labels ham/spam)")
+	model := fs.String("model", "", "the model file from spam train (without it only the heuristics score)")
+	holdout := fs.Float64("holdout", 0, "evaluate only the held-out fraction spam train left out (same -seed)")
+	seed := fs.Uint64("seed", 1, "the seed of the train/holdout split")
+	neutral := fs.Float64("neutral", astracaph.SpamDefaultNeutralAt, "the score from which a message is NEUTRAL")
+	bad := fs.Float64("bad", astracaph.SpamDefaultBadAt, "the score from which a message is BAD")
 	if err := spamParse(fs, args); err != nil {
 		return err
 	}
@@ -173,10 +173,10 @@ func spamEval(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func spamCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := spamFlags("check", stderr)
-	model := fs.String("model", "", "model JSON (optional)")
-	email := fs.String("email", "", "e-mail address submitted with the text")
-	langs := fs.String("lang", "", "comma-separated browser languages, e.g. en-US,ru")
-	disposable := fs.String("disposable", "", "disposable-domain list file (merged with the built-in list)")
+	model := fs.String("model", "", "the model file from spam train (optional)")
+	email := fs.String("email", "", "the e-mail address submitted with the text")
+	langs := fs.String("lang", "", "the browser's languages, comma-separated, e.g. en-US,ru")
+	disposable := fs.String("disposable", "", "a file of disposable e-mail domains, added to the built-in list")
 	if err := spamParse(fs, args); err != nil {
 		return err
 	}

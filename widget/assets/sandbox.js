@@ -10,10 +10,11 @@
   var inlineId = null;
   function renderInline() {
     if (inlineId) window.astracaph.remove(inlineId);
-    inlineId = window.astracaph.render($('inline-widget'), { theme: $('inline-theme').value, fields: 'true' });
+    inlineId = window.astracaph.render($('inline-widget'), { theme: $('inline-theme').value, size: $('inline-size').value, fields: 'true' });
   }
   $('inline-widget').addEventListener('astracaph:verified', function (e) { setToken(e.detail.token); });
   $('inline-theme').addEventListener('change', renderInline);
+  $('inline-size').addEventListener('change', renderInline);
   $('inline-reset').addEventListener('click', function () { window.astracaph.reset(inlineId); });
   $('inline-form').addEventListener('submit', function (e) {
     e.preventDefault();
@@ -27,7 +28,10 @@
   window.addEventListener('message', function (e) {
     if (e.origin !== location.origin || e.source !== frame.contentWindow) return;
     var d = e.data || {};
-    if (d.type === 'astracaph-resize' && d.height > 0) frame.height = String(Math.min(600, d.height + 4));
+    if (d.type === 'astracaph-resize' && d.height > 0) {
+      frame.height = String(Math.min(600, d.height));
+      if (d.width > 0) frame.width = String(d.width);
+    }
     else if (d.type === 'astracaph-verified' && d.detail) setToken(d.detail.token);
   });
   function toFrame(type) { frame.contentWindow.postMessage({ type: type }, location.origin); }

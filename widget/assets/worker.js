@@ -146,16 +146,23 @@
         finish({ type: 'solution', counter: c, derivedKey: bytesToHex(key), time: Math.round((performance.now() - t0) * 10) / 10, n: tried });
         return;
       }
-      if ((tried & 15) === 0) {
-        var now = performance.now();
-        if (now - lastReport > 100) {
-          lastReport = now;
-          emit({ type: 'progress', n: tried });
-        }
+      // Report about ten times a second whatever the KDF's cost: a slow one (ARGON2ID, SCRYPT)
+      // would otherwise leave the progress bar still for seconds.
+      var now = performance.now();
+      if (now - lastReport > 100) {
+        lastReport = now;
+        emit({ type: 'progress', n: tried });
       }
       launch();
     }
     launch();
+  }
+
+  // counterMin: AstraCaph signs the lower bound of a deterministic challenge's counter range
+  // into its data; starting there saves work a bot would save anyway.
+  function counterMin(ch) {
+    var d = ch && ch.parameters && ch.parameters.data, m = d && d.counterMin;
+    return typeof m === 'number' && m >= 0 && m < 4294967296 ? Math.floor(m) : 0;
   }
 
   var inWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;
@@ -166,7 +173,7 @@
     self.__astracaphPow = function (ch, depth, emit) {
       var live = true;
       if (!subtle) throw new Error('WebCrypto unavailable (insecure context?)');
-      run(ch, 0, 1, depth, emit, function () { return live; });
+      run(ch, counterMin(ch), 1, depth, emit, function () { return live; });
       return function abort() { live = false; };
     };
     return;
