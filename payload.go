@@ -386,9 +386,7 @@ func (s *scanner) num() ([]byte, bool) {
 		i++
 	}
 	intStart := i
-	for i < len(b) && b[i]-'0' <= 9 {
-		i++
-	}
+	i = digitsEnd(b, i)
 	if i == intStart || (b[intStart] == '0' && i-intStart > 1) {
 		s.i = i
 		return nil, false
@@ -396,15 +394,11 @@ func (s *scanner) num() ([]byte, bool) {
 	simple := i-intStart <= 15
 	if i < len(b) && b[i] == '.' {
 		simple = false
-		i++
-		d := i
-		for i < len(b) && b[i]-'0' <= 9 {
-			i++
-		}
-		if i == d {
-			s.i = i
+		if d := i + 1; digitsEnd(b, d) == d {
+			s.i = d
 			return nil, false
 		}
+		i = digitsEnd(b, i+1)
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		simple = false
@@ -412,14 +406,11 @@ func (s *scanner) num() ([]byte, bool) {
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		d := i
-		for i < len(b) && b[i]-'0' <= 9 {
-			i++
-		}
-		if i == d {
-			s.i = i
+		if d := i; digitsEnd(b, d) == d {
+			s.i = d
 			return nil, false
 		}
+		i = digitsEnd(b, i)
 	}
 	s.i = i
 	raw := b[start:i]
@@ -435,6 +426,14 @@ func (s *scanner) num() ([]byte, bool) {
 		}
 	}
 	return raw, true
+}
+
+// digitsEnd returns the index after the decimal digits of b that start at i.
+func digitsEnd(b []byte, i int) int {
+	for i < len(b) && b[i]-'0' <= 9 {
+		i++
+	}
+	return i
 }
 
 // value skips any JSON value and returns its raw span. Objects inside arrays are not
@@ -513,10 +512,10 @@ func (s *scanner) lit(l string) ([]byte, bool) {
 //
 //	more, ok := s.objectStart(depth)
 //	var k []byte
-//	for more {
-//		if k, ok = s.key(k); !ok { … }
-//		… read or skip the value …
-//		more, ok = s.next()
+//	for ok && more {
+//		if k, id, ok = s.keyIn(k, table); !ok { break }
+//		… read or skip the value, setting ok …
+//		more, ok = s.after(ok)
 //	}
 //
 // Keys must be unescaped and strictly increasing in byte order, which every producer's
@@ -582,6 +581,15 @@ func keyAfter(k, prev []byte) bool {
 		return k[0] > prev[0]
 	}
 	return string(k) > string(prev)
+}
+
+// after ends one member: given whether its value was read, it consumes the separator;
+// more is true after ",", false after "}" (and ok false on any failure).
+func (s *scanner) after(ok bool) (more, _ bool) {
+	if !ok {
+		return false, false
+	}
+	return s.next()
 }
 
 // next consumes what follows a member's value: more is true after ",", false after "}".

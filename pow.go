@@ -501,14 +501,11 @@ const (
 
 func (p *rawPayload) scanTop(s *scanner) bool {
 	more, ok := s.objectStart(0)
-	if !ok {
-		return false
-	}
 	var k []byte
 	var id int
-	for more {
+	for ok && more {
 		if k, id, ok = s.keyIn(k, topKeys); !ok {
-			return false
+			break
 		}
 		switch id {
 		case topChallenge:
@@ -545,26 +542,18 @@ func (p *rawPayload) scanTop(s *scanner) bool {
 		default:
 			ok = s.skip(1)
 		}
-		if !ok {
-			return false
-		}
-		if more, ok = s.next(); !ok {
-			return false
-		}
+		more, ok = s.after(ok)
 	}
-	return true
+	return ok
 }
 
 func (p *rawPayload) scanChallenge(s *scanner) bool {
 	more, ok := s.objectStart(1)
-	if !ok {
-		return false
-	}
 	var k []byte
 	var id int
-	for more {
+	for ok && more {
 		if k, id, ok = s.keyIn(k, chKeys); !ok {
-			return false
+			break
 		}
 		switch id {
 		case 0: // parameters
@@ -587,26 +576,18 @@ func (p *rawPayload) scanChallenge(s *scanner) bool {
 		default:
 			ok = s.skip(2)
 		}
-		if !ok {
-			return false
-		}
-		if more, ok = s.next(); !ok {
-			return false
-		}
+		more, ok = s.after(ok)
 	}
-	return true
+	return ok
 }
 
 func (p *rawPayload) scanSolution(s *scanner) bool {
 	more, ok := s.objectStart(1)
-	if !ok {
-		return false
-	}
 	var k []byte
 	var id int
-	for more {
+	for ok && more {
 		if k, id, ok = s.keyIn(k, solKeys); !ok {
-			return false
+			break
 		}
 		switch id {
 		case 0: // counter
@@ -618,14 +599,9 @@ func (p *rawPayload) scanSolution(s *scanner) bool {
 		default:
 			ok = s.skip(2)
 		}
-		if !ok {
-			return false
-		}
-		if more, ok = s.next(); !ok {
-			return false
-		}
+		more, ok = s.after(ok)
 	}
-	return true
+	return ok
 }
 
 // anyNumber reads any value and returns its literal when it is a number: solution.time
@@ -678,14 +654,11 @@ const (
 // recording the members it knows and skipping the others.
 func (pr *paramRefs) scan(s *scanner, depth int) bool {
 	more, ok := s.objectStart(depth)
-	if !ok {
-		return false
-	}
 	var k []byte
 	var id int
-	for more {
+	for ok && more {
 		if k, id, ok = s.keyIn(k, paramKeys); !ok {
-			return false
+			break
 		}
 		if id == pData && s.peek() == '{' {
 			start := s.i
@@ -702,14 +675,9 @@ func (pr *paramRefs) scan(s *scanner, depth int) bool {
 			}
 			ok = ok && pr.set(id, v)
 		}
-		if !ok {
-			return false
-		}
-		if more, ok = s.next(); !ok {
-			return false
-		}
+		more, ok = s.after(ok)
 	}
-	return true
+	return ok
 }
 
 var dataKeys = newKeyTable("challengeId")
@@ -717,14 +685,11 @@ var dataKeys = newKeyTable("challengeId")
 // scanData reads the data object, picking out challengeId when it is a string.
 func (pr *paramRefs) scanData(s *scanner, depth int) bool {
 	more, ok := s.objectStart(depth)
-	if !ok {
-		return false
-	}
 	var k []byte
 	var id int
-	for more {
+	for ok && more {
 		if k, id, ok = s.keyIn(k, dataKeys); !ok {
-			return false
+			break
 		}
 		if id == 0 && s.peek() == '"' {
 			start := s.i
@@ -736,14 +701,9 @@ func (pr *paramRefs) scanData(s *scanner, depth int) bool {
 		} else {
 			ok = s.skip(depth + 1)
 		}
-		if !ok {
-			return false
-		}
-		if more, ok = s.next(); !ok {
-			return false
-		}
+		more, ok = s.after(ok)
 	}
-	return true
+	return ok
 }
 
 func unquote(v []byte) ([]byte, bool) {

@@ -350,14 +350,11 @@ var serverKeys = newKeyTable("algorithm", "signature", "verificationData", "veri
 
 func (r *rawServerPayload) scan(s *scanner, gotSig *bool, algErr *error) bool {
 	more, ok := s.objectStart(0)
-	if !ok {
-		return false
-	}
 	var k []byte
 	var id int
-	for more {
+	for ok && more {
 		if k, id, ok = s.keyIn(k, serverKeys); !ok {
-			return false
+			break
 		}
 		switch id {
 		case 0: // algorithm
@@ -380,14 +377,9 @@ func (r *rawServerPayload) scan(s *scanner, gotSig *bool, algErr *error) bool {
 		default:
 			ok = s.skip(1)
 		}
-		if !ok {
-			return false
-		}
-		if more, ok = s.next(); !ok {
-			return false
-		}
+		more, ok = s.after(ok)
 	}
-	return true
+	return ok
 }
 
 // serverAlgorithm accepts the hashes altcha-lib signs server payloads with.

@@ -92,58 +92,35 @@ const (
 	vdOther
 )
 
-// vdKey classifies a key by its length first, so that each candidate is one comparison
-// with a constant of that length (a string switch compares through a binary search).
+// vdKey classifies a key.
 func vdKey(k string) int {
-	switch len(k) {
-	case 2:
-		if k == "id" {
-			return vdID
-		}
-	case 4:
-		if k == "site" {
-			return vdSite
-		}
-		if k == "time" {
-			return vdTime
-		}
-	case 5:
-		if k == "email" {
-			return vdEmail
-		}
-		if k == "score" {
-			return vdScore
-		}
-	case 6:
-		if k == "expire" {
-			return vdExpire
-		}
-		if k == "fields" {
-			return vdFields
-		}
-		if k == "origin" {
-			return vdOrigin
-		}
-	case 7:
-		if k == "reasons" {
-			return vdReasons
-		}
-	case 8:
-		if k == "verified" {
-			return vdVerified
-		}
-	case 9:
-		if k == "ipAddress" {
-			return vdIPAddress
-		}
-	case 10:
-		if k == "fieldsHash" {
-			return vdFieldsHash
-		}
-	case 14:
-		if k == "classification" {
-			return vdClassification
-		}
+	switch k {
+	case "classification":
+		return vdClassification
+	case "email":
+		return vdEmail
+	case "fieldsHash":
+		return vdFieldsHash
+	case "id":
+		return vdID
+	case "ipAddress":
+		return vdIPAddress
+	case "origin":
+		return vdOrigin
+	case "site":
+		return vdSite
+	case "fields":
+		return vdFields
+	case "reasons":
+		return vdReasons
+	case "expire":
+		return vdExpire
+	case "time":
+		return vdTime
+	case "score":
+		return vdScore
+	case "verified":
+		return vdVerified
 	}
 	return vdOther
 }
