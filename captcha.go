@@ -804,12 +804,16 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 	if token == TestToken || len(token) > maxPayloadLen {
 		return failed(CodeInvalidResponse), nil
 	}
-	raw, err := parseServerPayload(token)
-	if err != nil {
-		return failed(CodeInvalidResponse), nil
-	}
-	claimed, err := ParseVerificationData(raw.data)
-	if err != nil || claimed.ID == "" || !c.minted(raw.data, claimed.ID) {
+	sc := getScratch()
+	var (
+		raw     rawServerPayload
+		claimed VerificationData
+	)
+	err := sc.decodeServerToken(token, &raw, &claimed) // raw.data and claimed outlive sc (arena.go)
+	raw.span = nil                                     // but the span does not
+	minted := err == nil && claimed.ID != "" && c.minted(sc, raw.data, claimed.ID)
+	putScratch(sc)
+	if !minted {
 		// No mint proof: not a token this server (or one sharing its master secret) issued,
 		// whatever key signed it.
 		return failed(CodeInvalidResponse), nil
@@ -825,7 +829,9 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 		}
 	}
 	switch {
-	case res.InvalidSignature || res.InvalidSolution:
+	case res.InvalidSignature || res.InvalidSolution || res.RawData != raw.data:
+		// (RawData differs when the signature matched the payload's other text reading:
+		// the mint proof was checked on this one, so only this one may be trusted.)
 		return failed(CodeInvalidResponse), nil
 	case res.Expired:
 		r := failed(CodeTimeoutDuplicate)
