@@ -587,3 +587,20 @@ func TestRiskStrongSignalsStepUpAlone(t *testing.T) {
 		t.Fatalf("only %d strong cases exercised", n)
 	}
 }
+
+// The catalogue describes the scorer's own table: one entry per reason code, in table
+// order, each with its default weight, a class and a description.
+func TestSignalsMatchTheTable(t *testing.T) {
+	sigs, codes, w := Signals(), ReasonCodes(), DefaultWeights()
+	if len(sigs) != len(codes) || len(w) != len(codes) {
+		t.Fatalf("%d signals, %d codes, %d weights", len(sigs), len(codes), len(w))
+	}
+	for i, s := range sigs {
+		if s.Code != codes[i] || s.Weight != w[s.Code] || s.Class == "" || s.When == "" {
+			t.Errorf("%d: %+v (code %s, weight %v)", i, s, codes[i], w[s.Code])
+		}
+		if s.Fitted != (s.Graded == "feature") {
+			t.Errorf("%s: only the kinematic features are fitted and graded by their value", s.Code)
+		}
+	}
+}

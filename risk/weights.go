@@ -2,7 +2,7 @@ package risk
 
 // The one table of risk weights and thresholds (docs/risk.md lists them with their sources;
 // docs/risk-notes.md, "Signal catalogue" and "Scoring model", the research behind them), and
-// their validation. Operators override individual entries through Options; NewScorer merges
+// their validation. Operators override individual entries with WithWeights; NewScorer merges
 // the overrides over the defaults and compiles them into an array for the hot path.
 
 import (
@@ -26,74 +26,18 @@ const (
 	numCats
 )
 
+// catNames are the class names of Signal.Class, indexed by category.
+var catNames = [numCats]string{
+	catHard: "hard", catEnv: "env", catNet: "net", catVel: "vel", catBeh: "beh", catHdr: "hdr",
+	catHuman: "human", catStrong: "strong",
+}
+
 // sig indexes the signal table.
 type sig uint8
 
-// Reason codes. Stable: operators key weight overrides and dashboards on them.
-//
-//	code                          #    category  weight  fires when
-//	env.WEBDRIVER                 E1   hard      +6      env.wd === true
-//	env.AUTOMATION_GLOBALS        E2   hard      +6      env.autoMarks non-empty (cdc_, __playwright__binding__, callPhantom, ...)
-//	env.HEADLESS_UA               E3   hard      +6      HeadlessChrome/PhantomJS/SlimerJS in UA header, env.hlUA or env.hlWorkerUA
-//	env.RUNTIME_LEAK              E4   hard      +6      env.runtimeLeak (process/require/Bun/Deno, node:internal stacks)
-//	env.AUTOMATION_STACK          E6   hard      +6      env.stackMarks non-empty (pptr:, UtilityScript., ...)
-//	env.UNTRUSTED_EVENTS          E7   hard      +6      beh.untrusted > 0 or a click with trusted === false
-//	form.HONEYPOT                 E8   hard      +6      Input.HoneypotFilled
-//	hdr.NON_BROWSER_UA            H2   hard      +6      header present, UA empty or curl/, python-requests, Go-http-client, ...
-//	env.API_LIES                  S1   env       +3      env.lies > 0 (0 on the privacy path)
-//	env.WORKER_MISMATCH           S2   env       +3      env.workerMismatch non-empty
-//	env.NOTIFICATION_INCONSISTENT S3   env       +2      env.notifIncons
-//	env.NO_CHROME_OBJECT          S4   env       +2      desktop Chromium UA (not CriOS) and env.chromeObj === false
-//	env.NO_PLUGINS                S5   env       +1.5    desktop Chromium/Firefox UA, env.plugins === 0, pdf not disabled (0 on privacy path)
-//	env.NO_LANGUAGES              S6   env       +2      env.langs === 0
-//	env.SOFTWARE_GL               S7   env       +1.5    gl class "sw" or SwiftShader/llvmpipe/Mesa OffScreen, not blocked (0 on privacy path)
-//	env.GL_OS_MISMATCH            S8   env       +2      Apple/"OpenGL Engine" renderer with a Windows UA, Direct3D with a Mac UA
-//	env.PLATFORM_MISMATCH         S9   env       +2      OS of UA / Sec-CH-UA-Platform / uaData.platform / platformEst disagree
-//	env.MOBILE_NO_TOUCH           S10  env       +2      mobile UA, env.mtp === 0 and env.touchEv === false
-//	env.ZERO_WINDOW               S11  env       +2      outer window 0×0 while focused
-//	env.VIEWPORT_IS_SCREEN        S11  env       +0.5    desktop, inner viewport equals the screen (0 on privacy path)
-//	env.TELEMETRY_INVALID         –    env       +1      Input.TelemetryInvalid (ParseTelemetry failed)
-//	pow.IMPLAUSIBLE               P1   env       +3      solve rate > factor × plausible max for the device class, or client ms > server elapsed
-//	net.HOSTING                   N1   net       +3      IPClass "hosting"
-//	net.TOR                       N2   net       +2      IPClass "tor"
-//	net.VPN                       N3   net       +1.5    IPClass "vpn"
-//	net.PROXY                     N3   net       +1.5    IPClass "proxy"
-//	net.RELAY                     N4   net       +0.5    IPClass "relay" (iCloud Private Relay)
-//	net.MOBILE                    N5   net       −0.5    IPClass "mobile"; also halves the velocity category
-//	net.TZ_MISMATCH               S12  net       +1      tz country ≠ IPCountry (0 if VPN/Tor/relay/proxy, UTC, or privacy path)
-//	vel.TOO_MUCH_TRAFFIC          V1   vel       +1/lvl  Input.VelocityLevel, at most +4
-//	vel.REPEATED_FAILURES         V2   vel       +1 each Input.RecentFailures, at most +3
-//	beh.STRAIGHT_PATH             B1   beh       fitted  kinematic feature "line" ≥ 0.5 (kinematics.go); points = 1.5 × log-odds × feature
-//	beh.CONSTANT_SPEED            B1   beh       fitted  kinematic feature "constSpeed" ≥ 0.5
-//	beh.NO_JITTER                 B1   beh       fitted  kinematic feature "smooth" ≥ 0.5
-//	beh.FIXED_INTERVAL            B2   beh       fitted  kinematic feature "regular" ≥ 0.5
-//	beh.ZERO_DWELL                B3   beh       fitted  mouse click with dwell < 5 ms and press < 10 ms
-//	beh.CENTER_CLICK              B3   beh       +4.5    mouse click within ±0.5 px of the centre (likelihood ratio, not fitted)
-//	beh.NO_POINTER_MOVE           B4   beh       +1      mouse click with detail > 0 and no pointer sample before it
-//	beh.TOUCH_CONSTANT            B5   beh       +1      mobile UA, ≥3 touches, ≤1 distinct radius
-//	beh.TOO_FAST                  B6   beh       +2      ready→submit < 800 ms with fields filled
-//	beh.INJECTED_TEXT             B7   beh       +1.5    fields filled with no trusted keys, paste, autofill, drop or IME input
-//	beh.FIXED_TYPING              B8   beh       +1      ≥10 keys with inter-key interval CV < 0.05
-//	beh.NO_INTERACTION            B9   beh       +1      beh reported, zero focus, key, pointer, click and touch events
-//	beh.REPLAYED                  B10  strong    +5      Input.ReplayedInteraction (InteractionHash seen before)
-//	beh.SCRIPTED_MOTION           –    strong    +5      the fitted kinematic model's log-odds ≥ KinematicsThreshold
-//	tele.ABSENT                   –    strong    +5      WidgetRequired: no (valid) telemetry, or no environment probes in it
-//	tele.NO_ACTIVATION            –    strong    +5      WidgetRequired: no trusted click, key, touch or activation
-//	tele.CHALLENGE_MISMATCH       –    strong    +5      ch.id ≠ the solved challenge, or (WidgetRequired) no ch.id
-//	tele.TIMING                   –    strong    +5      ch times impossible against the server's clock or the PoW work
-//	env.PROOF_MISSING             E5   strong    +5      WidgetRequired and Input.EnvProofMissing (the environment check was not answered)
-//	env.PROOF_FAILED              E5   strong    +5      Input.EnvProofFailed (the environment check's answer is wrong; layout quirks
-//	                                                     of zoomed pages or extensions cannot be told from emulation, so it steps up)
-//	hdr.NO_ACCEPT                 H1   hdr       +1      browser UA without Accept
-//	hdr.NO_ACCEPT_LANGUAGE        H1   hdr       +1      browser UA without Accept-Language
-//	hdr.NO_SEC_FETCH              H1   hdr       +1      browser UA without Sec-Fetch-Mode/Site
-//	hdr.NO_MODERN_ENCODING        H1   hdr       +1      browser UA without br or zstd in Accept-Encoding
-//	hdr.NO_CLIENT_HINTS           H1   hdr       +1.5    Chromium UA without Sec-CH-UA
-//	human.POINTER                 G1   human     −1.5    trusted stroke with accelerate/decelerate profile and curvature in human range
-//	human.TOUCH                   G1   human     −1      trusted touches with ≥2 distinct radii
-//	human.KEYBOARD                G2   human     −1      ≥2 focus moves via keyboard with trusted keydowns
-//	human.SOLVED_VISUAL           G3   human     −2      Input.SolvedVisual
-//	human.BROWSER_HEADERS         G4   human     −1      Anubis "acts like a browser" header set
+// Signals, in the order of sigTable. Their reason codes are stable: operators key weight
+// overrides and dashboards on them. sigTable says when each fires; docs/risk.md renders it
+// (go generate).
 const (
 	sigE1 sig = iota
 	sigE2
@@ -161,73 +105,102 @@ const (
 
 type sigDef struct {
 	code   string
+	id     string // the catalogue id of docs/risk-notes.md, "" when none
 	cat    category
 	weight float64
+	graded string // "" (fires once), or what the weight is multiplied by: "level", "failure", "feature"
+	fitted bool   // the weight is the fitted kinematic model's
+	when   string // when it fires
 }
+
+// kinPoints is the weight of a fitted kinematic feature: its log-odds in scorer points.
+func kinPoints(f int) float64 { return kinPointsPerLogOdds * kinLogOdds[f] }
 
 // sigTable is the immutable default table, indexed by sig.
 var sigTable = [numSigs]sigDef{
-	sigE1:           {"env.WEBDRIVER", catHard, 6},
-	sigE2:           {"env.AUTOMATION_GLOBALS", catHard, 6},
-	sigE3:           {"env.HEADLESS_UA", catHard, 6},
-	sigE4:           {"env.RUNTIME_LEAK", catHard, 6},
-	sigE5:           {"env.PROOF_FAILED", catStrong, 5},
-	sigE6:           {"env.AUTOMATION_STACK", catHard, 6},
-	sigE7:           {"env.UNTRUSTED_EVENTS", catHard, 6},
-	sigE8:           {"form.HONEYPOT", catHard, 6},
-	sigH2:           {"hdr.NON_BROWSER_UA", catHard, 6},
-	sigS1:           {"env.API_LIES", catEnv, 3},
-	sigS2:           {"env.WORKER_MISMATCH", catEnv, 3},
-	sigS3:           {"env.NOTIFICATION_INCONSISTENT", catEnv, 2},
-	sigS4:           {"env.NO_CHROME_OBJECT", catEnv, 2},
-	sigS5:           {"env.NO_PLUGINS", catEnv, 1.5},
-	sigS6:           {"env.NO_LANGUAGES", catEnv, 2},
-	sigS7:           {"env.SOFTWARE_GL", catEnv, 1.5},
-	sigS8:           {"env.GL_OS_MISMATCH", catEnv, 2},
-	sigS9:           {"env.PLATFORM_MISMATCH", catEnv, 2},
-	sigS10:          {"env.MOBILE_NO_TOUCH", catEnv, 2},
-	sigS11:          {"env.ZERO_WINDOW", catEnv, 2},
-	sigS11b:         {"env.VIEWPORT_IS_SCREEN", catEnv, 0.5},
-	sigTeleInvalid:  {"env.TELEMETRY_INVALID", catEnv, 1},
-	sigP1:           {"pow.IMPLAUSIBLE", catEnv, 3},
-	sigN1:           {"net.HOSTING", catNet, 3},
-	sigN2:           {"net.TOR", catNet, 2},
-	sigN3:           {"net.VPN", catNet, 1.5},
-	sigN3b:          {"net.PROXY", catNet, 1.5},
-	sigN4:           {"net.RELAY", catNet, 0.5},
-	sigN5:           {"net.MOBILE", catNet, -0.5},
-	sigS12:          {"net.TZ_MISMATCH", catNet, 1},
-	sigV1:           {"vel.TOO_MUCH_TRAFFIC", catVel, 1},
-	sigV2:           {"vel.REPEATED_FAILURES", catVel, 1},
-	sigB1:           {"beh.STRAIGHT_PATH", catBeh, kinPointsPerLogOdds * kinLogOdds[kinLine]},
-	sigB2:           {"beh.FIXED_INTERVAL", catBeh, kinPointsPerLogOdds * kinLogOdds[kinRegular]},
-	sigB3:           {"beh.CENTER_CLICK", catBeh, kinPointsPerLogOdds * kinLogOdds[kinCentre]},
-	sigB4:           {"beh.NO_POINTER_MOVE", catBeh, 1},
-	sigB5:           {"beh.TOUCH_CONSTANT", catBeh, 1},
-	sigB6:           {"beh.TOO_FAST", catBeh, 2},
-	sigB7:           {"beh.INJECTED_TEXT", catBeh, 1.5},
-	sigB8:           {"beh.FIXED_TYPING", catBeh, 1},
-	sigB9:           {"beh.NO_INTERACTION", catBeh, 1},
-	sigB10:          {"beh.REPLAYED", catStrong, 5},
-	sigBConst:       {"beh.CONSTANT_SPEED", catBeh, kinPointsPerLogOdds * kinLogOdds[kinConstSpeed]},
-	sigBSmooth:      {"beh.NO_JITTER", catBeh, kinPointsPerLogOdds * kinLogOdds[kinSmooth]},
-	sigBZeroPress:   {"beh.ZERO_DWELL", catBeh, kinPointsPerLogOdds * kinLogOdds[kinZeroPress]},
-	sigBScripted:    {"beh.SCRIPTED_MOTION", catStrong, 5},
-	sigTeleAbsent:   {"tele.ABSENT", catStrong, 5},
-	sigTeleNoAct:    {"tele.NO_ACTIVATION", catStrong, 5},
-	sigTeleMismatch: {"tele.CHALLENGE_MISMATCH", catStrong, 5},
-	sigTeleTiming:   {"tele.TIMING", catStrong, 5},
-	sigProofMissing: {"env.PROOF_MISSING", catStrong, 5},
-	sigH1Accept:     {"hdr.NO_ACCEPT", catHdr, 1},
-	sigH1Lang:       {"hdr.NO_ACCEPT_LANGUAGE", catHdr, 1},
-	sigH1Fetch:      {"hdr.NO_SEC_FETCH", catHdr, 1},
-	sigH1Enc:        {"hdr.NO_MODERN_ENCODING", catHdr, 1},
-	sigH1CH:         {"hdr.NO_CLIENT_HINTS", catHdr, 1.5},
-	sigG1:           {"human.POINTER", catHuman, -1.5},
-	sigG1Touch:      {"human.TOUCH", catHuman, -1},
-	sigG2:           {"human.KEYBOARD", catHuman, -1},
-	sigG3:           {"human.SOLVED_VISUAL", catHuman, -2},
-	sigG4:           {"human.BROWSER_HEADERS", catHuman, -1},
+	sigE1:           {"env.WEBDRIVER", "E1", catHard, 6, "", false, "env.wd === true"},
+	sigE2:           {"env.AUTOMATION_GLOBALS", "E2", catHard, 6, "", false, "env.autoMarks non-empty (`cdc_`, `__playwright__binding__`, `callPhantom`, …)"},
+	sigE3:           {"env.HEADLESS_UA", "E3", catHard, 6, "", false, "HeadlessChrome/PhantomJS/SlimerJS in the User-Agent header, env.hlUA or env.hlWorkerUA"},
+	sigE4:           {"env.RUNTIME_LEAK", "E4", catHard, 6, "", false, "env.runtimeLeak (process/require/Bun/Deno, node:internal stacks)"},
+	sigE5:           {"env.PROOF_FAILED", "E5", catStrong, 5, "", false, "Input.EnvProofFailed: the environment check's answer is wrong (layout quirks of zoomed pages or extensions cannot be told from emulation, so it steps up)"},
+	sigE6:           {"env.AUTOMATION_STACK", "E6", catHard, 6, "", false, "env.stackMarks non-empty (pptr:, UtilityScript., …)"},
+	sigE7:           {"env.UNTRUSTED_EVENTS", "E7", catHard, 6, "", false, "beh.untrusted > 0 or a click with trusted === false"},
+	sigE8:           {"form.HONEYPOT", "E8", catHard, 6, "", false, "Input.HoneypotFilled"},
+	sigH2:           {"hdr.NON_BROWSER_UA", "H2", catHard, 6, "", false, "headers present, User-Agent empty or curl/, python-requests, Go-http-client, …"},
+	sigS1:           {"env.API_LIES", "S1", catEnv, 3, "", false, "env.lies > 0 (not on the privacy path)"},
+	sigS2:           {"env.WORKER_MISMATCH", "S2", catEnv, 3, "", false, "env.workerMismatch non-empty"},
+	sigS3:           {"env.NOTIFICATION_INCONSISTENT", "S3", catEnv, 2, "", false, "env.notifIncons"},
+	sigS4:           {"env.NO_CHROME_OBJECT", "S4", catEnv, 2, "", false, "desktop Chromium UA (not CriOS) and env.chromeObj === false"},
+	sigS5:           {"env.NO_PLUGINS", "S5", catEnv, 1.5, "", false, "desktop Chromium/Firefox UA, env.plugins === 0, PDF viewer not disabled (not on the privacy path)"},
+	sigS6:           {"env.NO_LANGUAGES", "S6", catEnv, 2, "", false, "env.langs === 0"},
+	sigS7:           {"env.SOFTWARE_GL", "S7", catEnv, 1.5, "", false, "GL class \"sw\" or SwiftShader/llvmpipe/Mesa OffScreen, not blocked (not on the privacy path)"},
+	sigS8:           {"env.GL_OS_MISMATCH", "S8", catEnv, 2, "", false, "Apple/\"OpenGL Engine\" renderer with a Windows UA, Direct3D with a Mac UA"},
+	sigS9:           {"env.PLATFORM_MISMATCH", "S9", catEnv, 2, "", false, "the OS of the UA, Sec-CH-UA-Platform, uaData.platform and platformEst disagree"},
+	sigS10:          {"env.MOBILE_NO_TOUCH", "S10", catEnv, 2, "", false, "mobile UA, env.mtp === 0 and env.touchEv === false"},
+	sigS11:          {"env.ZERO_WINDOW", "S11", catEnv, 2, "", false, "outer window 0×0 while focused"},
+	sigS11b:         {"env.VIEWPORT_IS_SCREEN", "S11", catEnv, 0.5, "", false, "desktop, the inner viewport equals the screen (not on the privacy path)"},
+	sigTeleInvalid:  {"env.TELEMETRY_INVALID", "", catEnv, 1, "", false, "Input.TelemetryInvalid (ParseTelemetry rejected the document)"},
+	sigP1:           {"pow.IMPLAUSIBLE", "P1", catEnv, 3, "", false, "solve rate above PoWRateFactor × the plausible maximum of the device class, or client ms > server elapsed"},
+	sigN1:           {"net.HOSTING", "N1", catNet, 3, "", false, "IPClass \"hosting\""},
+	sigN2:           {"net.TOR", "N2", catNet, 2, "", false, "IPClass \"tor\""},
+	sigN3:           {"net.VPN", "N3", catNet, 1.5, "", false, "IPClass \"vpn\""},
+	sigN3b:          {"net.PROXY", "N3", catNet, 1.5, "", false, "IPClass \"proxy\""},
+	sigN4:           {"net.RELAY", "N4", catNet, 0.5, "", false, "IPClass \"relay\" (iCloud Private Relay)"},
+	sigN5:           {"net.MOBILE", "N5", catNet, -0.5, "", false, "IPClass \"mobile\"; also halves the velocity category"},
+	sigS12:          {"net.TZ_MISMATCH", "S12", catNet, 1, "", false, "the time zone's country ≠ IPCountry (not for VPN/Tor/relay/proxy, UTC, or on the privacy path)"},
+	sigV1:           {"vel.TOO_MUCH_TRAFFIC", "V1", catVel, 1, "level", false, "Input.VelocityLevel, at most MaxVelLevels (4) levels"},
+	sigV2:           {"vel.REPEATED_FAILURES", "V2", catVel, 1, "failure", false, "Input.RecentFailures, at most MaxFailures (3)"},
+	sigB1:           {"beh.STRAIGHT_PATH", "B1", catBeh, kinPoints(kinLine), "feature", true, "kinematic feature \"line\" ≥ 0.5 (kinematics.go)"},
+	sigB2:           {"beh.FIXED_INTERVAL", "B2", catBeh, kinPoints(kinRegular), "feature", true, "kinematic feature \"regular\" ≥ 0.5"},
+	sigB3:           {"beh.CENTER_CLICK", "B3", catBeh, kinPoints(kinCentre), "", false, "mouse click within ±0.5 px of the centre (a likelihood ratio, not fitted)"},
+	sigB4:           {"beh.NO_POINTER_MOVE", "B4", catBeh, 1, "", false, "mouse click with detail > 0 and no pointer sample before it"},
+	sigB5:           {"beh.TOUCH_CONSTANT", "B5", catBeh, 1, "", false, "mobile UA, ≥ 3 touches, ≤ 1 distinct radius"},
+	sigB6:           {"beh.TOO_FAST", "B6", catBeh, 2, "", false, "ready→submit < 800 ms with fields filled"},
+	sigB7:           {"beh.INJECTED_TEXT", "B7", catBeh, 1.5, "", false, "fields filled with no trusted keys, paste, autofill, drop or IME input"},
+	sigB8:           {"beh.FIXED_TYPING", "B8", catBeh, 1, "", false, "≥ 10 keys with an inter-key interval CV < 0.05"},
+	sigB9:           {"beh.NO_INTERACTION", "B9", catBeh, 1, "", false, "beh reported with zero focus, key, pointer, click and touch events"},
+	sigB10:          {"beh.REPLAYED", "B10", catStrong, 5, "", false, "Input.ReplayedInteraction (the InteractionHash was seen before)"},
+	sigBConst:       {"beh.CONSTANT_SPEED", "B1", catBeh, kinPoints(kinConstSpeed), "feature", true, "kinematic feature \"constSpeed\" ≥ 0.5"},
+	sigBSmooth:      {"beh.NO_JITTER", "B1", catBeh, kinPoints(kinSmooth), "feature", true, "kinematic feature \"smooth\" ≥ 0.5"},
+	sigBZeroPress:   {"beh.ZERO_DWELL", "B3", catBeh, kinPoints(kinZeroPress), "feature", true, "mouse click with dwell < 5 ms and press < 10 ms"},
+	sigBScripted:    {"beh.SCRIPTED_MOTION", "", catStrong, 5, "", false, "the fitted kinematic model's log-odds ≥ KinematicsThreshold"},
+	sigTeleAbsent:   {"tele.ABSENT", "", catStrong, 5, "", false, "WidgetRequired: no (valid) telemetry, or no environment probes in it"},
+	sigTeleNoAct:    {"tele.NO_ACTIVATION", "", catStrong, 5, "", false, "WidgetRequired: no trusted click, key, touch or activation"},
+	sigTeleMismatch: {"tele.CHALLENGE_MISMATCH", "", catStrong, 5, "", false, "ch.id ≠ the solved challenge, or (WidgetRequired) no ch.id"},
+	sigTeleTiming:   {"tele.TIMING", "", catStrong, 5, "", false, "ch times impossible against the server's clock or the proof of work"},
+	sigProofMissing: {"env.PROOF_MISSING", "E5", catStrong, 5, "", false, "WidgetRequired and Input.EnvProofMissing (the environment check was not answered)"},
+	sigH1Accept:     {"hdr.NO_ACCEPT", "H1", catHdr, 1, "", false, "browser UA without Accept"},
+	sigH1Lang:       {"hdr.NO_ACCEPT_LANGUAGE", "H1", catHdr, 1, "", false, "browser UA without Accept-Language"},
+	sigH1Fetch:      {"hdr.NO_SEC_FETCH", "H1", catHdr, 1, "", false, "browser UA without Sec-Fetch-Mode/Site"},
+	sigH1Enc:        {"hdr.NO_MODERN_ENCODING", "H1", catHdr, 1, "", false, "browser UA without br or zstd in Accept-Encoding"},
+	sigH1CH:         {"hdr.NO_CLIENT_HINTS", "H1", catHdr, 1.5, "", false, "Chromium UA without Sec-CH-UA"},
+	sigG1:           {"human.POINTER", "G1", catHuman, -1.5, "", false, "a trusted stroke with an accelerate/decelerate profile and curvature in the human range"},
+	sigG1Touch:      {"human.TOUCH", "G1", catHuman, -1, "", false, "trusted touches with ≥ 2 distinct radii"},
+	sigG2:           {"human.KEYBOARD", "G2", catHuman, -1, "", false, "≥ 2 focus moves via the keyboard with trusted keydowns"},
+	sigG3:           {"human.SOLVED_VISUAL", "G3", catHuman, -2, "", false, "Input.SolvedVisual"},
+	sigG4:           {"human.BROWSER_HEADERS", "G4", catHuman, -1, "", false, "the header set of a browser's fetch() (Anubis's \"acts like a browser\")"},
+}
+
+// Signal describes one entry of the signal catalogue (docs/risk.md renders them all).
+type Signal struct {
+	Code   string  // reason code, e.g. "env.WEBDRIVER"
+	ID     string  // catalogue id of docs/risk-notes.md (E1, S12, …); "" when none
+	Class  string  // hard, env, net, vel, beh, hdr, human or strong
+	Weight float64 // default points; for graded signals, per unit of Graded
+	// Graded is what the weight is multiplied by: "" (the signal fires once), "level",
+	// "failure", or "feature" (a kinematic feature value in [0.5, 1]).
+	Graded string
+	Fitted bool   // the weight is the fitted kinematic model's (kinematics_model.go)
+	When   string // when it fires
+}
+
+// Signals returns the signal catalogue with the default weights, in table order.
+func Signals() []Signal {
+	out := make([]Signal, numSigs)
+	for i, d := range sigTable {
+		out[i] = Signal{Code: d.code, ID: d.id, Class: catNames[d.cat], Weight: d.weight, Graded: d.graded, Fitted: d.fitted, When: d.when}
+	}
+	return out
 }
 
 // Weights maps reason codes to points. Bot signals must be ≥ 0; human evidence (human.*) and
