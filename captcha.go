@@ -731,16 +731,15 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 	if token == TestToken || len(token) > maxPayloadLen {
 		return failed(CodeInvalidResponse), nil
 	}
+	// One scratch for the whole check: raw.span (the signed text inside its buffer) stays
+	// valid for the signature; raw.data and claimed are cut from its arena (arena.go).
 	sc := getScratch()
+	defer putScratch(sc)
 	var (
 		raw     rawServerPayload
 		claimed VerificationData
 	)
-	err := sc.decodeServerToken(token, &raw, &claimed) // raw.data and claimed outlive sc (arena.go)
-	raw.span = nil                                     // but the span does not
-	minted := err == nil && claimed.ID != "" && c.minted(sc, raw.data, claimed.ID)
-	putScratch(sc)
-	if !minted {
+	if err := sc.decodeServerToken(token, &raw, &claimed); err != nil || claimed.ID == "" || !c.minted(sc, raw.data, claimed.ID) {
 		// No mint proof: not a token this server (or one sharing its master secret) issued,
 		// whatever key signed it.
 		return failed(CodeInvalidResponse), nil
@@ -750,8 +749,10 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 		return failed(code), err
 	}
 	var res ServerSignatureResult
+	now := c.now()
 	for _, k := range keys {
-		if res = checkServerSignature(raw, claimed, k, c.now()); !res.InvalidSignature {
+		res = ServerSignatureResult{VerificationData: claimed}
+		if sc.checkServerSignature(&raw, k, now, &res); !res.InvalidSignature {
 			break
 		}
 	}

@@ -177,17 +177,6 @@ func verifyServerSignatureAt(payload string, hmacKey []byte, now time.Time) (Ser
 	return res, nil
 }
 
-// checkServerSignature verifies an already parsed payload against one key; vd must be
-// ParseVerificationData(raw.data).
-func checkServerSignature(raw rawServerPayload, vd VerificationData, hmacKey []byte, now time.Time) ServerSignatureResult {
-	sc := getScratch()
-	defer putScratch(sc)
-	raw.span = nil // only valid inside the scratch that decoded it
-	res := ServerSignatureResult{VerificationData: vd}
-	sc.checkServerSignature(&raw, hmacKey, now, &res)
-	return res
-}
-
 // checkServerSignature fills res, whose VerificationData is already raw's.
 func (sc *scratch) checkServerSignature(raw *rawServerPayload, hmacKey []byte, now time.Time, res *ServerSignatureResult) {
 	res.Algorithm, res.RawData = raw.alg, raw.data
@@ -234,21 +223,6 @@ func (r *rawServerPayload) signature() []byte { return r.sig[:min(r.sigLen, len(
 func (r *rawServerPayload) setSignature(s []byte) {
 	r.sigLen = len(s)
 	copy(r.sig[:], s)
-}
-
-// parseServerPayload decodes the base64 JSON envelope of a server-signature payload:
-// raw.data is the exact verificationData text that was signed. With
-// ParseVerificationData(raw.data) it is what a token check needs; decodeServerToken does
-// both with fewer allocations.
-func parseServerPayload(payload string) (rawServerPayload, error) {
-	sc := getScratch()
-	defer putScratch(sc)
-	var r rawServerPayload
-	err := sc.parseServerPayload(payload, &r)
-	if r.span != nil {
-		r.data, r.span = string(r.span), nil
-	}
-	return r, err
 }
 
 // decodeServerToken decodes a server-signature payload into *r and parses its
