@@ -278,3 +278,22 @@ func FuzzNewFromURL(f *testing.F) {
 		require.NoError(t, s.Close())
 	})
 }
+
+// TestDurabilityWarnings: a Redis without persistence and with an evicting policy is
+// reported; one with an AOF and noeviction is not.
+func TestDurabilityWarnings(t *testing.T) {
+	weak := testenv.NewRedis(t, "--maxmemory-policy", "volatile-lru")
+	s, err := redisstore.New(redis.NewClient(&redis.Options{Addr: weak.Addr}))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	w := s.Durability(t.Context())
+	require.Len(t, w, 2, "%q", w)
+	require.Contains(t, w[0], "no persistence")
+	require.Contains(t, w[1], "volatile-lru")
+
+	strong := testenv.NewRedis(t, "--appendonly", "yes", "--maxmemory-policy", "noeviction")
+	s2, err := redisstore.New(redis.NewClient(&redis.Options{Addr: strong.Addr}))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s2.Close() })
+	require.Empty(t, s2.Durability(t.Context()))
+}

@@ -28,6 +28,9 @@ func openRedis(ctx context.Context, url string, log *slog.Logger, opts ...rediss
 	case err != nil:
 		return nil, func() {}, fmt.Errorf("REDIS_URL: cannot reach Redis or it is not serving: %w", err)
 	}
+	for _, w := range st.Durability(pctx) {
+		log.Warn("Redis setting weakens single use", "detail", w)
+	}
 	return st, func() { _ = st.Close() }, nil
 }
 
