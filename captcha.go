@@ -804,12 +804,15 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 	if token == TestToken || len(token) > maxPayloadLen {
 		return failed(CodeInvalidResponse), nil
 	}
-	raw, err := parseServerPayload(token)
-	if err != nil {
-		return failed(CodeInvalidResponse), nil
-	}
-	claimed, err := ParseVerificationData(raw.data)
-	if err != nil || claimed.ID == "" || !c.minted(raw.data, claimed.ID) {
+	// One scratch for the whole check: raw.span (the signed text inside its buffer) stays
+	// valid for the signature; raw.data and claimed are cut from its arena (arena.go).
+	sc := getScratch()
+	defer putScratch(sc)
+	var (
+		raw     rawServerPayload
+		claimed VerificationData
+	)
+	if err := sc.decodeServerToken(token, &raw, &claimed); err != nil || claimed.ID == "" || !c.minted(sc, raw.data, claimed.ID) {
 		// No mint proof: not a token this server (or one sharing its master secret) issued,
 		// whatever key signed it.
 		return failed(CodeInvalidResponse), nil
@@ -819,13 +822,17 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 		return failed(code), err
 	}
 	var res ServerSignatureResult
+	now := c.now()
 	for _, k := range keys {
-		if res = checkServerSignature(raw, claimed, k, c.now()); !res.InvalidSignature {
+		res = ServerSignatureResult{VerificationData: claimed}
+		if sc.checkServerSignature(&raw, k, now, &res); !res.InvalidSignature {
 			break
 		}
 	}
 	switch {
-	case res.InvalidSignature || res.InvalidSolution:
+	case res.InvalidSignature || res.InvalidSolution || res.RawData != raw.data:
+		// (RawData differs when the signature matched the payload's other text reading:
+		// the mint proof was checked on this one, so only this one may be trusted.)
 		return failed(CodeInvalidResponse), nil
 	case res.Expired:
 		r := failed(CodeTimeoutDuplicate)

@@ -29,8 +29,9 @@ func (c *Captcha) mintTag(vd []byte) string {
 }
 
 // minted reports whether raw (a signed verificationData text) carries a valid mint tag in
-// its id, and that id is the one the parsed data holds (no duplicate id parameter).
-func (c *Captcha) minted(raw, id string) bool {
+// its id, and that id is the one the parsed data holds (no duplicate id parameter). sc
+// lends its keyed HMAC states (mac.go) and a buffer.
+func (c *Captcha) minted(sc *scratch, raw, id string) bool {
 	start, end := idValueSpan(raw)
 	if start < 0 || raw[start:end] != id {
 		return false
@@ -40,13 +41,12 @@ func (c *Captcha) minted(raw, id string) bool {
 		return false
 	}
 	dot += start
-	var stack [768]byte
-	msg := stack[:0]
-	if len(raw) > len(stack) {
+	msg := sc.tmp[:0]
+	if len(raw) > len(sc.tmp) {
 		msg = make([]byte, 0, len(raw))
 	}
 	msg = append(append(msg, raw[:dot]...), raw[end:]...)
-	mac, _ := hmacSum(SHA256, c.mintKey, msg)
+	mac := sc.macs.sum(SHA256, c.mintKey, msg)
 	var want [mintTagLen]byte
 	base64.RawURLEncoding.Encode(want[:], mac[:16])
 	return subtle.ConstantTimeCompare(want[:], []byte(raw[dot+1:end])) == 1

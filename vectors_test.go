@@ -300,9 +300,13 @@ func TestVectorServerSignature(t *testing.T) {
 
 func TestVectorLatin1Payload(t *testing.T) {
 	// btoa(JSON.stringify({a:"é"})) = eyJhIjoi6SJ9 (Latin-1 byte 0xE9).
-	b, err := decodePayload(nil, "eyJhIjoi6SJ9")
+	b, high, err := decodePayload(nil, "eyJhIjoi6SJ9")
 	require.NoError(t, err)
-	require.Equal(t, `{"a":"é"}`, string(b))
+	require.True(t, high)
+	require.Equal(t, []byte{'{', '"', 'a', '"', ':', '"', 0xE9, '"', '}'}, b)
+	first, second := readings(b)
+	require.Equal(t, `{"a":"é"}`, string(first), "not UTF-8: read as Latin-1 only")
+	require.Nil(t, second)
 	require.Equal(t, "eyJhIjoi6SJ9", encodeLatin1Base64([]byte(`{"a":"é"}`)))
 }
 
