@@ -60,8 +60,9 @@ function Telemetry(root, scope) {
       if (ptr.length > 60) ptr.shift();
     },
     /** @param {PointerEvent} ev */
-    pointerdown: function (ev) { seen(ev); activate(ev); last.down = now(); last.type = ev.pointerType; last.ptr = now(); },
-    pointerup: function () { last.up = now(); },
+    pointerdown: function (ev) { seen(ev); activate(ev); last.down = evTime(ev); last.type = ev.pointerType; last.ptr = now(); },
+    /** @param {PointerEvent} ev */
+    pointerup: function (ev) { last.up = evTime(ev); },
     /** @param {KeyboardEvent} ev */
     keydown: function (ev) {
       seen(ev);
@@ -181,4 +182,16 @@ function Telemetry(root, scope) {
     if (s.length > 4000) { doc.env.gl = { class: e.gl.class }; doc.env.autoMarks = e.autoMarks.slice(0, 8); }
     return doc;
   };
+}
+
+/**
+ * evTime is when the browser created ev (its input pipeline's clock, the same origin as
+ * performance.now()), so press durations do not depend on how busy the main thread was
+ * when the handler ran. Browsers that give no usable timeStamp fall back to now().
+ * @param {Event} ev
+ * @returns {number}
+ */
+function evTime(ev) {
+  var t = ev.timeStamp, n = now();
+  return typeof t === 'number' && t > 0 && t <= n + 1 ? t : n;
 }
