@@ -166,7 +166,19 @@ func TestRiskHeadlessChromium(t *testing.T) {
 	})
 	t.Run("stealth-teleport-click", func(t *testing.T) {
 		r := runRisk(t, stealth(t), func(ctx context.Context) {
-			require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".astracaph__check"))))
+			// What chromedp.Click (and Puppeteer's element.click) does: no path, a press at the
+			// element's centre, released at once. The events carry their creation times, so
+			// the 2 ms press holds however busy the machine is.
+			box := eval[[]float64](t, ctx, `(function(){var r=document.querySelector('.astracaph__check').getBoundingClientRect();return [r.left,r.top,r.width,r.height]})()`)
+			x, y := box[0]+box[2]/2, box[1]+box[3]/2
+			at := float64(time.Now().UnixNano()) / 1e9
+			for i, typ := range []input.DispatchMouseEventType{input.DispatchMouseEventTypeMousePressed, input.DispatchMouseEventTypeMouseReleased} {
+				ts := input.TimeSinceEpoch(at + 0.002*float64(i))
+				_, err := chromedp.Call(ctx, input.DispatchMouseEvent, input.DispatchMouseEventParams{
+					Type: typ, X: x, Y: y, Button: input.MouseButtonLeft, Buttons: 1, ClickCount: 1, Timestamp: ts,
+				})
+				require.NoError(t, err)
+			}
 		})
 		r.log(t, "stealth + element click")
 		require.Equal(t, "visual", r.outcome, "%v", r.reasons)

@@ -124,7 +124,7 @@ func New(opts ...Option) (*Widget, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
-	a, err := loadAssets(embedded, map[string]string{"__ASTRACAPH_PRIVACY_URL__": jsString(w.privacy)})
+	a, err := loadAssets(embedded, loaderModules, map[string]string{"__ASTRACAPH_PRIVACY_URL__": jsString(w.privacy)})
 	if err != nil {
 		return nil, err
 	}

@@ -210,11 +210,11 @@ func TestLoadAssetsCycle(t *testing.T) {
 		"assets/a.js": "__ASTRACAPH_URL(b.js)__",
 		"assets/b.js": "__ASTRACAPH_SRI(a.js)__",
 	}
-	_, err := loadAssets(fsys.FS(), nil)
+	_, err := loadAssets(fsys.FS(), nil, nil)
 	require.ErrorIs(t, err, errCycle)
-	_, err = loadAssets(fstestMap{"assets/a.js": "__ASTRACAPH_URL(missing.js)__"}.FS(), nil)
+	_, err = loadAssets(fstestMap{"assets/a.js": "__ASTRACAPH_URL(missing.js)__"}.FS(), nil, nil)
 	require.ErrorIs(t, err, errCycle)
-	got, err := loadAssets(fstestMap{"assets/a.js": "x", "assets/b.js": "u=__ASTRACAPH_URL(a.js)__"}.FS(), nil)
+	got, err := loadAssets(fstestMap{"assets/a.js": "x", "assets/b.js": "u=__ASTRACAPH_URL(a.js)__"}.FS(), nil, nil)
 	require.NoError(t, err)
 	require.Equal(t, "u="+got["a.js"].url(), string(got["b.js"].body))
 }

@@ -7,7 +7,7 @@
 // for where it is found and under which terms it is used, never copied into the repository),
 // and synthetic bots (bots.go): the scripted trajectories the model must catch.
 //
-// Behaviour samples an approach the way widget/assets/widget.js does: pointermove events kept
+// Behaviour samples an approach the way widget/assets/src/telemetry.js does: pointermove events kept
 // at least 20 ms apart, coordinates rounded, times in ms since the widget became ready, the
 // last 60 samples, and the click's dwell (last sample → press) and press duration.
 package mousedata

@@ -1,3 +1,4 @@
+// @ts-check
 /* AstraCaph iframe page (GET /captcha/widget?theme=&size=&siteKey=&parentOrigin=&lang=).
  * Talks to its parent with postMessage:
  *   out: {type:'astracaph-verified', detail:{token, success:true}} (only to a known parent origin),
@@ -8,6 +9,7 @@
 (function () {
   'use strict';
   var q = new URLSearchParams(location.search);
+  /** @param {string} u */
   function originOf(u) {
     try {
       var x = new URL(u);
@@ -17,6 +19,10 @@
   // The parent origin comes from the embedder's parameter or, failing that, the referrer.
   var parentOrigin = originOf(q.get('parentOrigin') || '') || originOf(document.referrer || '');
   var parentWin = window.parent !== window ? window.parent : null;
+  /**
+   * @param {object} msg
+   * @param {boolean} [secret] it carries the token: never sent to an unknown parent
+   */
   function post(msg, secret) {
     if (!parentWin) return;
     if (parentOrigin) parentWin.postMessage(msg, parentOrigin);
