@@ -3,7 +3,7 @@
 // kinematic model of the risk scorer.
 //
 // Approaches come from two places: real people, read from the SapiMouse data set (Antal,
-// Fejér, Buza 2021: 120 people, raw browser mouse events; see testdata/kinematics/README.md
+// Fejér, Buza 2021: 120 people, raw browser mouse events; see risk/testdata/kinematics/README.md
 // for where it is found and under which terms it is used, never copied into the repository),
 // and synthetic bots (bots.go): the scripted trajectories the model must catch.
 //
