@@ -59,7 +59,7 @@ type Captcha struct {
 	powKey       []byte // signs challenges (ASTRACAPH_ALTCHA_HMAC_KEY, or derived)
 	keySigKey    []byte // deterministic keySignature (fast verification path)
 	openKey      []byte // signs open-mode tokens
-	envKey       []byte // derives the per-challenge environment checks (envproof.go)
+	envKey       []byte // derives the per-challenge environment checks (risk.go)
 	mintKey      []byte // the mint proof inside every token id (mint.go)
 	pow          PoWConfig
 	challengeTTL time.Duration
@@ -75,7 +75,7 @@ type Captcha struct {
 	domains      DomainVerifier
 
 	// countFailures records failed redemptions and visual answers per client prefix
-	// (failures.go); widgetOnly: the risk engine requires our widget (engine_risk.go).
+	// (risk.go); widgetOnly: the risk engine requires our widget (risk.go).
 	countFailures, widgetOnly bool
 }
 
@@ -299,19 +299,6 @@ type ChallengeRequest struct {
 	Header   http.Header
 }
 
-// Difficulty scales the base proof of work of one challenge.
-type Difficulty struct {
-	// Multiplier scales the expected work (counter range for PoW v2, maxnumber for v1);
-	// values below 1 are treated as 1.
-	Multiplier float64
-	Level      int      // informational (logs, metrics)
-	Reasons    []string // informational
-}
-
-// DifficultyFunc chooses the work of a challenge (the risk engine fills it from the IP
-// class and the request rate of the client's prefix).
-type DifficultyFunc func(ctx context.Context, req ChallengeRequest) (Difficulty, error)
-
 // Challenge issues a PoW v2 challenge for req.
 func (c *Captcha) Challenge(ctx context.Context, req ChallengeRequest) (Challenge, error) {
 	site, err := c.challengeSite(ctx, req)
@@ -473,52 +460,6 @@ type RedeemRequest struct {
 	Header    http.Header       //
 	Fields    map[string]string // form fields for the spam filter, optional
 }
-
-// Action is what the engine decided for a redemption.
-type Action string
-
-// Actions.
-const (
-	ActionPass   Action = "pass"    // token issued
-	ActionStepUp Action = "step-up" // a visual step (or a heavy PoW) must be passed first
-	ActionDeny   Action = "deny"    // refused; Reasons say why
-)
-
-// Decision is the outcome of Redeem.
-type Decision struct {
-	Action         Action
-	Token          string
-	ExpiresAt      time.Time
-	Score          float64 // human score: 1 = very likely human, 0 = very likely a bot
-	Reasons        []string
-	Classification string
-	Visual         *VisualStep
-}
-
-// Assessment is the risk engine's verdict on one redemption.
-type Assessment struct {
-	Action         Action
-	Score          float64 // human score 0..1
-	Reasons        []string
-	Classification string            // spam classification of submitted fields, if any
-	Signed         map[string]string // extra signed fields (fields, fieldsHash, email)
-}
-
-// RiskContext is what the risk engine sees at redemption.
-type RiskContext struct {
-	Request  RedeemRequest
-	Solution SolutionResult
-	SiteKey  string
-	Elapsed  time.Duration // challenge issue → redemption, when known
-	// ChallengeID is the solved challenge's binding id (v2 data.challengeId, else the v1
-	// salt); the widget puts it into its telemetry.
-	ChallengeID string
-	IssuedAt    time.Time   // when the challenge was issued, when known
-	Site        *SiteRecord // the registered site, when the challenge names one
-}
-
-// RiskFunc scores a redemption. The default passes everything with score 1.
-type RiskFunc func(ctx context.Context, rc RiskContext) (Assessment, error)
 
 // Redeem verifies a solved challenge, consumes it, assesses risk and returns a decision.
 func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, error) {
@@ -724,21 +665,7 @@ func (c *Captcha) issueToken(ctx context.Context, b binding, a Assessment) (stri
 		ID: newID(c.rand, now), Time: now, Expire: exp, Origin: origin, Site: site, Score: a.Score, HasScore: true,
 		Classification: a.Classification, Reasons: a.Reasons, Verified: true,
 	}
-	if len(a.Signed) > 0 {
-		vd.Extra = map[string]string{}
-		for k, v := range a.Signed {
-			switch k {
-			case "fields":
-				vd.Fields = splitList(v)
-			case "fieldsHash":
-				vd.FieldsHash = v
-			case "email":
-				vd.Email = v
-			default:
-				vd.Extra[k] = v
-			}
-		}
-	}
+	vd.Fields, vd.FieldsHash, vd.Email = a.Signed.Fields, a.Signed.FieldsHash, a.Signed.Email
 	vd.ID += "." + c.mintTag([]byte(vd.Encode()))
 	tok, err := SignServerPayload(vd, key, SHA256)
 	return tok, exp, err

@@ -89,7 +89,7 @@ type SiteConfig struct {
 	Origins   []string  `json:"origins"`
 	CreatedAt time.Time `json:"createdAt"`
 	// AllowALTCHAWidget accepts the official ALTCHA widget (which sends no telemetry) for
-	// this site; see RiskEngineConfig.AllowALTCHAWidget.
+	// this site; see RiskEngineOptions.AllowALTCHAWidget.
 	AllowALTCHAWidget bool `json:"allowAltchaWidget,omitempty"`
 	// PoWVersion 1 serves this site legacy PoW v1 challenges (widgets 0.x–2.x).
 	PoWVersion int `json:"powVersion,omitempty"`

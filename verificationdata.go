@@ -300,14 +300,6 @@ func trimJS(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// splitList splits a comma list; "" is no list.
-func splitList(v string) []string {
-	if v == "" {
-		return nil
-	}
-	return strings.Split(v, ",")
-}
-
 // unixField reads expire or time like JavaScript's Number: 0, "" and NaN mean absent.
 func unixField(v string) time.Time {
 	if n, ok := smallUint(v); ok { // the usual spelling: decimal seconds

@@ -101,7 +101,7 @@ func TestOfficialWidgetInterop(t *testing.T) {
 	require.NoError(t, err)
 
 	// Widget 2.x speaks only PoW v1, which a server must enable (-pow-v1).
-	c := newEngine(t, astracaph.WithPoWV1(true), astracaph.WithRiskEngine(astracaph.RiskEngineConfig{AllowALTCHAWidget: true}))
+	c := newEngine(t, astracaph.WithPoWV1(true), astracaph.WithRiskEngine(astracaph.RiskEngineOptions{AllowALTCHAWidget: true}))
 	s := newSite(t, c)
 	s.serveDir("/altcha3/", root3)
 	s.serveDir("/altcha2/", root2)

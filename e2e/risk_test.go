@@ -63,7 +63,7 @@ type riskRun struct {
 // solve the widget, and returns what happened.
 func runRisk(t *testing.T, prepare func(ctx context.Context), act func(ctx context.Context)) riskRun {
 	t.Helper()
-	c := newEngine(t, astracaph.WithRiskEngine(astracaph.RiskEngineConfig{}))
+	c := newEngine(t, astracaph.WithRiskEngine(astracaph.RiskEngineOptions{}))
 	s := newSite(t, c)
 	var (
 		mu   sync.Mutex
@@ -211,11 +211,11 @@ func stealth(t *testing.T) func(ctx context.Context) {
 }
 
 // TestRecordChromiumTraces records the telemetry the widget sends in Chromium for the
-// kinematic model's training set (testdata/kinematics/chromium): human-like approaches from
+// kinematic model's training set (risk/testdata/kinematics/chromium): human-like approaches from
 // the stealth persona's driver, and scripted ones. Run with ASTRACAPH_RECORD_TRACES=1.
 func TestRecordChromiumTraces(t *testing.T) {
 	if os.Getenv("ASTRACAPH_RECORD_TRACES") != "1" {
-		t.Skip("set ASTRACAPH_RECORD_TRACES=1 to record Chromium traces into testdata/kinematics/chromium")
+		t.Skip("set ASTRACAPH_RECORD_TRACES=1 to record Chromium traces into risk/testdata/kinematics/chromium")
 	}
 	box := `(function(){var r=document.querySelector('.astracaph__box').getBoundingClientRect();return [r.left,r.top,r.width,r.height]})()`
 	for i := range 8 {
@@ -227,14 +227,14 @@ func TestRecordChromiumTraces(t *testing.T) {
 	}
 }
 
-// recordTrace writes a telemetry document into testdata/kinematics/chromium when
+// recordTrace writes a telemetry document into risk/testdata/kinematics/chromium when
 // ASTRACAPH_RECORD_TRACES=1.
 func recordTrace(t *testing.T, name string, tel map[string]any) {
 	t.Helper()
 	if os.Getenv("ASTRACAPH_RECORD_TRACES") != "1" || tel == nil {
 		return
 	}
-	dir := filepath.Join(testenv.RepoRoot(), "testdata", "kinematics", "chromium")
+	dir := filepath.Join(testenv.RepoRoot(), "risk", "testdata", "kinematics", "chromium")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	b, err := json.MarshalIndent(tel, "", " ")
 	require.NoError(t, err)

@@ -73,15 +73,7 @@ func sign(t testing.TB, edit func(*astracaph.VerificationData)) string {
 		edit(&want)
 	}
 	a := astracaph.Assessment{Action: astracaph.ActionPass, Score: want.Score, Reasons: want.Reasons, Classification: want.Classification}
-	if len(want.Fields) > 0 || want.FieldsHash != "" {
-		a.Signed = map[string]string{}
-		if len(want.Fields) > 0 {
-			a.Signed["fields"] = strings.Join(want.Fields, ",")
-		}
-		if want.FieldsHash != "" {
-			a.Signed["fieldsHash"] = want.FieldsHash
-		}
-	}
+	a.Signed = astracaph.SignedFields{Fields: want.Fields, FieldsHash: want.FieldsHash}
 	c := newCaptcha(t, astracaph.WithRisk(func(context.Context, astracaph.RiskContext) (astracaph.Assessment, error) { return a, nil }))
 	return issue(t, c, siteOrigin)
 }

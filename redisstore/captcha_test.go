@@ -217,7 +217,7 @@ func BenchmarkVerifyConsumeRedis(b *testing.B) {
 // recent failures of a prefix are counted on both.
 func TestReplayedBehaviourAcrossEngines(t *testing.T) {
 	addr, _ := testenv.StartRedis(t)
-	risk := astracaph.WithRiskEngine(astracaph.RiskEngineConfig{})
+	risk := astracaph.WithRiskEngine(astracaph.RiskEngineOptions{})
 	a, b := engineOn(t, addr, risk), engineOn(t, addr, risk)
 	ctx := context.Background()
 	ip := netip.MustParseAddr("203.0.113.77")

@@ -20,6 +20,7 @@ import (
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/internal/mousedata"
 	"github.com/astracat/astracaph/internal/scripted"
+	"github.com/astracat/astracaph/risk"
 )
 
 // battery is a default server and a client with a full set of Chrome headers.
@@ -29,7 +30,7 @@ type battery struct {
 	cli *scripted.Client
 }
 
-func newBattery(t *testing.T, cfg astracaph.RiskEngineConfig) *battery {
+func newBattery(t *testing.T, cfg astracaph.RiskEngineOptions) *battery {
 	t.Helper()
 	e := newEnv(t, astracaph.WithRiskEngine(cfg))
 	ts := httptest.NewServer(e.srv)
@@ -67,17 +68,17 @@ func token(t *testing.T, r scripted.Result) {
 func rng(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed+1)) }
 
 func TestScriptedClientNoTelemetry(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	noToken(t, b.redeem(b.solve(), nil))
 }
 
 func TestScriptedClientEmptyTelemetry(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	noToken(t, b.redeem(b.solve(), json.RawMessage(`{"v":1}`)))
 }
 
 func TestScriptedClientGoClientChromeUAOnly(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	b.cli.Header = http.Header{"User-Agent": {scripted.ChromeHeader().Get("User-Agent")}}
 	noToken(t, b.redeem(b.solve(), nil))
 }
@@ -85,7 +86,7 @@ func TestScriptedClientGoClientChromeUAOnly(t *testing.T) {
 // The forger read docs/risk.md and even has the environment check's answer (a browser farm):
 // the pointer still gives the script away.
 func TestScriptedClientStraightLineConstantSpeed(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	for i := range 5 {
 		s := b.solve()
 		doc := scripted.MouseDoc(rng(uint64(i)), s, b.c.EnvProofAnswer(s.ID))
@@ -102,7 +103,7 @@ func TestScriptedClientStraightLineConstantSpeed(t *testing.T) {
 // carries that challenge's answer; re-bound to each new challenge (with a valid answer from a
 // browser farm) it is still the same behaviour stream: at most one token in all.
 func TestScriptedClientSameHumanTelemetryFourTimes(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	rec := b.solve()
 	recorded := scripted.MouseDoc(rng(7), rec, b.c.EnvProofAnswer(rec.ID))
 	raw := scripted.Raw(recorded)
@@ -114,7 +115,7 @@ func TestScriptedClientSameHumanTelemetryFourTimes(t *testing.T) {
 		s := b.solve()
 		doc := *recorded
 		doc.Proof = b.c.EnvProofAnswer(s.ID)
-		doc.Ch = &astracaph.TelemetryChallenge{ID: s.ID, Rcv: recorded.Ch.Rcv, Sol: recorded.Ch.Sol, Snd: recorded.Ch.Snd}
+		doc.Ch = &risk.Binding{ID: s.ID, Rcv: recorded.Ch.Rcv, Sol: recorded.Ch.Sol, Snd: recorded.Ch.Snd}
 		if r := b.redeem(s, scripted.Raw(&doc)); r.Token() {
 			tokens++
 		}
@@ -124,27 +125,27 @@ func TestScriptedClientSameHumanTelemetryFourTimes(t *testing.T) {
 
 // A complete, human-looking document, but the client cannot run the environment check.
 func TestScriptedClientNoEnvironmentCheck(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
 	noToken(t, b.redeem(s, scripted.Raw(scripted.MouseDoc(rng(1), s, ""))))
 }
 
 // A DOM emulation (jsdom, happy-dom) runs the check but lays nothing out.
 func TestScriptedClientWrongEnvironmentAnswer(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
 	noToken(t, b.redeem(s, scripted.Raw(scripted.MouseDoc(rng(2), s, "1234567"))))
 }
 
 func TestScriptedClientDocumentForAnotherChallenge(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	other, s := b.solve(), b.solve()
 	doc := scripted.MouseDoc(rng(3), other, b.c.EnvProofAnswer(other.ID))
 	noToken(t, b.redeem(s, scripted.Raw(doc)))
 }
 
 func TestScriptedClientImpossibleTiming(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
 	doc := scripted.MouseDoc(rng(4), s, b.c.EnvProofAnswer(s.ID))
 	doc.Ch.Snd = ptr(60_000.0) // held the challenge a minute: it was issued a moment ago
@@ -152,7 +153,7 @@ func TestScriptedClientImpossibleTiming(t *testing.T) {
 }
 
 func TestScriptedClientTeleportCentreClick(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
 	doc := scripted.MouseDoc(rng(5), s, b.c.EnvProofAnswer(s.ID))
 	doc.Beh = mousedata.Bot(rng(6), mousedata.BotTeleport).Behaviour(mousedata.WidgetFloorMs)
@@ -161,15 +162,15 @@ func TestScriptedClientTeleportCentreClick(t *testing.T) {
 }
 
 func TestScriptedClientNoActivation(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
 	doc := scripted.MouseDoc(rng(8), s, b.c.EnvProofAnswer(s.ID))
-	doc.Beh = &astracaph.TelemetryBehaviour{}
+	doc.Beh = &risk.Behaviour{}
 	noToken(t, b.redeem(s, scripted.Raw(doc)))
 }
 
 func TestScriptedClientWebdriverDenied(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
 	doc := scripted.MouseDoc(rng(9), s, b.c.EnvProofAnswer(s.ID))
 	doc.Env.WebDriver = true
@@ -178,7 +179,7 @@ func TestScriptedClientWebdriverDenied(t *testing.T) {
 }
 
 func TestScriptedClientDispatchedEventsDenied(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
 	doc := scripted.MouseDoc(rng(10), s, b.c.EnvProofAnswer(s.ID))
 	doc.Beh.Untrusted = 3
@@ -187,7 +188,7 @@ func TestScriptedClientDispatchedEventsDenied(t *testing.T) {
 }
 
 func TestScriptedClientCurlDenied(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	b.cli.Header = http.Header{"User-Agent": {"curl/8.5.0"}}
 	r := b.redeem(b.solve(), nil)
 	require.True(t, r.Denied(), "%v", r.Body)
@@ -197,7 +198,7 @@ func TestScriptedClientCurlDenied(t *testing.T) {
 // answered, as a browser does).
 
 func TestHumanControlMouse(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	for i := range 5 {
 		s := b.solve()
 		token(t, b.redeem(s, scripted.Raw(scripted.MouseDoc(rng(uint64(20+i)), s, b.c.EnvProofAnswer(s.ID)))))
@@ -205,21 +206,21 @@ func TestHumanControlMouse(t *testing.T) {
 }
 
 func TestHumanControlKeyboardOnly(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
 	doc := scripted.MouseDoc(rng(30), s, b.c.EnvProofAnswer(s.ID))
-	doc.Beh = &astracaph.TelemetryBehaviour{
-		Clicks: []astracaph.TelemetryClick{{Detail: ptr(0), Trusted: ptr(true)}},
-		Keys:   &astracaph.TelemetryKeys{N: 6, IKI: []float64{5, 611.4, 4 * 52000, 240, 1100}, Special: []int{5, 0, 0, 0, 0, 0, 0, 0}},
-		Focus:  &astracaph.TelemetryFocus{N: 5, ViaKey: 5},
-		Act:    &astracaph.TelemetryActivation{N: 6, T: ptr(4200.0)},
+	doc.Beh = &risk.Behaviour{
+		Clicks: []risk.Click{{Detail: ptr(0), Trusted: ptr(true)}},
+		Keys:   &risk.Keys{N: 6, IKI: []float64{5, 611.4, 4 * 52000, 240, 1100}, Special: []int{5, 0, 0, 0, 0, 0, 0, 0}},
+		Focus:  &risk.Focus{N: 5, ViaKey: 5},
+		Act:    &risk.Activation{N: 6, T: ptr(4200.0)},
 	}
 	scripted.Binding(doc, s, 4200)
 	token(t, b.redeem(s, scripted.Raw(doc)))
 }
 
 func TestHumanControlScreenReader(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	b.cli.Header.Set("User-Agent", "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0")
 	b.cli.Header.Del("Sec-Ch-Ua")
 	b.cli.Header.Del("Sec-Ch-Ua-Mobile")
@@ -229,17 +230,17 @@ func TestHumanControlScreenReader(t *testing.T) {
 	doc.Env.ChromeObject, doc.Env.UAData = ptr(false), nil
 	// NVDA browse mode: the virtual cursor activates the checkbox; a click with detail 0,
 	// no pointer, no key reaching the page.
-	doc.Beh = &astracaph.TelemetryBehaviour{
-		Clicks: []astracaph.TelemetryClick{{Detail: ptr(0), Trusted: ptr(true)}},
-		Focus:  &astracaph.TelemetryFocus{N: 1},
-		Keys:   &astracaph.TelemetryKeys{N: 0},
+	doc.Beh = &risk.Behaviour{
+		Clicks: []risk.Click{{Detail: ptr(0), Trusted: ptr(true)}},
+		Focus:  &risk.Focus{N: 1},
+		Keys:   &risk.Keys{N: 0},
 	}
 	scripted.Binding(doc, s, 3100)
 	token(t, b.redeem(s, scripted.Raw(doc)))
 }
 
 func TestHumanControlPrivacyBrowser(t *testing.T) {
-	b := newBattery(t, astracaph.RiskEngineConfig{})
+	b := newBattery(t, astracaph.RiskEngineOptions{})
 	b.cli.Header = http.Header{}
 	for k, v := range map[string]string{
 		"User-Agent": "Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0", "Accept": "*/*",
@@ -251,8 +252,8 @@ func TestHumanControlPrivacyBrowser(t *testing.T) {
 	s := b.solve()
 	doc := scripted.MouseDoc(rng(32), s, b.c.EnvProofAnswer(s.ID))
 	// Tor Browser: UTC, two cores, no renderer, letterboxed window, 100 ms timers.
-	doc.Env = &astracaph.TelemetryEnv{Privacy: "tor", TimeZone: "UTC", TZOffset: ptr(0), Hardware: ptr(2), Plugins: ptr(5),
-		Languages: ptr(2), Language: "en-US", GL: &astracaph.TelemetryGL{Blocked: true}, Lies: 4,
+	doc.Env = &risk.Env{Privacy: "tor", TimeZone: "UTC", TZOffset: ptr(0), Hardware: ptr(2), Plugins: ptr(5),
+		Languages: ptr(2), Language: "en-US", GL: &risk.GL{Blocked: true}, Lies: 4,
 		Window: []float64{1000, 900, 1000, 900}, Screen: []float64{1000, 900, 1000, 900}, Focused: ptr(true)}
 	for i := range doc.Beh.Pointer {
 		doc.Beh.Pointer[i][2] = math.Round(doc.Beh.Pointer[i][2]/100) * 100
@@ -278,10 +279,10 @@ func TestOfficialWidgetAllowedNoTelemetry(t *testing.T) {
 		require.NoError(t, json.NewDecoder(r.Body).Decode(&out))
 		return out
 	}
-	out := verify(newBattery(t, astracaph.RiskEngineConfig{AllowALTCHAWidget: true}))
+	out := verify(newBattery(t, astracaph.RiskEngineOptions{AllowALTCHAWidget: true}))
 	require.Equal(t, true, out["verified"], "%v", out)
 	// The same call against a default server is a visual step, not a token.
-	out = verify(newBattery(t, astracaph.RiskEngineConfig{}))
+	out = verify(newBattery(t, astracaph.RiskEngineOptions{}))
 	require.Equal(t, false, out["verified"], "%v", out)
 	require.Equal(t, "step-up", out["reason"], "%v", out)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/loadtest"
 	"github.com/astracat/astracaph/server"
 )
 
@@ -52,11 +53,11 @@ func startLoadServer(t *testing.T) (string, *eventCounter) {
 	return srv.URL, ec
 }
 
-func runLoadCLI(t *testing.T, args ...string) (int, loadReport, string) {
+func runLoadCLI(t *testing.T, args ...string) (int, loadtest.Report, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), append([]string{"loadtest", "-json"}, args...), strings.NewReader(""), &out, &errb)
-	var rep loadReport
+	var rep loadtest.Report
 	if code != 2 {
 		require.NoError(t, json.Unmarshal(out.Bytes(), &rep), "stdout: %s stderr: %s", out.String(), errb.String())
 	}
@@ -158,12 +159,12 @@ func TestLoadtestRefusesAProductionProofOfWork(t *testing.T) {
 		code := run(context.Background(), []string{"loadtest", "-target", urls[0], "-mode", mode, "-n", "10"}, nil, &out, &errb)
 		require.Equal(t, 2, code, mode)
 		require.Contains(t, errb.String(), "takes over 100ms", mode)
-		require.Contains(t, errb.String(), "astracaph serve "+loadTestServeFlags, mode)
+		require.Contains(t, errb.String(), "astracaph serve "+loadtest.ServeFlags, mode)
 		require.Less(t, time.Since(start), 5*time.Second, "refused after one attempt, not after a run")
 	}
 	require.Zero(t, ecs[0].get("redeem 200 pass"), "no flow ran")
 	// The flags it prints are a configuration serve accepts.
-	_, err := parseServeFlags(strings.Fields(loadTestServeFlags), nil, io.Discard)
+	_, err := parseServeFlags(strings.Fields(loadtest.ServeFlags), nil, io.Discard)
 	require.NoError(t, err)
 }
 
@@ -211,42 +212,10 @@ func TestLoadtestFlags(t *testing.T) {
 	}
 	cfg, err := parseLoadFlags([]string{"-n", "5"}, &bytes.Buffer{})
 	require.NoError(t, err)
-	require.Zero(t, cfg.duration, "-n alone runs until n")
+	require.Zero(t, cfg.Duration, "-n alone runs until n")
 	cfg, err = parseLoadFlags([]string{"-n", "5", "-d", "2s"}, &bytes.Buffer{})
 	require.NoError(t, err)
-	require.Equal(t, 2*time.Second, cfg.duration, "both: whichever comes first")
-}
-
-func TestSummarize(t *testing.T) {
-	var s []time.Duration
-	for i := 100; i >= 1; i-- {
-		s = append(s, time.Duration(i)*time.Millisecond)
-	}
-	l := summarize(s)
-	require.Equal(t, latency{P50: 50, P90: 90, P99: 99, Max: 100}, l)
-	require.Equal(t, latency{}, summarize(nil))
-}
-
-func TestClassifyFailure(t *testing.T) {
-	require.Equal(t, "verify 200 timeout-or-duplicate", classifyFailure("verify", 200, []byte(`{"success":false,"error-codes":["timeout-or-duplicate"]}`)))
-	require.Equal(t, "redeem 429 rate-limited", classifyFailure("redeem", 429, []byte(`{"success":false,"error":"rate-limited"}`)))
-	require.Equal(t, "redeem 200 step-visual", classifyFailure("redeem", 200, []byte(`{"success":false,"step":"visual"}`)))
-	require.Equal(t, "challenge 502", classifyFailure("challenge", 502, []byte(`<html>bad gateway`)))
-	require.Equal(t, "verify 500", classifyFailure("verify", 500, []byte(`{"error":"has spaces in it"}`)))
-}
-
-// FuzzClassifyFailure: the report key of any server answer is bounded and single-line.
-func FuzzClassifyFailure(f *testing.F) {
-	f.Add(200, []byte(`{"error-codes":["x"]}`))
-	f.Add(403, []byte(`{"error":"denied","step":"visual"}`))
-	f.Add(500, []byte(`{"error-codes":[]}`))
-	f.Add(429, []byte("\xff"))
-	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		k := classifyFailure("verify", status, body)
-		if !strings.HasPrefix(k, "verify ") || len(k) > 7+20+1+40 || strings.ContainsAny(k, "\n\t") {
-			t.Fatalf("bad key %q", k)
-		}
-	})
+	require.Equal(t, 2*time.Second, cfg.Duration, "both: whichever comes first")
 }
 
 // BenchmarkServeVerifyHandler is POST /api/v1/verify through the API handler without the
@@ -256,7 +225,7 @@ func BenchmarkServeVerifyHandler(b *testing.B) {
 	engine, err := astracaph.New(astracaph.WithSecret([]byte(loadMasterSecret)), astracaph.WithOpenSecret([]byte(loadOpenSecret)))
 	require.NoError(b, err)
 	h := server.New(engine, server.WithLimits(server.Limits{}))
-	bodies, err := mintOffline(b.Context(), b.N, "https://load.example", []byte(loadMasterSecret), []byte(loadOpenSecret))
+	bodies, err := loadtest.MintOffline(b.Context(), b.N, "https://load.example", []byte(loadMasterSecret), []byte(loadOpenSecret))
 	require.NoError(b, err)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -265,7 +234,7 @@ func BenchmarkServeVerifyHandler(b *testing.B) {
 		req.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		if w.Code != 200 || !bytes.Contains(w.Body.Bytes(), successTrue) {
+		if w.Code != 200 || !bytes.Contains(w.Body.Bytes(), []byte(`"success":true`)) {
 			b.Fatalf("verify %d: %d %s", i, w.Code, w.Body.String())
 		}
 	}

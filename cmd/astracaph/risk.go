@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/risk"
 )
 
 // cmdRisk implements `astracaph risk eval -humans FILE -bots FILE`: it replays labelled
@@ -41,10 +41,10 @@ func cmdRisk(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 		fmt.Fprintln(stderr, "astracaph: risk eval: give -humans and/or -bots")
 		return 2
 	}
-	ev := &astracaph.RiskEvaluator{AllowALTCHAWidget: *allow}
+	ev := &risk.Evaluator{AllowALTCHAWidget: *allow}
 	type class struct {
 		name, path string
-		out        astracaph.RiskEvalOutcome
+		out        risk.EvalOutcome
 	}
 	classes := []*class{{name: "humans", path: *humans}, {name: "bots", path: *bots}}
 	fmt.Fprintf(stdout, "%-7s %7s %7s %7s %7s\n", "class", "total", "token", "visual", "deny")
@@ -57,13 +57,13 @@ func cmdRisk(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 			fmt.Fprintf(stderr, "astracaph: risk eval: %v\n", err)
 			return 1
 		}
-		cases, err := astracaph.ParseRiskEvalCases(f)
+		cases, err := risk.ParseEvalCases(f)
 		f.Close()
 		if err != nil {
 			fmt.Fprintf(stderr, "astracaph: risk eval: %s: %v\n", c.path, err)
 			return 1
 		}
-		byLabel := map[string]*astracaph.RiskEvalOutcome{}
+		byLabel := map[string]*risk.EvalOutcome{}
 		var order []string
 		for _, rc := range cases {
 			a := ev.Eval(rc)
@@ -71,7 +71,7 @@ func cmdRisk(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Wr
 			if *labels {
 				l := rc.Label
 				if byLabel[l] == nil {
-					byLabel[l] = &astracaph.RiskEvalOutcome{}
+					byLabel[l] = &risk.EvalOutcome{}
 					order = append(order, l)
 				}
 				byLabel[l].Count(a)

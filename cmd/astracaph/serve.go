@@ -19,6 +19,7 @@ import (
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/ipintel"
 	"github.com/astracat/astracaph/server"
+	"github.com/astracat/astracaph/spam"
 	"github.com/astracat/astracaph/widget"
 )
 
@@ -77,8 +78,8 @@ func buildEngine(ctx context.Context, c serveConfig, log *slog.Logger) (*astraca
 }
 
 // riskConfig loads IP intelligence and the spam filter from the data directory.
-func riskConfig(ctx context.Context, c serveConfig, log *slog.Logger) (astracaph.RiskEngineConfig, func(), error) {
-	rc := astracaph.RiskEngineConfig{AllowALTCHAWidget: c.allowAltcha}
+func riskConfig(ctx context.Context, c serveConfig, log *slog.Logger) (astracaph.RiskEngineOptions, func(), error) {
+	rc := astracaph.RiskEngineOptions{AllowALTCHAWidget: c.allowAltcha}
 	stop := func() {}
 	var asn []string
 	if c.asnDBs != "" {
@@ -106,18 +107,18 @@ func riskConfig(ctx context.Context, c serveConfig, log *slog.Logger) (astracaph
 		stop = func() { cancel(); prev() }
 		rc.Country = cs.Country
 	}
-	so := astracaph.SpamOptions{Logger: log, ModelPath: c.spamModel}
+	so := []spam.Option{spam.WithLogger(log), spam.WithModelFile(c.spamModel)}
 	if c.dataDir != "" {
-		p := filepath.Join(c.dataDir, astracaph.SpamDisposableFile)
+		p := filepath.Join(c.dataDir, spam.DisposableFile)
 		if _, err := os.Stat(p); err == nil {
-			so.DisposablePath = p
+			so = append(so, spam.WithDisposableFile(p))
 		}
 	}
-	spam, err := astracaph.NewSpamFilter(so)
+	filter, err := spam.NewFilter(so...)
 	if err != nil {
 		return rc, stop, fmt.Errorf("spam filter: %w", err)
 	}
-	rc.Spam = spam
+	rc.Spam = filter
 	return rc, stop, nil
 }
 

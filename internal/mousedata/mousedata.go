@@ -3,7 +3,7 @@
 // kinematic model of the risk scorer.
 //
 // Approaches come from two places: real people, read from the SapiMouse data set (Antal,
-// Fejér, Buza 2021: 120 people, raw browser mouse events; see testdata/kinematics/README.md
+// Fejér, Buza 2021: 120 people, raw browser mouse events; see risk/testdata/kinematics/README.md
 // for where it is found and under which terms it is used, never copied into the repository),
 // and synthetic bots (bots.go): the scripted trajectories the model must catch.
 //
@@ -24,7 +24,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/risk"
 )
 
 // Approach is a pointer path towards a target that ends in a click.
@@ -183,7 +183,7 @@ func isNumber(s string) bool {
 // 1 to 9 s before the first move (derived from the recording's own clock, so it is stable);
 // the checkbox's centre is at (24, 24) in the widget and the press lands on it, so
 // coordinates are relative to the widget.
-func (a Approach) Behaviour(floorMs float64) *astracaph.TelemetryBehaviour {
+func (a Approach) Behaviour(floorMs float64) *risk.Behaviour {
 	lead := 1000 + math.Mod(math.Abs(a.Press)*7.31, 8000)
 	t0 := a.Press - lead
 	ox, oy := 0.0, 0.0
@@ -192,31 +192,31 @@ func (a Approach) Behaviour(floorMs float64) *astracaph.TelemetryBehaviour {
 		last := a.Moves[len(a.Moves)-1]
 		ox, oy = 24-last[0], 24-last[1]
 	}
-	var ptr []astracaph.TelemetryPoint
+	var ptr []risk.Point
 	lastT := math.Inf(-1)
 	for _, m := range a.Moves {
 		if m[2]-lastT < floorMs {
 			continue
 		}
 		lastT = m[2]
-		ptr = append(ptr, astracaph.TelemetryPoint{math.Round(m[0] + ox), math.Round(m[1] + oy), math.Round(m[2] - t0)})
+		ptr = append(ptr, risk.Point{math.Round(m[0] + ox), math.Round(m[1] + oy), math.Round(m[2] - t0)})
 	}
-	if len(ptr) > astracaph.TelemetryMaxPointer {
-		ptr = ptr[len(ptr)-astracaph.TelemetryMaxPointer:]
+	if len(ptr) > risk.TelemetryMaxPointer {
+		ptr = ptr[len(ptr)-risk.TelemetryMaxPointer:]
 	}
 	press := math.Round(a.Press - t0)
 	mdu := math.Max(0, math.Round(a.Release-a.Press))
-	c := astracaph.TelemetryClick{MDU: &mdu, Detail: ptrTo(1), Trusted: ptrTo(true), Type: "mouse", T: ptrTo(math.Round(a.Release - t0))}
+	c := risk.Click{MDU: &mdu, Detail: ptrTo(1), Trusted: ptrTo(true), Type: "mouse", T: ptrTo(math.Round(a.Release - t0))}
 	if len(ptr) > 0 { // the widget reports no dwell without a pointer sample
 		c.Dwell = ptrTo(math.Max(0, press-ptr[len(ptr)-1][2]))
 	}
 	if a.DX != nil && a.DY != nil {
 		c.DX, c.DY = ptrTo(math.Round(*a.DX*10)/10), ptrTo(math.Round(*a.DY*10)/10)
 	}
-	return &astracaph.TelemetryBehaviour{
+	return &risk.Behaviour{
 		Pointer: ptr,
-		Clicks:  []astracaph.TelemetryClick{c},
-		Act:     &astracaph.TelemetryActivation{N: 1, T: ptrTo(press)},
+		Clicks:  []risk.Click{c},
+		Act:     &risk.Activation{N: 1, T: ptrTo(press)},
 	}
 }
 

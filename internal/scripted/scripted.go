@@ -18,6 +18,7 @@ import (
 
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/internal/mousedata"
+	"github.com/astracat/astracaph/risk"
 )
 
 // Client talks to a hosted API at Base.
@@ -137,32 +138,32 @@ func ChromeHeader() http.Header {
 
 // Binding fills the challenge binding as the widget would after receiving s: arrival 80 ms
 // after the click at clickMs, the solve as long as it took (at least 300 ms), sent 5 ms later.
-func Binding(t *astracaph.Telemetry, s Solved, clickMs float64) {
+func Binding(t *risk.Telemetry, s Solved, clickMs float64) {
 	rcv := clickMs + 80
 	sol := float64(max(s.Took.Milliseconds(), 300))
 	snd := sol + 5
-	t.Ch = &astracaph.TelemetryChallenge{ID: s.ID, Rcv: &rcv, Sol: &sol, Snd: &snd}
+	t.Ch = &risk.Binding{ID: s.ID, Rcv: &rcv, Sol: &sol, Snd: &snd}
 	if t.Beh != nil {
-		t.Beh.Times = &astracaph.TelemetryTimes{Ready: ptr(0.0), First: ptr(clickMs - 800), Submit: ptr(rcv + snd)}
+		t.Beh.Times = &risk.Times{Ready: ptr(0.0), First: ptr(clickMs - 800), Submit: ptr(rcv + snd)}
 	}
 }
 
 // MouseDoc is the document of a person who moved to the checkbox and clicked it: a
 // human-like approach (seeded), the environment of a desktop Chrome, the binding of s, and
 // proof as the environment check's answer ("" leaves it out).
-func MouseDoc(r *rand.Rand, s Solved, proof string) *astracaph.Telemetry {
+func MouseDoc(r *rand.Rand, s Solved, proof string) *risk.Telemetry {
 	a := mousedata.Bot(r, mousedata.BotHumanLike)
 	b := a.Behaviour(mousedata.WidgetFloorMs)
-	b.Focus = &astracaph.TelemetryFocus{N: 1, ViaPtr: 1}
-	b.Keys = &astracaph.TelemetryKeys{N: 0}
-	t := &astracaph.Telemetry{V: 1, Env: mousedata.ChromeEnv(), Beh: b, Proof: proof,
-		PoW: &astracaph.TelemetryPoW{Alg: "pbkdf2sha256", Ms: float64(s.Took.Milliseconds()), Workers: 1}}
+	b.Focus = &risk.Focus{N: 1, ViaPtr: 1}
+	b.Keys = &risk.Keys{N: 0}
+	t := &risk.Telemetry{V: 1, Env: mousedata.ChromeEnv(), Beh: b, Proof: proof,
+		PoW: &risk.PoWReport{Alg: "pbkdf2sha256", Ms: float64(s.Took.Milliseconds()), Workers: 1}}
 	Binding(t, s, *b.Act.T)
 	return t
 }
 
 // Raw marshals a document.
-func Raw(t *astracaph.Telemetry) json.RawMessage {
+func Raw(t *risk.Telemetry) json.RawMessage {
 	b, _ := json.Marshal(t)
 	return b
 }
