@@ -35,14 +35,35 @@ const (
 var ErrUnknownAlgorithm = errors.New("astracaph: unknown algorithm")
 
 // Defaults the official widget applies when a memory-hard challenge omits its memory
-// parameters (altcha.md §4.3); used only when verifying foreign challenges.
+// parameters (docs/protocol-notes.md, "PoW v2: key derivation"); used only when verifying foreign challenges.
 const (
 	widgetScryptR        = 8
 	widgetArgon2MemoryKB = 16384
 )
 
-// internAlgorithm maps raw bytes to the constant, so decoding allocates nothing.
+// internAlgorithm maps raw bytes to the constant, so decoding allocates nothing. Names
+// match without regard to ASCII case: altcha-lib-go documents "Scrypt" and "Argon2id",
+// WebCrypto (altcha-lib/v1) upper-cases names, and altcha-lib's key-signature path never
+// looks at the name. The signature covers the name as spelled, so accepting another
+// spelling changes nothing about what was signed (docs/protocol.md).
 func internAlgorithm(b []byte) (Algorithm, bool) {
+	if a, ok := exactAlgorithm(b); ok {
+		return a, true
+	}
+	var up [16]byte
+	if len(b) > len(up) {
+		return "", false
+	}
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		up[i] = c
+	}
+	return exactAlgorithm(up[:len(b)])
+}
+
+func exactAlgorithm(b []byte) (Algorithm, bool) {
 	switch string(b) {
 	case "SHA-1":
 		return SHA1, true
@@ -127,7 +148,7 @@ type kdfParams struct {
 	Parallelism int
 }
 
-// deriveKey computes KDF(salt, password) for PoW v2 (altcha.md §4.3). SHA-n truncates
+// deriveKey computes KDF(salt, password) for PoW v2 (docs/protocol-notes.md, "PoW v2: key derivation"). SHA-n truncates
 // once at the end, as altcha-lib ≥2.6 and every server port do.
 func deriveKey(p kdfParams, salt, password []byte) ([]byte, error) {
 	cost := max(p.Cost, 1)
@@ -175,44 +196,13 @@ func appendPassword(dst, nonce []byte, counter uint32) []byte {
 	return binary.BigEndian.AppendUint32(dst, counter)
 }
 
-// hmacSum computes HMAC-alg(key, msg) with plain Sum calls over a pooled buffer, avoiding
-// the allocations of hmac.New; the MAC is returned by value with its length.
+// hmacSum computes HMAC-alg(key, msg) with keyed states from the scratch pool (mac.go);
+// the MAC is returned by value with its length.
 func hmacSum(alg Algorithm, key, msg []byte) (mac [64]byte, n int) {
-	bp := getBuf()
-	defer putBuf(bp)
-	scratch := bp
-	bs := alg.blockSize()
-	var kbuf [128]byte
-	k := kbuf[:0]
-	if len(key) > bs {
-		k = alg.sum(k, key)
-	} else {
-		k = append(k, key...)
-	}
-	need := bs + max(len(msg), 64)
-	if cap(*scratch) < need {
-		*scratch = make([]byte, 0, need)
-	}
-	buf := (*scratch)[:bs]
-	for i := range buf {
-		buf[i] = 0x36
-		if i < len(k) {
-			buf[i] ^= k[i]
-		}
-	}
-	buf = append(buf, msg...)
-	var inner [64]byte
-	in := alg.sum(inner[:0], buf)
-	buf = buf[:bs]
-	for i := range buf {
-		buf[i] = 0x5c
-		if i < len(k) {
-			buf[i] ^= k[i]
-		}
-	}
-	buf = append(buf, in...)
-	out := alg.sum(mac[:0], buf)
-	return mac, len(out)
+	sc := getScratch()
+	n = copy(mac[:], sc.macs.sum(alg, key, msg))
+	putScratch(sc)
+	return mac, n
 }
 
 // isPowerOfTwo reports whether n is a power of two (scrypt's N).

@@ -41,6 +41,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/astracat/astracaph/internal/jsjson"
@@ -50,12 +52,15 @@ import (
 type Captcha struct {
 	store        Store
 	log          *slog.Logger
+	logSet       bool // WithLogger was given
 	now          func() time.Time
 	rand         io.Reader
 	sites        siteCrypto
 	powKey       []byte // signs challenges (ASTRACAPH_ALTCHA_HMAC_KEY, or derived)
 	keySigKey    []byte // deterministic keySignature (fast verification path)
 	openKey      []byte // signs open-mode tokens
+	envKey       []byte // derives the per-challenge environment checks (risk.go)
+	mintKey      []byte // the mint proof inside every token id (mint.go)
 	pow          PoWConfig
 	challengeTTL time.Duration
 	tokenTTL     time.Duration
@@ -63,7 +68,16 @@ type Captcha struct {
 	difficulty   DifficultyFunc
 	risk         RiskFunc
 	waitFactor   float64 // "verify by waiting" work, in multiples of the base PoW
+	powV1        bool    // legacy PoW v1 for every client (else only for v1 sites)
+	noExpiryOK   bool    // accept (foreign) challenges without an expiry
+	kdfLimit     KDFLimit
+	epochReady   atomic.Bool // the store's epoch exists (EpochStarter)
+	domains      DomainVerifier
 	visualLimit  visualLimit
+
+	// countFailures records failed redemptions and visual answers per client prefix
+	// (risk.go); widgetOnly: the risk engine requires our widget (risk.go).
+	countFailures, widgetOnly bool
 }
 
 // PoWConfig is the base proof of work of every challenge before difficulty scaling.
@@ -131,11 +145,12 @@ func WithALTCHAKey(key []byte) Option {
 	}
 }
 
-// WithLogger sets the logger (default: discard).
+// WithLogger sets the logger (default: discard, except the development-secret warning of New,
+// which then goes to slog.Default()).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *Captcha) error {
 		if l != nil {
-			c.log = l
+			c.log, c.logSet = l, true
 		}
 		return nil
 	}
@@ -181,6 +196,23 @@ func WithVisualWait(multiplier float64) Option {
 	}
 }
 
+// WithPoWV1 serves and accepts legacy PoW v1 challenges for any client
+// (ASTRACAPH_POW_V1). Off by default: v1 is far weaker per second of the user's time than
+// v2 — a native solver does its SHA-256 calls thousands of times faster than the JavaScript
+// widget, and its work cannot be made memory-hard — so a client that may pick v1 would
+// downgrade every site. Sites registered with PoWVersion 1 get v1 either way.
+func WithPoWV1(enabled bool) Option {
+	return func(c *Captcha) error { c.powV1 = enabled; return nil }
+}
+
+// WithUnexpiringChallenges accepts challenges that carry no expiry (only challenges signed
+// by another ALTCHA deployment's key can lack one: this server always sets it). Off by
+// default, because such a challenge can be redeemed again once its replay record is
+// gone; when on, its replay record is kept for 30 days.
+func WithUnexpiringChallenges(allow bool) Option {
+	return func(c *Captcha) error { c.noExpiryOK = allow; return nil }
+}
+
 // WithOpenMode allows (default) or refuses flows without a registered site key.
 func WithOpenMode(allow bool) Option {
 	return func(c *Captcha) error { c.openMode = allow; return nil }
@@ -203,6 +235,7 @@ func New(opts ...Option) (*Captcha, error) {
 	c := &Captcha{
 		log: slog.New(slog.DiscardHandler), now: time.Now, rand: rand.Reader, pow: DefaultPoW,
 		challengeTTL: 10 * time.Minute, tokenTTL: 5 * time.Minute, openMode: true, waitFactor: defaultWaitFactor,
+		kdfLimit: DefaultKDFLimit(),
 	}
 	for _, o := range opts {
 		if err := o(c); err != nil {
@@ -213,10 +246,16 @@ func New(opts ...Option) (*Captcha, error) {
 		secret := make([]byte, 32)
 		_, _ = rand.Read(secret)
 		c.setMaster(secret)
-		c.log.Warn("astracaph: no master secret configured; using a random one: tokens and sites will not survive a restart and servers cannot share work (set ASTRACAPH_TOKEN_SECRET)")
+		warn := c.log
+		if !c.logSet {
+			warn = slog.Default() // a program that configured no logger must still see this
+		}
+		warn.Warn("astracaph: no master secret configured; using a random development secret: tokens and sites will not survive a restart and servers cannot share work (set ASTRACAPH_TOKEN_SECRET, e.g. to the output of: openssl rand -hex 32)")
 	}
 	if c.store == nil {
-		c.store = NewMemoryStore(0)
+		ms := NewMemoryStore(0)
+		ms.epoch = time.UnixMilli(c.now().UnixMilli()) // the engine's clock: a test clock's ids are not "before" it
+		c.store = ms
 	}
 	return c, nil
 }
@@ -227,9 +266,11 @@ func (c *Captcha) setMaster(secret []byte) {
 		c.powKey = deriveSubkey(secret, "astracaph/challenge-signature/v1")
 	}
 	c.keySigKey = deriveSubkey(secret, "astracaph/key-signature/v1")
+	c.envKey = deriveSubkey(secret, "astracaph/env-proof/v1")
 	if c.openKey == nil {
 		c.openKey = deriveSubkey(secret, "astracaph/open-token/v1")
 	}
+	c.mintKey = deriveSubkey(secret, "astracaph/token-mint/v1")
 }
 
 // Store returns the engine's store (health checks, rate limits).
@@ -247,6 +288,8 @@ var (
 	ErrOriginNotAllowed = errors.New("astracaph: origin not allowed for this site")
 	ErrOriginRequired   = errors.New("astracaph: origin required")
 	ErrOpenModeDisabled = errors.New("astracaph: a site key is required")
+	ErrPoWV1Disabled    = errors.New("astracaph: legacy PoW v1 is not enabled on this server")
+	ErrNoExpiry         = errors.New("astracaph: challenge has no expiry")
 )
 
 // ChallengeRequest describes who asks for a challenge.
@@ -256,19 +299,6 @@ type ChallengeRequest struct {
 	Origin   string // Origin header, when the browser sent one
 	Header   http.Header
 }
-
-// Difficulty scales the base proof of work of one challenge.
-type Difficulty struct {
-	// Multiplier scales the expected work (counter range for PoW v2, maxnumber for v1);
-	// values below 1 are treated as 1.
-	Multiplier float64
-	Level      int      // informational (logs, metrics)
-	Reasons    []string // informational
-}
-
-// DifficultyFunc chooses the work of a challenge (the risk engine fills it from the IP
-// class and the request rate of the client's prefix).
-type DifficultyFunc func(ctx context.Context, req ChallengeRequest) (Difficulty, error)
 
 // Challenge issues a PoW v2 challenge for req.
 func (c *Captcha) Challenge(ctx context.Context, req ChallengeRequest) (Challenge, error) {
@@ -280,7 +310,7 @@ func (c *Captcha) Challenge(ctx context.Context, req ChallengeRequest) (Challeng
 	if err != nil {
 		return Challenge{}, err
 	}
-	data := map[string]any{"challengeId": randomToken("", 16)}
+	data := map[string]any{"challengeId": newID(c.rand, c.now())}
 	if site != "" {
 		data["site"] = site
 	}
@@ -288,8 +318,12 @@ func (c *Captcha) Challenge(ctx context.Context, req ChallengeRequest) (Challeng
 }
 
 // ChallengeV1 issues a legacy PoW v1 challenge for widgets 0.x–2.x; the site key and a
-// random id travel in the signed salt parameters.
+// challenge id travel in the signed salt parameters. It returns ErrPoWV1Disabled unless
+// WithPoWV1 is on or the site is configured for v1.
 func (c *Captcha) ChallengeV1(ctx context.Context, req ChallengeRequest) (ChallengeV1, error) {
+	if !c.PoWV1Allowed(ctx, req.SiteKey) {
+		return ChallengeV1{}, ErrPoWV1Disabled
+	}
 	site, err := c.challengeSite(ctx, req)
 	if err != nil {
 		return ChallengeV1{}, err
@@ -298,7 +332,7 @@ func (c *Captcha) ChallengeV1(ctx context.Context, req ChallengeRequest) (Challe
 	if err != nil {
 		return ChallengeV1{}, err
 	}
-	params := map[string][]string{}
+	params := map[string][]string{"challengeId": {newID(c.rand, c.now())}}
 	if site != "" {
 		params["site"] = []string{site}
 	}
@@ -312,6 +346,12 @@ func (c *Captcha) ChallengeV1(ctx context.Context, req ChallengeRequest) (Challe
 	})
 }
 
+// PoWV1Allowed reports whether legacy PoW v1 may be used for siteKey: WithPoWV1, or a
+// site configured for v1.
+func (c *Captcha) PoWV1Allowed(ctx context.Context, siteKey string) bool {
+	return c.powV1 || c.SitePoWVersion(ctx, siteKey) == 1
+}
+
 // SitePoWVersion returns 1 when the site is configured for legacy PoW v1 challenges.
 func (c *Captcha) SitePoWVersion(ctx context.Context, siteKey string) int {
 	if siteKey == "" {
@@ -323,7 +363,24 @@ func (c *Captcha) SitePoWVersion(ctx context.Context, siteKey string) int {
 	return 2
 }
 
+// ensureEpoch starts the store's epoch before the first challenge (see EpochStarter).
+func (c *Captcha) ensureEpoch(ctx context.Context) error {
+	if c.epochReady.Load() {
+		return nil
+	}
+	if es, ok := c.store.(EpochStarter); ok {
+		if _, err := es.InitEpoch(ctx); err != nil {
+			return err
+		}
+	}
+	c.epochReady.Store(true)
+	return nil
+}
+
 func (c *Captcha) challengeSite(ctx context.Context, req ChallengeRequest) (string, error) {
+	if err := c.ensureEpoch(ctx); err != nil {
+		return "", err
+	}
 	if req.SiteKey == "" {
 		if !c.openMode {
 			return "", ErrOpenModeDisabled
@@ -369,6 +426,14 @@ func (c *Captcha) challengeOptions(mult float64, data map[string]any) ChallengeO
 	p := c.pow
 	cmin, cmax := float64(p.CounterMin), float64(p.CounterMax)
 	cmin, cmax = min(cmin*mult, 1<<31), min(cmax*mult, 1<<31)
+	if data != nil && c.pow.CounterMax > 0 {
+		// The range is no secret (it follows from the configuration, which is public in
+		// practice): signing its lower bound lets our widget skip the counters a bot would
+		// skip too, instead of doing up to 3× the bot's work; the upper bound lets it show
+		// how much of the work is done (docs/widget.md, "What the visitor sees").
+		data["counterMin"] = uint32(cmin)
+		data["counterMax"] = uint32(cmax)
+	}
 	return ChallengeOptions{
 		Algorithm: p.Algorithm, Cost: p.Cost, MemoryCost: p.MemoryCost, Parallelism: p.Parallelism,
 		CounterMin: uint32(cmin), CounterMax: uint32(cmax), ExpiresAt: c.now().Add(c.challengeTTL),
@@ -397,51 +462,11 @@ type RedeemRequest struct {
 	Fields    map[string]string // form fields for the spam filter, optional
 }
 
-// Action is what the engine decided for a redemption.
-type Action string
-
-// Actions.
-const (
-	ActionPass   Action = "pass"    // token issued
-	ActionStepUp Action = "step-up" // a visual step (or a heavy PoW) must be passed first
-	ActionDeny   Action = "deny"    // refused; Reasons say why
-)
-
-// Decision is the outcome of Redeem.
-type Decision struct {
-	Action         Action
-	Token          string
-	ExpiresAt      time.Time
-	Score          float64 // human score: 1 = very likely human, 0 = very likely a bot
-	Reasons        []string
-	Classification string
-	Visual         *VisualStep
-}
-
-// Assessment is the risk engine's verdict on one redemption.
-type Assessment struct {
-	Action         Action
-	Score          float64 // human score 0..1
-	Reasons        []string
-	Classification string            // spam classification of submitted fields, if any
-	Signed         map[string]string // extra signed fields (fields, fieldsHash, email)
-}
-
-// RiskContext is what the risk engine sees at redemption.
-type RiskContext struct {
-	Request  RedeemRequest
-	Solution SolutionResult
-	SiteKey  string
-	Elapsed  time.Duration // challenge issue → redemption, when known
-}
-
-// RiskFunc scores a redemption. The default passes everything with score 1.
-type RiskFunc func(ctx context.Context, rc RiskContext) (Assessment, error)
-
 // Redeem verifies a solved challenge, consumes it, assesses risk and returns a decision.
 func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, error) {
 	sol, b, err := c.verifyAndConsume(ctx, req)
 	if err != nil {
+		c.redeemFailed(ctx, req.ClientIP, err)
 		return Decision{}, err
 	}
 	site := b.site
@@ -451,9 +476,10 @@ func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, erro
 	case TestSiteKeyBlock:
 		return Decision{Action: ActionDeny, Score: 0, Reasons: []string{"test.BLOCK"}}, nil
 	}
-	rc := RiskContext{Request: req, Solution: sol, SiteKey: site}
+	rc := RiskContext{Request: req, Solution: sol, SiteKey: site, ChallengeID: bindingID(sol), Site: b.rec}
 	if !sol.ExpiresAt.IsZero() {
-		rc.Elapsed = c.now().Sub(sol.ExpiresAt.Add(-c.challengeTTL))
+		rc.IssuedAt = sol.ExpiresAt.Add(-c.challengeTTL)
+		rc.Elapsed = c.now().Sub(rc.IssuedAt)
 	}
 	a := Assessment{Action: ActionPass, Score: 1}
 	if c.risk != nil {
@@ -473,6 +499,7 @@ func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, erro
 		d.Visual, err = c.newVisualStep(ctx, site, b.origin, a, req.ClientIP)
 		return d, err
 	}
+	c.recordFailure(ctx, req.ClientIP)
 	return d, nil
 }
 
@@ -484,7 +511,7 @@ type binding struct {
 
 // verifyAndConsume checks the proof of work and its site binding, then consumes it.
 func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (SolutionResult, binding, error) {
-	sol, err := VerifySolution(req.Payload, VerifyOptions{HMACKey: c.powKey, KeySignatureKey: c.keySigKey, Now: c.now()})
+	sol, err := VerifySolution(req.Payload, VerifyOptions{HMACKey: c.powKey, KeySignatureKey: c.keySigKey, Now: c.now(), KDFLimit: &c.kdfLimit})
 	if err != nil {
 		return sol, binding{}, err
 	}
@@ -492,9 +519,19 @@ func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (Solu
 	case sol.Expired:
 		return sol, binding{}, ErrChallengeExpired
 	case !sol.Verified:
+		if sol.SlowPath && !sol.InvalidSignature {
+			// A wrong answer to a challenge without keySignature cost a full key derivation:
+			// burn the challenge so the same one cannot be replayed with junk to burn CPU.
+			_, _, _ = c.store.ConsumeOnce(ctx, "ch:"+sol.ReplayKey(), "", c.issuedAt(sol), c.replayTTL(sol))
+		}
 		return sol, binding{}, ErrInvalidSolution
+	case sol.ExpiresAt.IsZero() && !c.noExpiryOK:
+		return sol, binding{}, ErrNoExpiry
 	}
 	site := challengeSiteKey(sol)
+	if sol.Version == 1 && !c.PoWV1Allowed(ctx, site) {
+		return sol, binding{}, ErrPoWV1Disabled
+	}
 	if req.SiteKey != "" && req.SiteKey != site {
 		return sol, binding{}, ErrSiteMismatch
 	}
@@ -505,11 +542,12 @@ func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (Solu
 	if err != nil {
 		return sol, binding{}, err
 	}
-	ttl := c.challengeTTL + time.Minute
-	if !sol.ExpiresAt.IsZero() {
-		ttl = sol.ExpiresAt.Sub(c.now()) + time.Minute
+	first, _, err := c.store.ConsumeOnce(ctx, "ch:"+sol.ReplayKey(), "", c.issuedAt(sol), c.replayTTL(sol))
+	if errors.Is(err, ErrBeforeEpoch) {
+		// The store forgot what was spent before its epoch: this solution may have been
+		// redeemed already. The widget fetches a new challenge.
+		return sol, binding{}, fmt.Errorf("%w: %w", ErrChallengeExpired, err)
 	}
-	first, _, err := c.store.ConsumeOnce(ctx, "ch:"+sol.ReplayKey(), "", ttl)
 	if err != nil {
 		return sol, binding{}, err
 	}
@@ -517,6 +555,32 @@ func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (Solu
 		return sol, binding{}, ErrChallengeUsed
 	}
 	return sol, b, nil
+}
+
+// replayTTL is how long a redeemed challenge must stay recorded: until it expires, or 30
+// days for a challenge without expiry (accepted only with WithUnexpiringChallenges).
+func (c *Captcha) replayTTL(sol SolutionResult) time.Duration {
+	if sol.ExpiresAt.IsZero() {
+		return 30 * 24 * time.Hour
+	}
+	return max(sol.ExpiresAt.Sub(c.now()), 0) + time.Minute
+}
+
+// issuedAt is when a challenge was issued, for the store's epoch check: the time inside
+// its challenge id when this server made it, else its expiry minus the challenge
+// lifetime; zero (no check) for a foreign challenge without expiry.
+func (c *Captcha) issuedAt(sol SolutionResult) time.Time {
+	id := sol.ChallengeID
+	if sol.Version == 1 {
+		id = sol.SaltParams().Get("challengeId")
+	}
+	if t, ok := idIssued(id); ok {
+		return t
+	}
+	if !sol.ExpiresAt.IsZero() {
+		return sol.ExpiresAt.Add(-c.challengeTTL)
+	}
+	return time.Time{}
 }
 
 // challengeSiteKey reads the site key a challenge was issued for (signed data.site for
@@ -599,24 +663,11 @@ func (c *Captcha) issueToken(ctx context.Context, b binding, a Assessment) (stri
 	now := c.now()
 	exp := now.Add(c.tokenTTL)
 	vd := VerificationData{
-		ID: randomToken("", 18), Time: now, Expire: exp, Origin: origin, Site: site, Score: a.Score, HasScore: true,
+		ID: newID(c.rand, now), Time: now, Expire: exp, Origin: origin, Site: site, Score: a.Score, HasScore: true,
 		Classification: a.Classification, Reasons: a.Reasons, Verified: true,
 	}
-	if len(a.Signed) > 0 {
-		vd.Extra = map[string]string{}
-		for k, v := range a.Signed {
-			switch k {
-			case "fields":
-				vd.Fields = splitList(v)
-			case "fieldsHash":
-				vd.FieldsHash = v
-			case "email":
-				vd.Email = v
-			default:
-				vd.Extra[k] = v
-			}
-		}
-	}
+	vd.Fields, vd.FieldsHash, vd.Email = a.Signed.Fields, a.Signed.FieldsHash, a.Signed.Email
+	vd.ID += "." + c.mintTag([]byte(vd.Encode()))
 	tok, err := SignServerPayload(vd, key, SHA256)
 	return tok, exp, err
 }
@@ -681,12 +732,17 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 	if token == TestToken || len(token) > maxPayloadLen {
 		return failed(CodeInvalidResponse), nil
 	}
-	raw, err := parseServerPayload(token)
-	if err != nil {
-		return failed(CodeInvalidResponse), nil
-	}
-	claimed, err := ParseVerificationData(raw.data)
-	if err != nil || claimed.ID == "" {
+	// One scratch for the whole check: raw.span (the signed text inside its buffer) stays
+	// valid for the signature; raw.data and claimed are cut from its arena (arena.go).
+	sc := getScratch()
+	defer putScratch(sc)
+	var (
+		raw     rawServerPayload
+		claimed VerificationData
+	)
+	if err := sc.decodeServerToken(token, &raw, &claimed); err != nil || claimed.ID == "" || !c.minted(sc, raw.data, claimed.ID) {
+		// No mint proof: not a token this server (or one sharing its master secret) issued,
+		// whatever key signed it.
 		return failed(CodeInvalidResponse), nil
 	}
 	keys, code, err := c.bindingKeys(ctx, claimed, o)
@@ -694,13 +750,17 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 		return failed(code), err
 	}
 	var res ServerSignatureResult
+	now := c.now()
 	for _, k := range keys {
-		if res = checkServerSignature(raw, claimed, k, c.now()); !res.InvalidSignature {
+		res = ServerSignatureResult{VerificationData: claimed}
+		if sc.checkServerSignature(&raw, k, now, &res); !res.InvalidSignature {
 			break
 		}
 	}
 	switch {
-	case res.InvalidSignature || res.InvalidSolution:
+	case res.InvalidSignature || res.InvalidSolution || res.RawData != raw.data:
+		// (RawData differs when the signature matched the payload's other text reading:
+		// the mint proof was checked on this one, so only this one may be trusted.)
 		return failed(CodeInvalidResponse), nil
 	case res.Expired:
 		r := failed(CodeTimeoutDuplicate)
@@ -714,7 +774,15 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 	if d.Expire.IsZero() {
 		ttl = c.tokenTTL + time.Minute
 	}
-	first, stored, err := c.store.ConsumeOnce(ctx, "tk:"+d.ID, idem, ttl)
+	base, _, _ := strings.Cut(d.ID, ".")
+	issued, _ := idIssued(base)
+	first, stored, err := c.store.ConsumeOnce(ctx, "tk:"+d.ID, idem, issued, ttl)
+	if errors.Is(err, ErrBeforeEpoch) {
+		// Issued before the store's memory starts: it may have been spent already.
+		r := failed(CodeTimeoutDuplicate)
+		r.Expired = true
+		return r, nil
+	}
 	if err != nil {
 		return failed(CodeInternalError), fmt.Errorf("astracaph: recording token use: %w", err)
 	}
@@ -728,7 +796,10 @@ func (c *Captcha) Verify(ctx context.Context, token string, o VerifyTokenOptions
 }
 
 // bindingKeys checks how the caller binds the token and returns the keys it may be
-// signed with, or an error code.
+// signed with, or an error code. Every binding the caller names must hold: a secret and an
+// origin (or domain) are both checked. A token that names a site verifies by origin or
+// domain only for an origin of that site, so a token of one site can never pass as
+// another site's.
 func (c *Captcha) bindingKeys(ctx context.Context, d VerificationData, o VerifyTokenOptions) ([][]byte, string, error) {
 	if o.Secret == "" && o.Origin == "" && o.Domain == "" {
 		return nil, CodeMissingSecret, nil
@@ -737,25 +808,25 @@ func (c *Captcha) bindingKeys(ctx context.Context, d VerificationData, o VerifyT
 		return nil, CodeSiteKeyMismatch, nil
 	}
 	originOK := func() bool {
-		if o.Origin != "" {
-			if o.Origin == d.Origin {
-				return true // already canonical: skip parsing
-			}
+		switch {
+		case o.Origin != "" && o.Origin != d.Origin: // equal: already canonical, skip parsing
 			n, err := NormalizeOrigin(o.Origin)
-			return err == nil && n == d.Origin
-		}
-		if o.Domain != "" {
+			if err != nil || n != d.Origin {
+				return false
+			}
+		case o.Domain != "":
 			n, err := NormalizeDomain(o.Domain)
-			return err == nil && n == originHost(d.Origin)
+			if err != nil || n != originHost(d.Origin) {
+				return false
+			}
 		}
-		return false
+		return true
 	}
 	if d.Site == "" {
-		if o.Secret != "" {
-			if subtle.ConstantTimeCompare([]byte(o.Secret), c.openKey) != 1 {
-				return nil, CodeInvalidSecret, nil
-			}
-		} else if !originOK() {
+		if o.Secret != "" && subtle.ConstantTimeCompare([]byte(o.Secret), c.openKey) != 1 {
+			return nil, CodeInvalidSecret, nil
+		}
+		if !originOK() {
 			return nil, CodeOriginMismatch, nil
 		}
 		return [][]byte{c.openKey}, "", nil
@@ -770,11 +841,10 @@ func (c *Captcha) bindingKeys(ctx context.Context, d VerificationData, o VerifyT
 	if err != nil {
 		return nil, CodeInternalError, err
 	}
-	if o.Secret != "" {
-		if !c.secretMatches(r, o.Secret) {
-			return nil, CodeInvalidSecret, nil
-		}
-	} else if !originOK() {
+	if o.Secret != "" && !c.secretMatches(r, o.Secret) {
+		return nil, CodeInvalidSecret, nil
+	}
+	if !originOK() || (o.Secret == "" && !originAllowed(r, d.Origin)) {
 		return nil, CodeOriginMismatch, nil
 	}
 	keys, err := c.siteKeys(r)

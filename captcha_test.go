@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -321,7 +320,7 @@ func TestTestKeys(t *testing.T) {
 }
 
 func TestV1Flow(t *testing.T) {
-	c := newCaptcha(t)
+	c := newCaptcha(t, astracaph.WithPoWV1(true))
 	ch, err := c.ChallengeV1(context.Background(), astracaph.ChallengeRequest{})
 	require.NoError(t, err)
 	sol, err := astracaph.SolveChallengeV1(context.Background(), ch)
@@ -417,15 +416,11 @@ func BenchmarkIssueToken(b *testing.B) {
 	}
 }
 
-// freshTokens signs n distinct open-mode tokens with a known open secret.
-func freshTokens(b *testing.B, secret []byte, n int) []string {
+// freshTokens issues n distinct open-mode tokens as the engine does after a pass.
+func freshTokens(b *testing.B, c *astracaph.Captcha, n int) []string {
 	out := make([]string, n)
-	now := time.Now()
 	for i := range out {
-		tok, err := astracaph.SignServerPayload(astracaph.VerificationData{
-			ID: "bench-" + strconv.Itoa(i), Origin: "https://x.example", Time: now, Expire: now.Add(5 * time.Minute),
-			Score: 0.9, HasScore: true, Verified: true,
-		}, secret, astracaph.SHA256)
+		tok, _, err := astracaph.MintForTest(c, "https://x.example")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -437,7 +432,7 @@ func freshTokens(b *testing.B, secret []byte, n int) []string {
 func BenchmarkVerifyConsumeMemory(b *testing.B) {
 	secret := []byte("open-secret-for-benchmarks")
 	c := newCaptcha(b, astracaph.WithOpenSecret(secret))
-	tokens := freshTokens(b, secret, b.N)
+	tokens := freshTokens(b, c, b.N)
 	o := astracaph.VerifyTokenOptions{Origin: "https://x.example"}
 	ctx := context.Background()
 	b.ReportAllocs()

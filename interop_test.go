@@ -46,6 +46,8 @@ func TestInteropAltchaLib(t *testing.T) {
 		{"ServerSignature", interopServerSignature},
 		{"CanonicalJSON", interopCanonicalJSON},
 		{"StringCounterMode", interopStringCounterMode},
+		{"AltchaLibGoFixtures", interopAltchaLibGoFixtures},
+		{"OtherSpellings", interopOtherSpellings},
 	} {
 		t.Run(area.name, func(t *testing.T) { area.fn(t, script) })
 	}
@@ -516,7 +518,8 @@ func interopPoWv1(t *testing.T, script string) {
 
 // interopServerSignature checks server-signature payloads both ways: Go-signed payloads
 // verify with altcha-lib's verifyServerSignature (v2 and legacy v1) and verifyFieldsHash;
-// payloads built in Node per altcha.md §5 verify in Go; both sides agree on every flag.
+// payloads built in Node per docs/protocol-notes.md, "Server-signature payloads (tokens)", verify in Go; both sides
+// agree on every flag.
 func interopServerSignature(t *testing.T, script string) {
 	key := []byte(interopSigSecret)
 	now := time.Now()
@@ -767,7 +770,7 @@ func interopCanonicalJSON(t *testing.T, script string) {
 // interopStringCounterMode pins down what altcha-lib's "string" counter mode (used by
 // widget 3 to emulate PoW v1) feeds the SHA key derivation: password = nonce ‖
 // utf8(decimal counter), hashed as H(salt ‖ password), the same layout as "uint32" mode.
-// It also shows where the upstream vector affc403e… (altcha.md §7.2) comes from: the
+// It also shows where the upstream vector affc403e… (docs/protocol-notes.md, "Test vectors") comes from: the
 // upstream test passes password.buffer, which string mode never writes, so the
 // password is nonce ‖ 00000000 (counter 0 in uint32 form), not nonce ‖ "123".
 func interopStringCounterMode(t *testing.T, script string) {
@@ -824,6 +827,12 @@ import { canonicalJSON } from './node_modules/altcha-lib/dist/esm/v2/helpers.js'
 import { PasswordBuffer } from './node_modules/altcha-lib/dist/esm/v2/pow.js';
 
 const hasArgon2 = 'argon2' in crypto;
+
+// altcha-lib's verifySolution takes the caller's deriveKey; for a name none of its KDFs
+// knows, this one throws, which fails only the re-derive path (as it would in an app).
+function kdfOrThrow(alg) {
+  try { return kdf(alg); } catch { return async () => { throw new Error('unknown algorithm ' + alg); }; }
+}
 
 function kdf(alg) {
   if (alg.startsWith('PBKDF2/')) return pbkdf2Key;
@@ -967,7 +976,7 @@ const ops = {
     return out;
   },
 
-  // altcha.md §5: signature = hex(HMAC_alg(secret, H_alg(verificationData))); altcha-lib
+  // docs/protocol-notes.md, "Server-signature payloads": signature = hex(HMAC_alg(secret, H_alg(verificationData))); altcha-lib
   // has no signer, so the payload is built here with node:crypto.
   'server.sign': async (q) => {
     const form = q.form || {};
@@ -983,6 +992,38 @@ const ops = {
     const payload = b64({ algorithm: q.algorithm, apiKey: 'key_test', id: 'unsigned-top-level-id', signature, verificationData: vd, verified: q.verified });
     const lib = await v2.verifyServerSignature({ payload: unb64(payload), hmacSecret: q.hmacKey });
     return { payload, verificationData: vd, fieldsHash: pairs.find((p) => p[0] === 'fieldsHash')?.[1], lib: brief(lib) };
+  },
+
+  // The Node verdict on a payload whatever its producer: read with atob (the widget's
+  // Latin-1) and as UTF-8 (a server-side encoder), accepted if either reading verifies.
+  'verify.any': async (q) => {
+    const objs = [];
+    for (const dec of [(x) => atob(x), (x) => Buffer.from(x, 'base64').toString('utf8')]) {
+      try { objs.push(JSON.parse(dec(q.payload))); } catch {}
+    }
+    const anyOf = async (f) => {
+      for (const o of objs) { try { if (await f(o)) return true; } catch {} }
+      return false;
+    };
+    if (q.kind === 'v1') return { verified: await anyOf((o) => v1.verifySolution(o, q.hmacKey, true)) };
+    if (q.kind === 'server') return {
+      verified: await anyOf(async (o) => (await v2.verifyServerSignature({ payload: o, hmacSecret: q.hmacKey })).verified),
+      v1Verified: await anyOf(async (o) => (await v1.verifyServerSignature(o, q.hmacKey)).verified),
+    };
+    const v = (ks) => anyOf(async (o) => (await v2.verifySolution({ challenge: o.challenge, solution: o.solution,
+      deriveKey: kdfOrThrow(o.challenge.parameters.algorithm), hmacSignatureSecret: q.hmacKey,
+      hmacKeySignatureSecret: ks ? q.keySigKey : undefined, hmacAlgorithm: q.hmacAlgorithm || undefined })).verified);
+    return { fast: q.keySigKey ? await v(true) : await v(false), slow: await v(false) };
+  },
+
+  // A v2 challenge whose algorithm is spelled in another case ("Scrypt"): altcha-lib's own
+  // KDFs refuse such names, so creation and solving go through the upper-case one.
+  'v2.createSpelled': async (q) => {
+    const d = (p, s, pw) => kdf(q.options.algorithm.toUpperCase())({ ...p, algorithm: q.options.algorithm.toUpperCase() }, s, pw);
+    const ch = await v2.createChallenge({ ...q.options, deriveKey: d, hmacSignatureSecret: q.hmacKey,
+      hmacKeySignatureSecret: q.keySigKey, counter: q.counter, expiresAt: Math.floor(Date.now() / 1000) + 600 });
+    const solution = await v2.solveChallenge({ challenge: ch, deriveKey: d, timeout: 30000 });
+    return { payload: b64({ challenge: ch, solution }) };
   },
 
   // Raw key derivation through altcha-lib's own PasswordBuffer and deriveKey.

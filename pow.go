@@ -3,7 +3,6 @@ package astracaph
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -20,7 +19,7 @@ import (
 	"github.com/astracat/astracaph/internal/jsjson"
 )
 
-// PoW v2 (altcha.md §4): the client searches a counter such that
+// PoW v2 (docs/protocol-notes.md): the client searches a counter such that
 // KDF(salt, nonce ‖ uint32BE(counter)) starts with keyPrefix; the parameters are signed
 // with HMAC over their canonical JSON.
 
@@ -271,7 +270,7 @@ func (o *ChallengeOptions) validate() error {
 	return nil
 }
 
-// CreateChallenge builds and signs a PoW v2 challenge (altcha.md §4.1–4.4).
+// CreateChallenge builds and signs a PoW v2 challenge (docs/protocol-notes.md, "PoW v2: challenge" to "modes").
 func CreateChallenge(opts ChallengeOptions) (Challenge, error) {
 	opts.defaults()
 	if err := opts.validate(); err != nil {
@@ -338,6 +337,16 @@ type VerifyOptions struct {
 	HMACAlgorithm   Algorithm // PoW v2 signature HMAC (default SHA-256); v1 uses the challenge algorithm
 	Now             time.Time // zero: time.Now()
 	IgnoreExpiry    bool      // v1 checkExpires=false equivalent
+	// KDFLimit, when set, refuses (as an invalid solution) slow-path derivations above it.
+	KDFLimit *KDFLimit
+}
+
+// now returns the verification time, reading the clock only when an expiry needs it.
+func (o *VerifyOptions) now() time.Time {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	return o.Now
 }
 
 // SolutionResult is the outcome of VerifySolution, with the decoded challenge so callers
@@ -357,6 +366,7 @@ type SolutionResult struct {
 	ExpiresAt   time.Time // zero when the challenge has no expiry
 	Counter     uint64    // v2 counter or v1 number
 	Took        float64   // solution.time (v2) or took (v1), milliseconds
+	SlowPath    bool      // v2: the key had to be re-derived (no keySignature)
 }
 
 // ReplayKey is the identifier to consume once: data.challengeId, else the nonce (v2), or
@@ -368,158 +378,85 @@ func (r *SolutionResult) ReplayKey() string {
 	case r.Version == 2:
 		return "n:" + r.Nonce
 	}
-	return "s:" + r.Salt
+	// A v1 salt verifies with or without its trailing "&" (verifyV1 re-appends it), so the
+	// key is the normalised salt: both spellings of one solution consume the same record.
+	return "s:" + strings.TrimSuffix(r.Salt, "&") + "&"
 }
 
 // VerifySolution verifies a payload submitted by the widget: PoW v2
 // {challenge:{parameters,signature},solution:{counter,derivedKey,time}} or legacy PoW v1
-// {algorithm,challenge,number,salt,signature,took}, told apart by shape. A malformed
-// payload returns an error wrapping ErrMalformedPayload; an expired or invalid one returns
-// a result with the matching flag and a nil error.
+// {algorithm,challenge,number,salt,signature,took}, told apart by shape. Any JSON
+// spelling is accepted (escapes, member order, whitespace; Latin-1 or UTF-8 base64 of
+// non-ASCII text; any letter case in algorithm names), with duplicate keys refused
+// (docs/protocol.md). A malformed payload returns an error wrapping ErrMalformedPayload;
+// an expired or invalid one returns a result with the matching flag and a nil error.
 func VerifySolution(payload string, opts VerifyOptions) (SolutionResult, error) {
 	if len(opts.HMACKey) == 0 {
 		return SolutionResult{}, ErrEmptyKey
 	}
-	bp := getBuf()
-	defer putBuf(bp)
-	b, err := decodePayload(*bp, payload)
+	sc := getScratch()
+	defer putScratch(sc)
+	b, high, err := sc.decode(payload)
 	if err != nil {
 		return SolutionResult{}, err
 	}
-	*bp = b[:0]
-	var p rawPayload
-	if err := p.parse(b); err != nil {
-		return SolutionResult{}, err
+	var res SolutionResult
+	if !high {
+		err := sc.verifySolution(b, &opts, &res)
+		return res, err
 	}
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
+	first, second := readings(b)
+	err = sc.verifySolution(first, &opts, &res)
+	if second != nil && (err != nil || res.InvalidSignature) {
+		var res2 SolutionResult
+		if err2 := sc.verifySolution(second, &opts, &res2); err2 == nil && !res2.InvalidSignature {
+			return res2, nil
+		}
+	}
+	return res, err
+}
+
+// verifySolution verifies one reading of a decoded payload into *res (zero on entry).
+func (sc *scratch) verifySolution(text []byte, opts *VerifyOptions, res *SolutionResult) error {
+	var p rawPayload
+	if err := p.parse(text); err != nil {
+		return err
 	}
 	if p.version == 1 {
-		return verifyV1(&p, opts)
+		return verifyV1(&p, opts, sc, res)
 	}
-	return verifyV2(&p, opts)
+	return verifyV2(&p, opts, sc, res)
 }
 
-// rawPayload holds spans into the decoded payload.
+// rawPayload holds the fields of a decoded payload: spans into the payload text on the
+// fast path, copies on the strict path.
 type rawPayload struct {
-	version int
-	test    bool
+	version                   int
+	test                      bool
+	challengeObj, solutionObj bool // "challenge" and "solution" are objects (v2 shape)
 	// v2
-	params, signature, derivedKey []byte
-	paramsCanonical               bool
-	fields                        [16]fieldSpan
-	nfields                       int
+	params, signature, derivedKey []byte // params: canonical JSON; signature: challenge.signature
+	pr                            paramRefs
 	counter, time                 []byte
 	// v1
-	algorithm, challenge, salt, number []byte
+	algorithm, challenge, salt, number, sigV1, took []byte
 }
 
+// parse reads b with the fast scanner, or with the strict decoder when the scanner gives up.
 func (p *rawPayload) parse(b []byte) error {
-	s := scanner{b: b}
-	var challengeObj, solutionObj bool
-	seen := 0
-	ok := s.object(0, func(key []byte) bool {
-		// Duplicate members are refused: JSON.parse keeps the last one, a careful
-		// verifier should not guess.
-		bit := topLevelBit(key)
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		switch string(key) {
-		case "challenge":
-			switch s.peek() {
-			case '{':
-				challengeObj = true
-				return s.object(1, func(k []byte) bool {
-					switch string(k) {
-					case "parameters":
-						// Scan the members once, recording their spans for verifyV2 and
-						// whether the object is already in canonical form.
-						s.canonical = true
-						if s.peek() != '{' {
-							return false
-						}
-						start := s.i
-						var ok bool
-						p.nfields, ok = s.members(2, &p.fields)
-						p.params, p.paramsCanonical = s.b[start:s.i], s.canonical && p.nfields <= len(p.fields)
-						return ok
-					case "signature":
-						raw, esc, ok := s.str()
-						p.signature = raw
-						return ok && !esc
-					}
-					_, ok := s.value(2, false)
-					return ok
-				})
-			case '"':
-				raw, esc, ok := s.str()
-				p.challenge = raw
-				return ok && !esc
-			}
-			_, ok := s.value(1, false) // null in test mode
-			return ok
-		case "solution":
-			if s.peek() != '{' {
-				_, ok := s.value(1, false)
-				return ok
-			}
-			solutionObj = true
-			return s.object(1, func(k []byte) bool {
-				switch string(k) {
-				case "counter":
-					raw, ok := s.num()
-					p.counter = raw
-					return ok
-				case "derivedKey":
-					raw, esc, ok := s.str()
-					p.derivedKey = raw
-					return ok && !esc
-				case "time":
-					raw, ok := s.num()
-					p.time = raw
-					return ok
-				}
-				_, ok := s.value(2, false)
-				return ok
-			})
-		case "test":
-			raw, ok := s.value(1, false)
-			p.test = string(raw) == "true"
-			return ok
-		case "algorithm", "salt", "signature":
-			raw, esc, ok := s.str()
-			switch key[1] {
-			case 'l':
-				p.algorithm = raw
-			case 'a':
-				p.salt = raw
-			default:
-				p.signature = raw
-			}
-			return ok && !esc
-		case "number":
-			raw, ok := s.num()
-			p.number = raw
-			return ok
-		case "took":
-			raw, ok := s.num()
-			p.time = raw
-			return ok
-		default:
-			_, ok := s.value(1, false)
-			return ok
-		}
-	})
-	if !ok || !s.end() {
-		return ErrMalformedPayload
+	err := p.parseFast(b)
+	if err == errNeedStrict {
+		*p = rawPayload{}
+		err = p.parseStrict(b)
+	}
+	if err != nil {
+		return err
 	}
 	if p.test {
 		return ErrTestPayload
 	}
 	switch {
-	case challengeObj && solutionObj && p.params != nil:
+	case p.challengeObj && p.solutionObj && p.params != nil:
 		p.version = 2
 	case p.challenge != nil && p.algorithm != nil && p.number != nil && p.salt != nil:
 		p.version = 1
@@ -529,162 +466,244 @@ func (p *rawPayload) parse(b []byte) error {
 	return nil
 }
 
-func topLevelBit(key []byte) int {
-	switch string(key) {
-	case "challenge":
-		return 1
-	case "solution":
-		return 2
-	case "algorithm":
-		return 4
-	case "salt":
-		return 8
-	case "signature":
-		return 16
-	case "number":
-		return 32
-	case "took":
-		return 64
-	case "test":
-		return 128
-	}
-	return 0
-}
-
-// fieldSpan is one member of a scanned canonical parameters object.
-type fieldSpan struct{ key, val []byte }
-
-// paramSpans scans a canonical parameters object into at most 16 members.
-func paramSpans(b []byte, out *[16]fieldSpan) (int, bool) {
+// parseFast reads the common layout without allocating (see scanner).
+func (p *rawPayload) parseFast(b []byte) error {
 	s := scanner{b: b}
-	n, ok := s.members(0, out)
-	return n, ok && n <= len(out) && s.end()
+	ok := p.scanTop(&s) && s.end()
+	switch {
+	case s.strict:
+		return errNeedStrict
+	case p.pr.err != nil:
+		return p.pr.err
+	case !ok:
+		return ErrMalformedPayload
+	}
+	return nil
 }
 
-// members scans an object, recording the spans of its first len(out) members; n counts
-// them all, so n > len(out) tells the caller some were not recorded.
-func (s *scanner) members(depth int, out *[16]fieldSpan) (n int, ok bool) {
-	ok = s.object(depth, func(k []byte) bool {
-		raw, ok := s.value(depth+1, false)
-		if !ok {
-			return false
+// The keys each reader knows, for scanner.keyIn; the constants index them.
+var (
+	topKeys = newKeyTable("algorithm", "challenge", "number", "salt", "signature", "solution", "test", "took")
+	chKeys  = newKeyTable("parameters", "signature")
+	solKeys = newKeyTable("counter", "derivedKey", "time")
+)
+
+const (
+	topAlgorithm = iota
+	topChallenge
+	topNumber
+	topSalt
+	topSignature
+	topSolution
+	topTest
+	topTook
+)
+
+func (p *rawPayload) scanTop(s *scanner) bool {
+	more, ok := s.objectStart(0)
+	var k []byte
+	var id int
+	for ok && more {
+		if k, id, ok = s.keyIn(k, topKeys); !ok {
+			break
 		}
-		if n < len(out) {
-			out[n] = fieldSpan{k, raw}
+		switch id {
+		case topChallenge:
+			switch s.peek() {
+			case '{':
+				p.challengeObj = true
+				ok = p.scanChallenge(s)
+			case '"':
+				p.challenge, ok = s.plainStr()
+			default:
+				ok = s.skip(1) // null in test mode
+			}
+		case topSolution:
+			if s.peek() == '{' {
+				p.solutionObj = true
+				ok = p.scanSolution(s)
+			} else {
+				ok = s.skip(1)
+			}
+		case topTest:
+			var raw []byte
+			raw, ok = s.value(1, false)
+			p.test = string(raw) == "true"
+		case topAlgorithm:
+			p.algorithm, ok = s.plainStr()
+		case topSalt:
+			p.salt, ok = s.plainStr()
+		case topSignature:
+			p.sigV1, ok = s.plainStr()
+		case topNumber:
+			p.number, ok = s.num()
+		case topTook:
+			p.took, ok = s.anyNumber(1)
+		default:
+			ok = s.skip(1)
 		}
-		n++
-		return true
-	})
-	return n, ok
+		more, ok = s.after(ok)
+	}
+	return ok
 }
 
-// verifyV2 follows altcha-lib 2.8.0's order (altcha.md §4.7).
-func verifyV2(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
-	res := SolutionResult{Version: 2}
-	hmacAlg := opts.HMACAlgorithm
-	if hmacAlg == "" {
-		hmacAlg = SHA256
-	}
-	canon, fields := p.params, p.fields[:min(p.nfields, len(p.fields))]
-	if !p.paramsCanonical {
-		v, err := jsjson.Parse(p.params)
-		if err != nil {
-			return res, ErrMalformedPayload
+func (p *rawPayload) scanChallenge(s *scanner) bool {
+	more, ok := s.objectStart(1)
+	var k []byte
+	var id int
+	for ok && more {
+		if k, id, ok = s.keyIn(k, chKeys); !ok {
+			break
 		}
-		canon = jsjson.Canonical(v)
-		var fs [16]fieldSpan
-		n, ok := paramSpans(canon, &fs)
-		if !ok {
-			return res, ErrMalformedPayload
+		switch id {
+		case 0: // parameters
+			if s.peek() != '{' {
+				return false
+			}
+			// Signed as they are: the bytes must already be the canonical JSON,
+			// otherwise the strict decoder canonicalises them.
+			s.canonical = true
+			start := s.i
+			ok = p.pr.scan(s, 2)
+			if ok && !s.canonical {
+				s.strict = true
+				return false
+			}
+			s.canonical = false
+			p.params = s.b[start:s.i]
+		case 1: // signature
+			p.signature, ok = s.plainStr()
+		default:
+			ok = s.skip(2)
 		}
-		fields = fs[:n]
+		more, ok = s.after(ok)
 	}
-	var pr paramRefs
-	if err := pr.read(fields); err != nil {
-		return res, err
-	}
-	res.Algorithm = pr.alg
-	res.Nonce, res.Salt = string(pr.nonce), string(pr.salt)
-	res.ChallengeID = pr.challengeID
-	if pr.data != nil {
-		res.Data = append([]byte(nil), pr.data...)
-	}
-	if pr.expires > 0 {
-		res.ExpiresAt = time.Unix(0, int64(pr.expires*1e9))
-	}
-	if t, ok := parseFloat(p.time); ok {
-		res.Took = t
-	}
-	// 2. expiry
-	if pr.expires > 0 && !opts.IgnoreExpiry && pr.expires < float64(opts.Now.UnixNano())/1e9 {
-		res.Expired = true
-		return res, nil
-	}
-	// 3–4. signature over the canonical parameters, constant time on the hex strings.
-	mac, mn := hmacSum(hmacAlg, opts.HMACKey, canon)
-	var want [128]byte
-	hex.Encode(want[:], mac[:mn])
-	if subtle.ConstantTimeCompare(want[:2*mn], p.signature) != 1 {
-		res.InvalidSignature = true
-		return res, nil
-	}
-	// 5. solution format
-	counter, cok := parseIntIn(p.counter, 0, math.MaxUint32)
-	if !cok || !isLowerHex(p.derivedKey) || pr.bad {
-		res.InvalidSolution = true
-		return res, nil
-	}
-	res.Counter = uint64(counter)
-	// 6. fast path
-	if len(pr.keySignature) > 0 && len(opts.KeySignatureKey) > 0 {
-		var dk [1024]byte
-		if len(p.derivedKey)/2 > len(dk) {
-			res.InvalidSolution = true
-			return res, nil
-		}
-		dn, _ := hex.Decode(dk[:], p.derivedKey)
-		ks, kn := hmacSum(hmacAlg, opts.KeySignatureKey, dk[:dn])
-		hex.Encode(want[:], ks[:kn])
-		if subtle.ConstantTimeCompare(want[:2*kn], pr.keySignature) != 1 {
-			res.InvalidSolution = true
-			return res, nil
-		}
-		res.Verified = true
-		return res, nil
-	}
-	// 7. slow path: re-derive, compare, and check the prefix.
-	nonce, err1 := hex.DecodeString(string(pr.nonce))
-	salt, err2 := hex.DecodeString(string(pr.salt))
-	if err1 != nil || err2 != nil {
-		res.InvalidSolution = true
-		return res, nil
-	}
-	key, err := deriveKey(pr.kdf(), salt, appendPassword(nil, nonce, uint32(counter)))
-	if err != nil {
-		res.InvalidSolution = true
-		return res, nil
-	}
-	got := []byte(hex.EncodeToString(key))
-	if subtle.ConstantTimeCompare(got, p.derivedKey) != 1 || !strings.HasPrefix(string(got), string(pr.keyPrefix)) {
-		res.InvalidSolution = true
-		return res, nil
-	}
-	res.Verified = true
-	return res, nil
+	return ok
 }
 
-// paramRefs are typed views of canonical parameter members.
+func (p *rawPayload) scanSolution(s *scanner) bool {
+	more, ok := s.objectStart(1)
+	var k []byte
+	var id int
+	for ok && more {
+		if k, id, ok = s.keyIn(k, solKeys); !ok {
+			break
+		}
+		switch id {
+		case 0: // counter
+			p.counter, ok = s.num()
+		case 1: // derivedKey
+			p.derivedKey, ok = s.plainStr()
+		case 2: // time
+			p.time, ok = s.anyNumber(2)
+		default:
+			ok = s.skip(2)
+		}
+		more, ok = s.after(ok)
+	}
+	return ok
+}
+
+// anyNumber reads any value and returns its literal when it is a number: solution.time
+// and took are informational, and altcha-lib ignores their type.
+func (s *scanner) anyNumber(depth int) ([]byte, bool) {
+	v, ok := s.value(depth, false)
+	if ok && len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9') {
+		return v, true
+	}
+	return nil, ok
+}
+
+// paramRefs are typed views of the members of canonical parameters.
 type paramRefs struct {
 	alg                                        Algorithm
+	hasAlg                                     bool
 	nonce, salt, keyPrefix, keySignature, data []byte
 	cost, keyLength, memoryCost, parallelism   int
 	expires                                    float64
-	challengeID                                string
-	bad                                        bool // signed but unusable parameters
+	challengeID                                []byte // data.challengeId: raw, or quoted when escaped
+	challengeIDQuoted                          bool
+	bad                                        bool  // signed but unusable parameters
+	err                                        error // malformed parameters
 }
 
 func (pr *paramRefs) kdf() kdfParams {
 	return kdfParams{Algorithm: pr.alg, Cost: pr.cost, KeyLength: pr.keyLength, MemoryCost: pr.memoryCost, Parallelism: pr.parallelism}
+}
+
+// paramKeys are the parameters a verifier reads, in canonical order; the constants index
+// them.
+var paramKeys = newKeyTable("algorithm", "cost", "data", "expiresAt", "keyLength", "keyPrefix", "keySignature",
+	"memoryCost", "nonce", "parallelism", "salt")
+
+const (
+	pAlgorithm = iota
+	pCost
+	pData
+	pExpiresAt
+	pKeyLength
+	pKeyPrefix
+	pKeySignature
+	pMemoryCost
+	pNonce
+	pParallelism
+	pSalt
+)
+
+// scan reads a parameters object at the scanner's position into pr (zero on entry),
+// recording the members it knows and skipping the others.
+func (pr *paramRefs) scan(s *scanner, depth int) bool {
+	more, ok := s.objectStart(depth)
+	var k []byte
+	var id int
+	for ok && more {
+		if k, id, ok = s.keyIn(k, paramKeys); !ok {
+			break
+		}
+		if id == pData && s.peek() == '{' {
+			start := s.i
+			ok = pr.scanData(s, depth+1)
+			pr.data = s.b[start:s.i]
+		} else {
+			var v []byte
+			v, ok = s.value(depth+1, false)
+			if ok && !s.canonical && !s.anyOrder {
+				// Not the signed form (escapes, spacing, number spelling): only the
+				// canonical text may be read, which the strict decoder produces.
+				s.strict = true
+				return false
+			}
+			ok = ok && pr.set(id, v)
+		}
+		more, ok = s.after(ok)
+	}
+	return ok
+}
+
+var dataKeys = newKeyTable("challengeId")
+
+// scanData reads the data object, picking out challengeId when it is a string.
+func (pr *paramRefs) scanData(s *scanner, depth int) bool {
+	more, ok := s.objectStart(depth)
+	var k []byte
+	var id int
+	for ok && more {
+		if k, id, ok = s.keyIn(k, dataKeys); !ok {
+			break
+		}
+		if id == 0 && s.peek() == '"' {
+			start := s.i
+			var esc bool
+			pr.challengeID, esc, ok = s.str()
+			if esc {
+				pr.challengeID, pr.challengeIDQuoted = s.b[start:s.i], true
+			}
+		} else {
+			ok = s.skip(depth + 1)
+		}
+		more, ok = s.after(ok)
+	}
+	return ok
 }
 
 func unquote(v []byte) ([]byte, bool) {
@@ -694,70 +713,73 @@ func unquote(v []byte) ([]byte, bool) {
 	return v[1 : len(v)-1], true
 }
 
-func (pr *paramRefs) read(fields []fieldSpan) error {
-	var hasAlg bool
-	intField := func(v []byte, lo, hi float64) int {
+// set records the member with key paramKeys[id] (id -1: unknown, ignored); it returns
+// false (with pr.err) for malformed parameters.
+func (pr *paramRefs) set(id int, v []byte) bool {
+	intField := func(lo, hi float64) int {
 		n, ok := parseIntIn(v, lo, hi)
 		if !ok {
 			pr.bad = true
 		}
 		return int(n)
 	}
-	for _, f := range fields {
-		switch string(f.key) {
-		case "algorithm":
-			s, ok := unquote(f.val)
-			if !ok {
-				return ErrMalformedPayload
-			}
-			a, known := internAlgorithm(s)
-			if !known || !a.isV2() {
-				return fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, s)
-			}
-			pr.alg, hasAlg = a, true
-		case "nonce", "salt", "keyPrefix", "keySignature":
-			s, ok := unquote(f.val)
-			if !ok {
-				pr.bad = true
-				continue
-			}
-			switch f.key[0] {
-			case 'n':
-				pr.nonce = s
-			case 's':
-				pr.salt = s
-			default:
-				if len(f.key) == len("keyPrefix") {
-					pr.keyPrefix = s
-				} else {
-					pr.keySignature = s
-				}
-			}
-		case "cost":
-			pr.cost = intField(f.val, 1, math.MaxInt32)
-		case "keyLength":
-			pr.keyLength = intField(f.val, 1, 1024)
-		case "memoryCost":
-			pr.memoryCost = intField(f.val, 1, 1<<22)
-		case "parallelism":
-			pr.parallelism = intField(f.val, 1, 255)
-		case "expiresAt":
-			if string(f.val) == "null" || string(f.val) == "0" || string(f.val) == "false" {
-				continue
-			}
-			e, ok := parseFloat(f.val)
-			if !ok {
-				pr.bad = true
-			}
-			pr.expires = e
-		case "data":
-			pr.data = f.val
-			if len(f.val) > 0 && f.val[0] == '{' {
-				pr.challengeID = dataChallengeID(f.val)
-			}
+	switch id {
+	case pAlgorithm:
+		s, ok := unquote(v)
+		if !ok {
+			pr.err = ErrMalformedPayload
+			return false
 		}
+		a, known := internAlgorithm(s)
+		if !known || !a.isV2() {
+			pr.err = fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, s)
+			return false
+		}
+		pr.alg, pr.hasAlg = a, true
+	case pNonce:
+		pr.nonce = pr.str(v)
+	case pSalt:
+		pr.salt = pr.str(v)
+	case pKeyPrefix:
+		pr.keyPrefix = pr.str(v)
+	case pKeySignature:
+		pr.keySignature = pr.str(v)
+	case pCost:
+		pr.cost = intField(1, math.MaxInt32)
+	case pKeyLength:
+		pr.keyLength = intField(1, 1024)
+	case pMemoryCost:
+		pr.memoryCost = intField(1, 1<<22)
+	case pParallelism:
+		pr.parallelism = intField(1, 255)
+	case pExpiresAt:
+		if string(v) == "null" || string(v) == "0" || string(v) == "false" {
+			return true
+		}
+		e, ok := parseFloat(v)
+		if !ok {
+			pr.bad = true
+		}
+		pr.expires = e
+	case pData:
+		pr.data = v
 	}
-	if !hasAlg || pr.nonce == nil || pr.salt == nil || pr.keyPrefix == nil {
+	return true
+}
+
+// str unquotes a string member; anything else is unusable (but signed) and marks bad.
+func (pr *paramRefs) str(v []byte) []byte {
+	s, ok := unquote(v)
+	if !ok {
+		pr.bad = true
+		return nil
+	}
+	return s
+}
+
+// finish checks the required members once all are read.
+func (pr *paramRefs) finish() error {
+	if !pr.hasAlg || pr.nonce == nil || pr.salt == nil || pr.keyPrefix == nil {
 		return ErrMalformedPayload
 	}
 	if !isLowerHexAny(pr.keyPrefix) || pr.keyLength == 0 || len(pr.keyPrefix) > 2*pr.keyLength {
@@ -766,39 +788,104 @@ func (pr *paramRefs) read(fields []fieldSpan) error {
 	return nil
 }
 
-// dataChallengeID extracts data.challengeId when it is a string.
-func dataChallengeID(obj []byte) string {
-	s := scanner{b: obj}
-	var id string
-	s.object(0, func(k []byte) bool {
-		if string(k) == "challengeId" && s.peek() == '"' {
-			start := s.i
-			raw, esc, ok := s.str()
-			if !ok {
-				return false
-			}
-			if !esc {
-				id = string(raw)
-			} else if v, err := jsjson.Parse(s.b[start:s.i]); err == nil {
-				id, _ = v.(string)
-			}
-			return true
+// verifyV2 follows altcha-lib 2.8.0's order (docs/protocol-notes.md, "PoW v2: verification order").
+func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResult) error {
+	res.Version = 2
+	hmacAlg := opts.HMACAlgorithm
+	if hmacAlg == "" {
+		hmacAlg = SHA256
+	}
+	pr := &p.pr
+	if err := pr.finish(); err != nil {
+		return err
+	}
+	res.Algorithm = pr.alg
+	res.fill(pr, &sc.arena)
+	if t, ok := parseFloat(p.time); ok {
+		res.Took = t
+	}
+	if pr.expires > 0 {
+		res.ExpiresAt = time.Unix(0, int64(pr.expires*1e9))
+		// 2. expiry
+		if !opts.IgnoreExpiry && pr.expires < float64(opts.now().UnixNano())/1e9 {
+			res.Expired = true
+			return nil
 		}
-		_, ok := s.value(1, false)
-		return ok
-	})
-	return id
+	}
+	// 3–4. signature over the canonical parameters, in constant time.
+	if mac := sc.macs.sum(hmacAlg, opts.HMACKey, p.params); !hexEqual(mac, p.signature) {
+		res.InvalidSignature = true
+		return nil
+	}
+	// 5. solution format: lower-case even-length hex (decoded for step 6; a key longer
+	// than the scratch cannot be genuine) and a uint32 counter.
+	counter, cok := parseIntIn(p.counter, 0, math.MaxUint32)
+	dn, dkOK := decodeLowerHex(sc.tmp[:], p.derivedKey)
+	if !cok || !dkOK || pr.bad {
+		res.InvalidSolution = true
+		return nil
+	}
+	res.Counter = uint64(counter)
+	// 6. fast path
+	if len(pr.keySignature) > 0 && len(opts.KeySignatureKey) > 0 {
+		if ks := sc.macs.sum(hmacAlg, opts.KeySignatureKey, sc.tmp[:dn]); !hexEqual(ks, pr.keySignature) {
+			res.InvalidSolution = true
+			return nil
+		}
+		res.Verified = true
+		return nil
+	}
+	// 7. slow path: re-derive, compare, and check the prefix.
+	res.SlowPath = true
+	if !opts.KDFLimit.allows(pr.kdf()) {
+		res.InvalidSolution = true
+		return nil
+	}
+	nonce, err1 := hex.DecodeString(string(pr.nonce))
+	salt, err2 := hex.DecodeString(string(pr.salt))
+	if err1 != nil || err2 != nil {
+		res.InvalidSolution = true
+		return nil
+	}
+	key, err := deriveKey(pr.kdf(), salt, appendPassword(nil, nonce, uint32(counter)))
+	if err != nil {
+		res.InvalidSolution = true
+		return nil
+	}
+	if !hexEqual(key, p.derivedKey) || !strings.HasPrefix(hex.EncodeToString(key), string(pr.keyPrefix)) {
+		res.InvalidSolution = true
+		return nil
+	}
+	res.Verified = true
+	return nil
+}
+
+// fill copies the challenge's identifiers into the result, cut from the arena.
+func (res *SolutionResult) fill(pr *paramRefs, a *arena) {
+	id := pr.challengeID
+	if pr.challengeIDQuoted {
+		// Escaped in the canonical text (a quote, a backslash, a control character).
+		v, _ := jsjson.Parse(id)
+		str, _ := v.(string)
+		id = []byte(jsjson.WellFormed(str))
+	}
+	res.Nonce, res.Salt, res.ChallengeID = a.keep(pr.nonce), a.keep(pr.salt), a.keep(id)
+	if pr.data != nil {
+		res.Data = a.keepBytes(pr.data)
+	}
 }
 
 // paramsFromCanonical decodes canonical parameters into the typed struct.
 func paramsFromCanonical(canon []byte) (ChallengeParameters, error) {
-	var fields [16]fieldSpan
-	n, ok := paramSpans(canon, &fields)
-	if !ok {
+	var pr paramRefs
+	s := scanner{b: canon, anyOrder: true}
+	if !pr.scan(&s, 0) || !s.end() {
+		if pr.err != nil {
+			return ChallengeParameters{}, pr.err
+		}
 		return ChallengeParameters{}, ErrMalformedPayload
 	}
-	var pr paramRefs
-	if err := pr.read(fields[:n]); err != nil {
+	if err := pr.finish(); err != nil {
 		return ChallengeParameters{}, err
 	}
 	p := ChallengeParameters{
@@ -851,6 +938,15 @@ func SolveChallenge(ctx context.Context, ch Challenge, opts SolveOptions) (Solut
 	if opts.Max == 0 {
 		maxC = math.MaxUint32
 	}
+	first := uint64(0) // AstraCaph's challenges sign the counter range's lower bound
+	switch m := p.Data["counterMin"].(type) {
+	case float64:
+		if m >= 0 && m <= float64(maxC) {
+			first = uint64(m)
+		}
+	case uint32:
+		first = uint64(m)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := time.Now()
@@ -892,7 +988,7 @@ func SolveChallenge(ctx context.Context, ch Challenge, opts SolveOptions) (Solut
 					opts.Progress(n)
 				}
 			}
-		}(uint64(w))
+		}(first + uint64(w))
 	}
 	wg.Wait()
 	if solveE != nil {

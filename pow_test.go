@@ -117,7 +117,7 @@ func TestTamperEveryField(t *testing.T) {
 		for _, ks := range [][]byte{nil, []byte("ks")} {
 			if name == "counter" && ks != nil {
 				// The fast path proves the derived key by its keySignature and, like
-				// altcha-lib, does not re-derive the counter (altcha.md §4.7 step 6).
+				// altcha-lib, does not re-derive the counter (docs/protocol-notes.md, "PoW v2: verification order" step 6).
 				continue
 			}
 			res, err := VerifySolution(base64.StdEncoding.EncodeToString(b), VerifyOptions{HMACKey: testKey, KeySignatureKey: ks})
@@ -257,7 +257,7 @@ func FuzzVerifySolution(f *testing.F) {
 		}
 		if res.Verified && payload != vDeterministicPayload {
 			// Only payloads signed with the key can verify; the seed is the only one.
-			b, _ := decodePayload(nil, payload)
+			b, _, _ := decodePayload(nil, payload)
 			if !strings.Contains(string(b), "e49766ea7e876429f73afe7f5802e5bb32ca0ce5952646e14e0337f59125f33c") && !strings.Contains(string(b), "752edbbcf8") {
 				t.Fatalf("unexpected verification of %q", b)
 			}

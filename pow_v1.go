@@ -1,10 +1,8 @@
 package astracaph
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -19,7 +17,7 @@ import (
 	"github.com/astracat/astracaph/internal/jsjson"
 )
 
-// PoW v1 (legacy, altcha.md §3): find number with hex(H(salt + decimal(number))) ==
+// PoW v1 (legacy, docs/protocol-notes.md): find number with hex(H(salt + decimal(number))) ==
 // challenge; signature = hex(HMAC_H(key, challengeHex)). Widgets 0.x–2.x speak only this.
 
 // ChallengeV1 is a legacy PoW v1 challenge; maxnumber is lower case as altcha-lib emits it.
@@ -150,101 +148,60 @@ func v1ChallengeSignature(alg Algorithm, key []byte, salt, number string) (strin
 }
 
 // verifyV1 verifies a legacy payload (altcha-lib/v1 verifySolution, constant time).
-func verifyV1(p *rawPayload, opts VerifyOptions) (SolutionResult, error) {
-	res := SolutionResult{Version: 1}
+func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResult) error {
+	res.Version = 1
 	alg, ok := internAlgorithm(p.algorithm)
 	if !ok || (alg != SHA1 && alg != SHA256 && alg != SHA384 && alg != SHA512) {
-		return res, fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, p.algorithm)
+		return fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, p.algorithm)
 	}
 	res.Algorithm = alg
-	res.Salt = string(p.salt)
-	if t, ok := parseFloat(p.time); ok {
+	res.Salt = sc.arena.keep(p.salt)
+	if t, ok := parseFloat(p.took); ok {
 		res.Took = t
 	}
-	if exp, found := saltExpiry(p.salt); found {
-		e, err := strconv.ParseFloat(exp, 64)
-		if err != nil || math.IsNaN(e) || math.IsInf(e, 0) {
+	// Expiry as altcha-lib/v1 reads it: the last expires (else expire) parameter of the
+	// salt's query, parseInt'd; a value Date cannot hold fails the payload.
+	if exp := saltExpiry(res.Salt); exp != "" {
+		e := jsParseInt(formDecode(exp))
+		if math.IsNaN(e) || math.Abs(e*1000) > 8.64e15 {
 			res.InvalidSolution = true
-			return res, nil
+			return nil
 		}
 		res.ExpiresAt = time.Unix(int64(e), 0)
-		if !opts.IgnoreExpiry && e*1000 < float64(opts.Now.UnixMilli()) {
+		if !opts.IgnoreExpiry && e*1000 < float64(opts.now().UnixMilli()) {
 			res.Expired = true
-			return res, nil
+			return nil
 		}
 	}
 	num, ok := parseIntIn(p.number, 0, 1<<53)
 	if !ok {
 		res.InvalidSolution = true
-		return res, nil
+		return nil
 	}
 	res.Counter = uint64(num)
-	bp := getBuf()
-	defer putBuf(bp)
-	// Re-appending "&" makes a spliced salt ("…&1") hash differently: the splice fails.
-	buf := append((*bp)[:0], p.salt...)
+	// salt ‖ decimal(number), with "&" re-appended: a spliced salt ("…&1") then hashes
+	// differently and the splice fails.
+	var in [256]byte
+	buf := append(in[:0], p.salt...)
 	if len(buf) == 0 || buf[len(buf)-1] != '&' {
 		buf = append(buf, '&')
 	}
 	buf = strconv.AppendInt(buf, num, 10)
-	*bp = buf
 	var d [64]byte
 	digest := alg.sum(d[:0], buf)
-	var chHex [128]byte
-	hn := hex.Encode(chHex[:], digest)
-	mac, mn := hmacSum(alg, opts.HMACKey, chHex[:hn])
-	var sigHex [128]byte
-	hex.Encode(sigHex[:], mac[:mn])
-	chOK := subtle.ConstantTimeCompare(chHex[:hn], p.challenge) == 1
-	if subtle.ConstantTimeCompare(sigHex[:2*mn], p.signature) != 1 {
+	chHex := sc.tmp[:hex.Encode(sc.tmp[:], digest)]
+	mac := sc.macs.sum(alg, opts.HMACKey, chHex)
+	chOK := ctEqual(chHex, p.challenge)
+	if !hexEqual(mac, p.sigV1) {
 		res.InvalidSignature = true
-		return res, nil
+		return nil
 	}
 	if !chOK {
 		res.InvalidSolution = true
-		return res, nil
+		return nil
 	}
 	res.Verified = true
-	return res, nil
-}
-
-// saltExpiry finds the expires (or expire) parameter in the query part of a v1 salt
-// without allocating.
-func saltExpiry(salt []byte) (string, bool) {
-	q := bytes.IndexByte(salt, '?')
-	if q < 0 {
-		return "", false
-	}
-	rest := salt[q+1:]
-	var expire string
-	var hasExpire bool
-	for len(rest) > 0 {
-		pair := rest
-		if i := bytes.IndexByte(rest, '&'); i >= 0 {
-			pair, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
-		k, v, _ := bytes.Cut(pair, []byte{'='})
-		switch string(k) {
-		case "expires":
-			return unescapeQuery(v), true
-		case "expire":
-			expire, hasExpire = unescapeQuery(v), true
-		}
-	}
-	return expire, hasExpire
-}
-
-func unescapeQuery(v []byte) string {
-	if bytes.IndexByte(v, '%') < 0 && bytes.IndexByte(v, '+') < 0 {
-		return string(v)
-	}
-	s, err := url.QueryUnescape(string(v))
-	if err != nil {
-		return "invalid"
-	}
-	return s
+	return nil
 }
 
 // SaltParams returns the signed parameters carried in a v1 salt (?k=v&…).

@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -40,7 +39,7 @@ var (
 	ErrForbidden     = errors.New("astracaph: secret does not match the site")
 )
 
-// Turnstile-style test keys (peers.md §5.5) for integrators' own test suites. They work
+// Turnstile-style test keys (docs/protocol-notes.md, "Widget conventions and test keys") for integrators' own test suites. They work
 // without registration: the site keys drive the widget flow, the secrets make Verify
 // always pass, always fail, or report an already spent token.
 const (
@@ -76,6 +75,9 @@ type SiteRequest struct {
 	Domain  string   // host name or URL; normalised
 	Name    string   //
 	Origins []string // extra allowed origins (scheme://host[:port])
+	// Claim is the id of a proven DomainClaim: with it, a domain registered by someone
+	// else is taken over (their site is removed). See ClaimDomain.
+	Claim string
 }
 
 // SiteConfig is one entry of ASTRACAPH_SITE_CONFIG.
@@ -86,6 +88,11 @@ type SiteConfig struct {
 	Domain    string    `json:"domain,omitempty"`
 	Origins   []string  `json:"origins"`
 	CreatedAt time.Time `json:"createdAt"`
+	// AllowALTCHAWidget accepts the official ALTCHA widget (which sends no telemetry) for
+	// this site; see RiskEngineOptions.AllowALTCHAWidget.
+	AllowALTCHAWidget bool `json:"allowAltchaWidget,omitempty"`
+	// PoWVersion 1 serves this site legacy PoW v1 challenges (widgets 0.x–2.x).
+	PoWVersion int `json:"powVersion,omitempty"`
 }
 
 // NormalizeDomain lower-cases a host name, converts IDNA to punycode, and strips the
@@ -242,6 +249,21 @@ func (c *Captcha) RegisterSite(ctx context.Context, req SiteRequest) (SiteCreden
 		return SiteCredentials{}, fmt.Errorf("astracaph: site name longer than 200 characters")
 	}
 	cfg := SiteConfig{Name: name, SiteKey: randomToken(siteKeyPrefix, 18), Secret: randomToken(siteSecretPrefix, 32), Domain: domain, Origins: origins, CreatedAt: c.now().UTC().Truncate(time.Second)}
+	if req.Claim != "" {
+		if err := c.proveClaim(ctx, req.Claim, domain); err != nil {
+			return SiteCredentials{}, err
+		}
+		old, err := c.store.GetSiteByDomain(ctx, domain)
+		switch {
+		case err == nil:
+			if err := c.store.DeleteSite(ctx, old.SiteKey, old.SecretHash); err != nil && !errors.Is(err, ErrNotFound) {
+				return SiteCredentials{}, err
+			}
+			c.log.InfoContext(ctx, "site taken over by a proven domain claim", "oldSiteKey", old.SiteKey, "domain", domain)
+		case !errors.Is(err, ErrNotFound):
+			return SiteCredentials{}, err
+		}
+	}
 	if err := c.storeSite(ctx, cfg); err != nil {
 		return SiteCredentials{}, err
 	}
@@ -251,7 +273,8 @@ func (c *Captcha) RegisterSite(ctx context.Context, req SiteRequest) (SiteCreden
 
 func (c *Captcha) storeSite(ctx context.Context, cfg SiteConfig) error {
 	rec := SiteRecord{SiteKey: cfg.SiteKey, Domain: cfg.Domain, Name: cfg.Name, Origins: cfg.Origins, CreatedAt: cfg.CreatedAt,
-		SecretEnc: c.sites.seal(cfg.Secret, cfg.SiteKey), SecretHash: c.sites.verifier(cfg.Secret)}
+		SecretEnc: c.sites.seal(cfg.Secret, cfg.SiteKey), SecretHash: c.sites.verifier(cfg.Secret), PoWVersion: cfg.PoWVersion,
+		AllowALTCHAWidget: cfg.AllowALTCHAWidget}
 	if err := c.store.CreateSite(ctx, rec); err != nil {
 		if errors.Is(err, ErrExists) {
 			return ErrSiteExists
@@ -306,15 +329,6 @@ func (c *Captcha) SeedSites(ctx context.Context, sites []SiteConfig) error {
 		}
 	}
 	return nil
-}
-
-// ParseSiteConfig parses the ASTRACAPH_SITE_CONFIG JSON array.
-func ParseSiteConfig(data []byte) ([]SiteConfig, error) {
-	var out []SiteConfig
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("astracaph: ASTRACAPH_SITE_CONFIG: %w", err)
-	}
-	return out, nil
 }
 
 // GetSite returns the public fields of a site.

@@ -29,15 +29,39 @@ var (
 	ErrSecretInvalid = errors.New("astracaph: secret does not match")
 	ErrStoreFull     = errors.New("astracaph: store is full")
 	ErrStore         = errors.New("astracaph: store unavailable")
+	// ErrBeforeEpoch: the item being consumed was issued before the store's epoch, the
+	// moment from which the store remembers what was spent (its start for the memory store;
+	// the last data loss detected in Redis). It may have been spent already, so it is
+	// refused: the user solves a new challenge.
+	ErrBeforeEpoch = errors.New("astracaph: issued before the store's epoch (its memory of spent items starts later)")
 )
 
 // ReplayStore records single-use identifiers (challenge ids, token ids).
+//
+// A store that loses data (a restarted memory store, Redis restarted without persistence,
+// FLUSHALL, evicted keys) would forget which items were spent and let them be used again.
+// So every store has an epoch: the moment from which it is sure to remember every spent
+// key. ConsumeOnce is told when the item was issued and refuses anything issued before the
+// epoch with ErrBeforeEpoch — in the same atomic step as the consumption, so no window
+// opens between a data loss and its detection.
 type ReplayStore interface {
 	// ConsumeOnce atomically records key with value for ttl if it is absent. It returns
 	// first=true when this call recorded it; otherwise first=false and the value stored by
 	// the call that did (so an idempotent retry carrying the same value can be told from a
 	// replay). Exactly one of any number of concurrent calls for a key gets first=true.
-	ConsumeOnce(ctx context.Context, key, value string, ttl time.Duration) (first bool, stored string, err error)
+	// When issued is not zero and lies before the store's epoch, it returns
+	// ErrBeforeEpoch and records nothing; a zero issued skips that check (for records whose
+	// loss is harmless).
+	ConsumeOnce(ctx context.Context, key, value string, issued time.Time, ttl time.Duration) (first bool, stored string, err error)
+}
+
+// EpochStarter is implemented by stores whose epoch starts on first use (Redis: a fresh
+// server and a flushed one look the same). The engine calls InitEpoch once before it
+// issues its first challenge, so the first redemptions of a fresh deployment are not
+// refused as issued before the epoch. Stores that know their epoch from the start (the
+// memory store) need not implement it.
+type EpochStarter interface {
+	InitEpoch(ctx context.Context) (time.Time, error)
 }
 
 // CounterStore holds rate and velocity buckets.
@@ -66,6 +90,8 @@ type SiteRecord struct {
 	PrevSecretHash string    `json:"prevSecretHash,omitempty"`
 	PrevUntil      time.Time `json:"prevUntil,omitempty"`
 	PoWVersion     int       `json:"powVersion,omitempty"` // 1 serves legacy PoW v1 challenges
+	// AllowALTCHAWidget accepts the official ALTCHA widget (no telemetry) for this site.
+	AllowALTCHAWidget bool `json:"allowAltchaWidget,omitempty"`
 }
 
 // SiteStore persists sites, indexed by site key and by domain.

@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
-	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -14,7 +13,7 @@ import (
 	"github.com/astracat/astracaph/internal/jsjson"
 )
 
-// Server-signature payloads (altcha.md §5): base64(JSON{algorithm, signature,
+// Server-signature payloads (docs/protocol-notes.md, "Server-signature payloads (tokens)"): base64(JSON{algorithm, signature,
 // verificationData, verified}) where verificationData is URL-encoded and
 // signature = hex(HMAC(key, H(verificationData))) over the raw digest bytes. AstraCaph
 // tokens use this format, so any ALTCHA library verifies them offline with the site secret.
@@ -106,91 +105,6 @@ func knownVDKey(k string) bool {
 	return false
 }
 
-// ParseVerificationData parses URL-encoded verification data like altcha-lib v2:
-// fields and reasons split on ",", numbers and booleans typed, other strings trimmed. For
-// a repeated key the last value wins. Values are substrings of s where no unescaping is
-// needed, so parsing allocates little.
-func ParseVerificationData(s string) (VerificationData, error) {
-	var d VerificationData
-	for rest := s; rest != ""; {
-		var pair string
-		pair, rest, _ = strings.Cut(rest, "&")
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		var err error
-		if k, err = formDecode(k); err != nil {
-			return VerificationData{}, fmt.Errorf("%w: verificationData: %v", ErrMalformedPayload, err)
-		}
-		if v, err = formDecode(v); err != nil {
-			return VerificationData{}, fmt.Errorf("%w: verificationData: %v", ErrMalformedPayload, err)
-		}
-		v = strings.TrimSpace(v)
-		switch k {
-		case "classification":
-			d.Classification = v
-		case "email":
-			d.Email = v
-		case "expire":
-			d.Expire = unixField(v)
-		case "fields":
-			d.Fields = splitList(v)
-		case "fieldsHash":
-			d.FieldsHash = v
-		case "id":
-			d.ID = v
-		case "ipAddress":
-			d.IPAddress = v
-		case "origin":
-			d.Origin = v
-		case "reasons":
-			d.Reasons = splitList(v)
-		case "score":
-			f, err := strconv.ParseFloat(v, 64)
-			if err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
-				d.Score, d.HasScore = f, true
-			}
-		case "site":
-			d.Site = v
-		case "time":
-			d.Time = unixField(v)
-		case "verified":
-			d.Verified = v == "true"
-		default:
-			if d.Extra == nil {
-				d.Extra = map[string]string{}
-			}
-			d.Extra[k] = v
-		}
-	}
-	return d, nil
-}
-
-// formDecode undoes application/x-www-form-urlencoded escaping, without allocating when
-// there is nothing to undo.
-func formDecode(s string) (string, error) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, nil
-	}
-	return url.QueryUnescape(s)
-}
-
-func unixField(v string) time.Time {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 || f > 1e12 {
-		return time.Time{}
-	}
-	return time.Unix(0, int64(f*1e9))
-}
-
-func splitList(v string) []string {
-	if v == "" {
-		return nil
-	}
-	return strings.Split(v, ",")
-}
-
 // SignServerPayload signs d with key and returns the base64 server-signature payload.
 // alg defaults to SHA-256; SHA-1 is refused (only legacy payloads are verified with it).
 func SignServerPayload(d VerificationData, key []byte, alg Algorithm) (string, error) {
@@ -221,10 +135,10 @@ func SignServerPayload(d VerificationData, key []byte, alg Algorithm) (string, e
 
 // serverSignature is hex(HMAC_alg(key, H_alg(verificationData))).
 func serverSignature(alg Algorithm, key, vd []byte) string {
-	var d [64]byte
-	digest := alg.sum(d[:0], vd)
-	mac, n := hmacSum(alg, key, digest)
-	return hex.EncodeToString(mac[:n])
+	sc := getScratch()
+	defer putScratch(sc)
+	digest := alg.sum(sc.tmp[:0], vd) // in the scratch: hashing through an interface would move a stack array to the heap
+	return hex.EncodeToString(sc.macs.sum(alg, key, digest))
 }
 
 // ServerSignatureResult is the outcome of VerifyServerSignature.
@@ -241,7 +155,9 @@ type ServerSignatureResult struct {
 // VerifyServerSignature verifies a server-signature payload with hmacKey like altcha-lib
 // 2.8's verifyServerSignature: expired = expire present and past; invalidSignature =
 // constant-time mismatch; invalidSolution = verificationData.verified or payload.verified
-// not true. Malformed input returns an error wrapping ErrMalformedPayload.
+// not true. Any JSON spelling of the envelope is accepted, and the algorithm name in any
+// letter case (docs/protocol.md). Malformed input returns an error wrapping
+// ErrMalformedPayload.
 func VerifyServerSignature(payload string, hmacKey []byte) (ServerSignatureResult, error) {
 	return verifyServerSignatureAt(payload, hmacKey, time.Now())
 }
@@ -250,121 +166,225 @@ func verifyServerSignatureAt(payload string, hmacKey []byte, now time.Time) (Ser
 	if len(hmacKey) == 0 {
 		return ServerSignatureResult{}, ErrEmptyKey
 	}
-	raw, err := parseServerPayload(payload)
-	if err != nil {
+	sc := getScratch()
+	defer putScratch(sc)
+	var res ServerSignatureResult
+	var raw rawServerPayload
+	if err := sc.decodeServerToken(payload, &raw, &res.VerificationData); err != nil {
 		return ServerSignatureResult{}, err
 	}
-	vd, err := ParseVerificationData(raw.data)
-	if err != nil {
-		return ServerSignatureResult{}, err
-	}
-	return checkServerSignature(raw, vd, hmacKey, now), nil
+	sc.checkServerSignature(&raw, hmacKey, now, &res)
+	return res, nil
 }
 
-// checkServerSignature verifies an already parsed payload against one key.
-func checkServerSignature(raw rawServerPayload, vd VerificationData, hmacKey []byte, now time.Time) ServerSignatureResult {
-	res := ServerSignatureResult{Algorithm: raw.alg, RawData: raw.data, VerificationData: vd}
-	if !vd.Expire.IsZero() && vd.Expire.Before(now) {
-		res.Expired = true
+// checkServerSignature fills res, whose VerificationData is already raw's.
+func (sc *scratch) checkServerSignature(raw *rawServerPayload, hmacKey []byte, now time.Time, res *ServerSignatureResult) {
+	res.Algorithm, res.RawData = raw.alg, raw.data
+	signed := raw.span
+	if signed == nil {
+		sc.hash = append(sc.hash[:0], raw.data...) // H takes bytes; the scratch spares an allocation
+		signed = sc.hash
 	}
-	var d [64]byte
-	digest := raw.alg.sum(d[:0], []byte(raw.data))
-	mac, n := hmacSum(raw.alg, hmacKey, digest)
-	var want [128]byte
-	hex.Encode(want[:], mac[:n])
-	if subtle.ConstantTimeCompare(want[:2*n], []byte(raw.signature)) != 1 {
-		res.InvalidSignature = true
+	res.InvalidSignature = !sc.serverSignatureOK(raw, signed, hmacKey)
+	if res.InvalidSignature && raw.alt != "" {
+		// The payload's other reading (UTF-8 or Latin-1) may be the one that was signed.
+		sc.hash = append(sc.hash[:0], raw.alt...)
+		if sc.serverSignatureOK(raw, sc.hash, hmacKey) {
+			res.InvalidSignature, res.RawData = false, raw.alt
+			res.VerificationData, _ = ParseVerificationData(raw.alt)
+		}
 	}
+	vd := &res.VerificationData
+	res.Expired = !vd.Expire.IsZero() && vd.Expire.Before(now)
 	res.InvalidSolution = !vd.Verified || !raw.verified
 	res.Verified = !res.Expired && !res.InvalidSignature && !res.InvalidSolution
-	return res
 }
 
+// serverSignatureOK compares hex(HMAC(key, H(data))) with the payload's signature in
+// constant time.
+func (sc *scratch) serverSignatureOK(raw *rawServerPayload, data, key []byte) bool {
+	digest := raw.alg.sum(sc.tmp[:0], data)
+	return hexEqual(sc.macs.sum(raw.alg, key, digest), raw.signature())
+}
+
+// rawServerPayload is the envelope of a server-signature payload.
 type rawServerPayload struct {
-	alg             Algorithm
-	signature, data string
-	verified        bool
+	alg      Algorithm
+	sig      [128]byte // the hex signature as sent (longer ones cannot match: sigLen tells)
+	sigLen   int
+	data     string // verificationData as signed, after JSON unescaping
+	span     []byte // data's bytes inside the decoding scratch, while that lives; or nil
+	alt      string // verificationData of the payload's other text reading, if it differs
+	verified bool
 }
 
-// parseServerPayload decodes the base64 JSON envelope of a server-signature payload.
-func parseServerPayload(payload string) (rawServerPayload, error) {
-	var r rawServerPayload
-	bp := getBuf()
-	defer putBuf(bp)
-	b, err := decodePayload(*bp, payload)
+func (r *rawServerPayload) signature() []byte { return r.sig[:min(r.sigLen, len(r.sig))] }
+
+func (r *rawServerPayload) setSignature(s []byte) {
+	r.sigLen = len(s)
+	copy(r.sig[:], s)
+}
+
+// decodeServerToken decodes a server-signature payload into *r and parses its
+// verificationData into *vd (both zero on entry): r.data is the exact text that was
+// signed, and vd's text values are cut from it. r.span stays valid while sc does.
+func (sc *scratch) decodeServerToken(payload string, r *rawServerPayload, vd *VerificationData) error {
+	if err := sc.parseServerEnvelope(payload, r); err != nil {
+		return err
+	}
+	if r.span == nil {
+		parseVerificationData(vd, r.data)
+		return nil
+	}
+	var ok bool
+	if r.data, ok = parseVerificationDataBytes(vd, r.span, &sc.arena); !ok {
+		return ErrMalformedPayload // a raw control character in a JSON string
+	}
+	return nil
+}
+
+// parseServerPayload decodes into sc and *r like parseServerEnvelope, and also refuses
+// control characters in a verificationData left as r.span.
+func (sc *scratch) parseServerPayload(payload string, r *rawServerPayload) error {
+	if err := sc.parseServerEnvelope(payload, r); err != nil {
+		return err
+	}
+	if r.span != nil && hasControl(r.span) {
+		return ErrMalformedPayload
+	}
+	return nil
+}
+
+// parseServerEnvelope decodes into sc and *r; on the fast path data is left as r.span, a
+// view of sc's buffer, for the caller to copy and to check for control characters.
+func (sc *scratch) parseServerEnvelope(payload string, r *rawServerPayload) error {
+	b, high, err := sc.decode(payload)
 	if err != nil {
-		return r, err
+		return err
 	}
-	*bp = b[:0]
-	s := scanner{b: b}
-	var gotAlg, gotSig, gotData bool
-	ok := s.object(0, func(k []byte) bool {
-		switch string(k) {
-		case "algorithm":
-			raw, esc, ok := s.str()
-			if !ok || esc || gotAlg {
-				return false
-			}
-			a, known := internAlgorithm(raw)
-			if !known || a.isV2() && a.digestSize() == 0 || strings.HasPrefix(string(a), "PBKDF2") {
-				return false
-			}
-			r.alg, gotAlg = a, true
-			return true
-		case "signature":
-			raw, esc, ok := s.str()
-			if !ok || esc || gotSig {
-				return false
-			}
-			r.signature, gotSig = string(raw), true
-			return true
-		case "verificationData":
-			start := s.i
-			raw, esc, ok := s.str()
-			if !ok || gotData {
-				return false
-			}
-			gotData = true
-			if !esc {
-				r.data = string(raw)
-				return true
-			}
-			v, err := jsjson.Parse(s.b[start:s.i])
-			if err != nil {
-				return false
-			}
-			r.data, _ = v.(string)
-			return true
-		case "verified":
-			raw, ok := s.value(1, false)
-			r.verified = string(raw) == "true"
-			return ok
+	if !high {
+		return parseServerText(b, r)
+	}
+	first, second := readings(b)
+	err = parseServerText(first, r)
+	if err == nil && r.span != nil && second != nil {
+		if hasControl(r.span) {
+			err = ErrMalformedPayload
 		}
-		_, ok := s.value(1, false)
-		return ok
-	})
-	if !ok || !s.end() || !gotAlg || !gotSig || !gotData {
-		return r, ErrMalformedPayload
+		r.data, r.span = string(r.span), nil // the readings are compared as strings
 	}
-	return r, nil
+	if second != nil {
+		var r2 rawServerPayload
+		err2 := parseServerText(second, &r2)
+		if err2 == nil && r2.span != nil {
+			if hasControl(r2.span) {
+				err2 = ErrMalformedPayload
+			}
+			r2.data, r2.span = string(r2.span), nil
+		}
+		switch {
+		case err != nil:
+			*r = r2
+			return err2
+		case err2 == nil && r2.data != r.data:
+			r.alt = r2.data
+		}
+	}
+	return err
+}
+
+// parseServerText reads one text reading of an envelope into *r, fast or strict.
+func parseServerText(b []byte, r *rawServerPayload) error {
+	err := r.parseFast(b)
+	if err == errNeedStrict {
+		*r = rawServerPayload{}
+		err = r.parseStrict(b)
+	}
+	return err
+}
+
+func (r *rawServerPayload) parseFast(b []byte) error {
+	s := scanner{b: b}
+	var gotSig bool
+	var algErr error
+	ok := r.scan(&s, &gotSig, &algErr) && s.end()
+	switch {
+	case s.strict:
+		return errNeedStrict
+	case algErr != nil:
+		return algErr
+	case !ok || r.alg == "" || !gotSig || r.span == nil:
+		return ErrMalformedPayload
+	}
+	return nil
+}
+
+// serverKeys are the envelope members a verifier reads, for scanner.keyIn.
+var serverKeys = newKeyTable("algorithm", "signature", "verificationData", "verified")
+
+func (r *rawServerPayload) scan(s *scanner, gotSig *bool, algErr *error) bool {
+	more, ok := s.objectStart(0)
+	var k []byte
+	var id int
+	for ok && more {
+		if k, id, ok = s.keyIn(k, serverKeys); !ok {
+			break
+		}
+		switch id {
+		case 0: // algorithm
+			var raw []byte
+			if raw, ok = s.plainStr(); ok {
+				r.alg, *algErr = serverAlgorithm(raw)
+				ok = *algErr == nil
+			}
+		case 1: // signature
+			var raw []byte
+			raw, ok = s.plainStr()
+			r.setSignature(raw)
+			*gotSig = ok
+		case 2: // verificationData: control characters are checked by the caller
+			r.span, ok = s.longStr()
+		case 3: // verified
+			var raw []byte
+			raw, ok = s.value(1, false)
+			r.verified = string(raw) == "true"
+		default:
+			ok = s.skip(1)
+		}
+		more, ok = s.after(ok)
+	}
+	return ok
+}
+
+// serverAlgorithm accepts the hashes altcha-lib signs server payloads with.
+func serverAlgorithm(raw []byte) (Algorithm, error) {
+	a, _ := internAlgorithm(raw)
+	switch a {
+	case SHA1, SHA256, SHA384, SHA512:
+		return a, nil
+	}
+	return "", fmt.Errorf("%w: %w: server signature %q", ErrMalformedPayload, ErrUnknownAlgorithm, raw)
 }
 
 // IsServerPayload reports whether payload decodes to a server-signature envelope
 // (it has verificationData) rather than a PoW solution.
 func IsServerPayload(payload string) bool {
-	_, err := parseServerPayload(payload)
-	return err == nil
+	sc := getScratch()
+	defer putScratch(sc)
+	var r rawServerPayload
+	return sc.parseServerPayload(payload, &r) == nil
 }
 
 // DecodeServerPayload reads the signed verificationData of a server-signature payload
 // WITHOUT checking its signature: only for a token that was already verified (for example
 // by a remote AstraCaph server).
 func DecodeServerPayload(payload string) (VerificationData, error) {
-	raw, err := parseServerPayload(payload)
-	if err != nil {
-		return VerificationData{}, err
-	}
-	return ParseVerificationData(raw.data)
+	sc := getScratch()
+	defer putScratch(sc)
+	var r rawServerPayload
+	var vd VerificationData
+	err := sc.decodeServerToken(payload, &r, &vd)
+	return vd, err
 }
 
 // VerifyFieldsHash checks hex(H(values of fields joined by "\n")) against fieldsHash, with

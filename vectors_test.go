@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Golden vectors from ../shared/reference/altcha.md §7 (computed with altcha-lib 2.8.0).
+// Golden vectors (docs/protocol-notes.md, "Test vectors"; computed with altcha-lib 2.8.0).
 
 var (
 	vNonce = "39baf91a19d671f8231217f9e28342a6"
@@ -71,7 +71,7 @@ func TestVectorKeyDerivation(t *testing.T) {
 }
 
 func TestVectorWidgetFixtures(t *testing.T) {
-	// altcha.md §7.6: upstream widget e2e fixtures, counter 10.
+	// docs/protocol-notes.md, "Test vectors": the official widget's end-to-end fixtures, counter 10.
 	cases := []struct {
 		alg                Algorithm
 		nonce, salt        string
@@ -300,9 +300,13 @@ func TestVectorServerSignature(t *testing.T) {
 
 func TestVectorLatin1Payload(t *testing.T) {
 	// btoa(JSON.stringify({a:"é"})) = eyJhIjoi6SJ9 (Latin-1 byte 0xE9).
-	b, err := decodePayload(nil, "eyJhIjoi6SJ9")
+	b, high, err := decodePayload(nil, "eyJhIjoi6SJ9")
 	require.NoError(t, err)
-	require.Equal(t, `{"a":"é"}`, string(b))
+	require.True(t, high)
+	require.Equal(t, []byte{'{', '"', 'a', '"', ':', '"', 0xE9, '"', '}'}, b)
+	first, second := readings(b)
+	require.Equal(t, `{"a":"é"}`, string(first), "not UTF-8: read as Latin-1 only")
+	require.Nil(t, second)
 	require.Equal(t, "eyJhIjoi6SJ9", encodeLatin1Base64([]byte(`{"a":"é"}`)))
 }
 

@@ -105,7 +105,7 @@ const (
 	visualCodeLen  = 6
 	visualAttempts = 3
 	visualTTL      = 5 * time.Minute
-	// defaultWaitFactor: the "verify by waiting" PoW is 4× the base work. risk.md §2.4
+	// defaultWaitFactor: the "verify by waiting" PoW is 4× the base work. docs/risk-notes.md ("Scoring model")
 	// asks for ≈48× a 0.25 s base (≈12 s on a low-end phone); AstraCaph's default base is
 	// already ≈2.4 s on a desktop, so 4× (≈10 s desktop, ≈1 min low-end phone) keeps the
 	// alternative usable. WithVisualWait changes it.
@@ -209,7 +209,7 @@ func (c *Captcha) VisualAudio(ctx context.Context, id string) ([]byte, error) {
 }
 
 func (c *Captcha) serveOnce(ctx context.Context, key string) error {
-	first, _, err := c.store.ConsumeOnce(ctx, key, "", visualTTL)
+	first, _, err := c.store.ConsumeOnce(ctx, key, "", time.Time{}, visualTTL)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ type VisualAnswer struct {
 	ID       string
 	Code     string
 	Payload  string
-	ClientIP netip.Addr // the answering client, for per-prefix accounting
+	ClientIP netip.Addr // counts wrong answers towards the prefix's recent failures
 }
 
 // AnswerError carries the attempts left after a wrong answer.
@@ -237,6 +237,23 @@ func (e *AnswerError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrWrongAnswer) true.
 func (e *AnswerError) Unwrap() error { return ErrWrongAnswer }
+
+// takeAttempt claims the next of the step's attempts and returns its number (1-based;
+// visualAttempts+1 when none is left). Attempts are single-use keys, not a counter: the
+// store may evict counters under pressure, which would hand out fresh attempts, while
+// spent keys are never dropped before their TTL. Concurrent answers get distinct numbers.
+func (c *Captcha) takeAttempt(ctx context.Context, id string) (int, error) {
+	for n := 1; n <= visualAttempts; n++ {
+		first, _, err := c.store.ConsumeOnce(ctx, "vn:"+id+":"+strconv.Itoa(n), "", time.Time{}, visualTTL)
+		if err != nil {
+			return 0, err
+		}
+		if first {
+			return n, nil
+		}
+	}
+	return visualAttempts + 1, nil
+}
 
 // AnswerVisual checks an answer. A right code (case-insensitive, constant time) or a valid
 // heavy-PoW payload consumes the step and returns a token decision; a wrong code returns
@@ -260,7 +277,7 @@ func (c *Captcha) AnswerVisual(ctx context.Context, ans VisualAnswer) (Decision,
 			return Decision{}, ErrInvalidSolution
 		}
 	case ans.Code != "":
-		n, err := c.store.Incr(ctx, "vn:"+ans.ID, visualTTL)
+		n, err := c.takeAttempt(ctx, ans.ID)
 		if err != nil {
 			return Decision{}, err
 		}
@@ -269,6 +286,7 @@ func (c *Captcha) AnswerVisual(ctx context.Context, ans VisualAnswer) (Decision,
 			return Decision{}, ErrNoAttemptsLeft
 		}
 		if !visual.Equal(st.Code, ans.Code) {
+			c.recordFailure(ctx, ans.ClientIP)
 			if n == visualAttempts {
 				_, _ = c.store.TakeState(ctx, key)
 				return Decision{}, ErrNoAttemptsLeft

@@ -23,7 +23,7 @@ func stepUpAt(score float64) astracaph.RiskFunc {
 // A bot that passes a visual step (a few per cent of machine attempts do, docs/visual.md)
 // must not walk away with a token that looks human: the token's score stays low, for the
 // typed code and for "verify by waiting" alike.
-func TestVisualSolvedTokenScoreStaysLow(t *testing.T) {
+func TestAttackVisualStepPassedByBotYieldsHumanScore(t *testing.T) {
 	ctx := context.Background()
 	ip := netip.MustParseAddr("198.51.100.7")
 	for _, assessed := range []float64{0.45, 0.1} {
@@ -70,7 +70,7 @@ func visualCode(t *testing.T, c *astracaph.Captcha, id string) string {
 
 // A script that passes a few per cent of visual steps needs many of them; each client
 // prefix gets only so many per window.
-func TestVisualStepsRateLimitedPerClientPrefix(t *testing.T) {
+func TestAttackManyVisualStepsFromOneNetwork(t *testing.T) {
 	ctx := context.Background()
 	c := newCaptcha(t, astracaph.WithRisk(stepUpAt(0.4)), astracaph.WithVisualLimit(3, time.Minute))
 	redeem := func(ip string, site string) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/internal/testenv"
 )
 
@@ -86,7 +87,9 @@ const altchaFormPage = `<!doctype html>
 // /api/v1/challenge/verify; 2.3.0 gets a PoW v1 challenge (?v=1) and the same verify URL.
 // Both run under the same strict CSP as our widget (their "external" builds plus CSS file).
 // Each ends in state "verified" with our token in the "altcha" field, and the form post
-// passes middleware.Protect.
+// passes middleware.Protect. The risk engine runs as `serve -allow-altcha-widget` does: the
+// official widget sends no telemetry, so the operator must allow it (a default server sends
+// such a redemption to the visual step, which the official widget cannot show).
 func TestOfficialWidgetInterop(t *testing.T) {
 	root3, ext3 := altchaDist(t, altcha3, "./external")
 	_, css3 := altchaDist(t, altcha3, "./altcha.css")
@@ -97,7 +100,8 @@ func TestOfficialWidgetInterop(t *testing.T) {
 	_, err := os.Stat(filepath.Join(root3, worker3))
 	require.NoError(t, err)
 
-	c := newEngine(t)
+	// Widget 2.x speaks only PoW v1, which a server must enable (-pow-v1).
+	c := newEngine(t, astracaph.WithPoWV1(true), astracaph.WithRiskEngine(astracaph.RiskEngineOptions{AllowALTCHAWidget: true}))
 	s := newSite(t, c)
 	s.serveDir("/altcha3/", root3)
 	s.serveDir("/altcha2/", root2)
@@ -108,6 +112,7 @@ func TestOfficialWidgetInterop(t *testing.T) {
 	s.page("/v2", strictCSP, sprintf(altchaFormPage, "/altcha2/"+css2, "/setup2.js",
 		`<altcha-widget challengeurl="/api/v1/challenge?v=1" verifyurl="/api/v1/challenge/verify"></altcha-widget>`))
 	ctx := newBrowser(t)
+	stealth(t)(ctx) // an ordinary Chrome UA: "HeadlessChrome" alone is an automation artefact
 
 	const diag = `JSON.stringify({states: window.states, sv: window.serverVerification, text: (document.querySelector('altcha-widget')||{}).textContent})`
 	for _, v := range []struct{ name, path string }{{"3.2.2", "/v3"}, {"2.3.0", "/v2"}} {

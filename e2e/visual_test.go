@@ -86,7 +86,8 @@ func TestVisualStep(t *testing.T) {
 			wrong = strings.Repeat("4", len(code))
 		}
 		require.NoError(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(".astracaph__code"), wrong), chromedp.Click(chromedp.CSS(".astracaph__btn--primary"))))
-		waitJS(t, ctx, `/2/.test(document.querySelector('.astracaph__status').textContent)`, widgetDiag, 10*time.Second)
+		waitJS(t, ctx, `/2/.test(document.querySelector('.astracaph__cerr').textContent)`, widgetDiag, 10*time.Second)
+		require.Equal(t, "true", eval[string](t, ctx, `document.querySelector('.astracaph__code').getAttribute('aria-invalid')`), "a wrong code marks the field invalid")
 		require.Equal(t, "visual", eval[string](t, ctx, `document.querySelector('.astracaph').getAttribute('data-state')`))
 
 		// The right answer, typed in lower case, passes.
@@ -100,6 +101,8 @@ func TestVisualStep(t *testing.T) {
 		require.True(t, sub.Result.Success)
 		require.Contains(t, sub.Result.Reasons, "human.VISUAL_SOLVED")
 		require.Equal(t, "Alan", sub.Name)
+		// Let the post's navigation finish before the next subtest navigates away.
+		waitJS(t, ctx, `document.title === 'submitted'`, "document.title", 10*time.Second)
 	})
 
 	t.Run("wait", func(t *testing.T) {
@@ -109,7 +112,7 @@ func TestVisualStep(t *testing.T) {
 			chromedp.Click(chromedp.CSS(".astracaph__check")),
 		))
 		waitJS(t, ctx, visible, widgetDiag, 30*time.Second)
-		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".astracaph__btn--link"))))
+		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".astracaph__wait"))))
 		waitJS(t, ctx, tokenSet, widgetDiag, 60*time.Second)
 		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#send"))))
 		sub := s.submission(ctx)

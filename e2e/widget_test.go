@@ -58,9 +58,12 @@ func TestWidgetFormStrictCSP(t *testing.T) {
 		))
 		waitJS(t, ctx, tokenSet, widgetDiag, 30*time.Second)
 		require.Equal(t, "verified", eval[string](t, ctx, `document.querySelector('.astracaph').getAttribute('data-state')`))
-		// Still keyboard only: Tab to the submit button and press Space.
+		// Still keyboard only: Tab past the widget's privacy link to the submit button and
+		// press Space.
 		require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent("\t")))
-		require.Equal(t, "send", eval[string](t, ctx, `document.activeElement.id`), "Tab order: name, checkbox, send")
+		require.Equal(t, "astracaph__privacy", eval[string](t, ctx, `document.activeElement.className`), "Tab order: name, checkbox, privacy link, send")
+		require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent("\t")))
+		require.Equal(t, "send", eval[string](t, ctx, `document.activeElement.id`), "Tab order: name, checkbox, privacy link, send")
 		require.NoError(t, chromedp.Do(ctx, chromedp.KeyEvent(" ")))
 		sub := s.submission(ctx)
 		require.True(t, sub.HasRes)

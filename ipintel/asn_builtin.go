@@ -2,7 +2,7 @@ package ipintel
 
 // builtinASN maps well-known ASNs to a class. It only takes effect with an IP→ASN database.
 // Hosting: the large clouds and VPS providers, whose address space churns too fast for
-// static prefix lists. Mobile: ASNs dedicated to cellular networks (go-ecosystem.md §3);
+// static prefix lists. Mobile: ASNs dedicated to cellular networks (docs/risk-notes.md, "Mobile networks");
 // incumbents that run fixed and mobile under one ASN (Orange AS3215, Vodafone DE AS3209,
 // Telefónica DE AS6805) are deliberately absent, since CGNAT leniency there would also cover
 // fixed lines. Immutable table.

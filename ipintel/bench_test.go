@@ -9,7 +9,7 @@ import (
 
 // BenchmarkClassify measures the lookup path. "lists" hits prefix lists only (the zero-alloc
 // path); "lists+iptoasn" adds the range-table ASN database; "lists+mmdb" the MMDB reader;
-// "shared" uses the full X4BNet, Tor and cloud lists when ../shared/data is present.
+// "shared" uses the full X4BNet, Tor and cloud lists when the dataset directory is present.
 func BenchmarkClassify(b *testing.B) {
 	mmdb := filepath.Join(b.TempDir(), "asn.mmdb")
 	if err := os.WriteFile(mmdb, fixtureMMDB(b), 0o644); err != nil {

@@ -42,6 +42,12 @@
 //
 // Online lookups are optional: a Provider wrapped by Guard gets a timeout, a bounded TTL cache
 // and a circuit breaker, and is only consulted by Classifier.Lookup.
+//
+// # Countries
+//
+// Countries maps addresses to ISO country codes for the time-zone/country signal, from
+// ip-location-db range tables (by default the CC0 geo-whois-asn-country database that Update
+// downloads), with the same hot reload.
 package ipintel
 
 import "errors"

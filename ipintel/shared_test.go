@@ -8,7 +8,8 @@ import (
 	"github.com/astracat/astracaph/internal/testenv"
 )
 
-// Tests on the real lists in ../shared/data; each skips when the dataset is absent.
+// Tests on the real lists of the dataset directory beside the repository (testenv.SharedData);
+// each skips when its dataset is absent.
 
 func lastAddr(p netip.Prefix) netip.Addr {
 	b := p.Masked().Addr().As16()

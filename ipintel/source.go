@@ -23,6 +23,8 @@ const (
 	FormatASNList   Format = "asn-list"
 	FormatMMDB      Format = "mmdb"
 	FormatIPtoASN   Format = "iptoasn"
+	// FormatCountry is an IP → country range table (`start,end,CC`), read by Countries.
+	FormatCountry Format = "country-csv"
 )
 
 // Source is one list or database, read from Path or, when Path is empty, fetched from URL.

@@ -45,6 +45,8 @@ const (
 	fileAWS              = "aws-ip-ranges.json"
 	fileGoogle           = "google-cloud.json"
 	fileOracle           = "oracle-public-ip-ranges.json"
+	fileCountry4         = "geo-whois-asn-country-ipv4.csv"
+	fileCountry6         = "geo-whois-asn-country-ipv6.csv"
 	// FileDisposableEmail is the disposable-email-domains blocklist used by the spam filter.
 	FileDisposableEmail = "disposable_email_blocklist.conf"
 )
@@ -53,6 +55,7 @@ const (
 // URL (mirrors, air-gapped hosts) before passing the slice to Update.
 func DefaultDownloads() []Download {
 	const x4b = "https://raw.githubusercontent.com/X4BNet/lists_vpn/main/output/"
+	const country = "https://cdn.jsdelivr.net/npm/@ip-location-db/geo-whois-asn-country/"
 	return []Download{
 		{Name: "tor-bulk-exit-list", URL: "https://check.torproject.org/torbulkexitlist", File: fileTorBulk, Format: FormatTor},
 		{Name: "tor-exit-addresses", URL: "https://check.torproject.org/exit-addresses", File: fileTorExitAddresses, Format: FormatTor},
@@ -64,6 +67,9 @@ func DefaultDownloads() []Download {
 		{Name: "aws", URL: "https://ip-ranges.amazonaws.com/ip-ranges.json", File: fileAWS, Format: FormatAWS},
 		{Name: "google-cloud", URL: "https://www.gstatic.com/ipranges/cloud.json", File: fileGoogle, Format: FormatGoogle},
 		{Name: "oracle", URL: "https://docs.oracle.com/en-us/iaas/tools/public_ip_ranges.json", File: fileOracle, Format: FormatOracle},
+		// sapics/ip-location-db geo-whois-asn-country: CC0, IP → country (GeoFeed, WHOIS, ASN).
+		{Name: "country-ipv4", URL: country + "geo-whois-asn-country-ipv4.csv", File: fileCountry4, Format: FormatCountry},
+		{Name: "country-ipv6", URL: country + "geo-whois-asn-country-ipv6.csv", File: fileCountry6, Format: FormatCountry},
 		{Name: "disposable-email", URL: "https://raw.githubusercontent.com/disposable-email-domains/disposable-email-domains/main/disposable_email_blocklist.conf", File: FileDisposableEmail},
 	}
 }
@@ -169,6 +175,8 @@ func validate(f Format, body []byte) error {
 	case FormatMMDB:
 		_, err = openMMDB(data)
 		return err
+	case FormatCountry:
+		return (&countryTable{}).parse(data)
 	default:
 		return fmt.Errorf("%w: unknown format %q", ErrConfig, f)
 	}

@@ -25,12 +25,20 @@ func fakeUpstream(t *testing.T) *httptest.Server {
 		"/cloud.json":              "google-cloud.json",
 		"/public_ip_ranges.json":   "oracle-public-ip-ranges.json",
 		"/disposable_email.conf":   "",
+		"/country-ipv4.csv":        "",
+		"/country-ipv6.csv":        "",
 		"/html-error-with-200.txt": "",
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/disposable_email.conf":
 			w.Write([]byte("0-mail.com\n027168.com\n"))
+			return
+		case "/country-ipv4.csv":
+			w.Write([]byte("1.0.0.0,1.0.0.255,AU\n198.51.100.0,198.51.100.255,FR\n"))
+			return
+		case "/country-ipv6.csv":
+			w.Write([]byte("<html><body>Rate limited</body></html>\n"))
 			return
 		case "/html-error-with-200.txt":
 			w.Write([]byte("<html><body>Service Unavailable</body></html>\n"))
@@ -81,6 +89,7 @@ func TestUpdate(t *testing.T) {
 			"x4bnet-vpn-ipv4": "/vpn/ipv4.txt", "x4bnet-vpn-ipv6": "/missing/ipv6.txt",
 			"bad-asn-list": "/bad-asn-list.csv", "aws": "/ip-ranges.json", "google-cloud": "/cloud.json",
 			"oracle": "/public_ip_ranges.json", "disposable-email": "/disposable_email.conf",
+			"country-ipv4": "/country-ipv4.csv", "country-ipv6": "/country-ipv6.csv",
 		}[dls[i].Name]
 		if path == "" {
 			t.Fatalf("no fake upstream for %s", dls[i].Name)
@@ -98,7 +107,7 @@ func TestUpdate(t *testing.T) {
 	res := UpdateEach(context.Background(), dir, dls, srv.Client())
 	wantErr := map[string]error{
 		"x4bnet-vpn-ipv6": ErrBadStatus, "broken": ErrBadStatus, "html": ErrNoEntries, "empty": ErrEmptyBody,
-		"huge": ErrTooLarge, "slow": context.DeadlineExceeded, "escape": ErrConfig,
+		"huge": ErrTooLarge, "slow": context.DeadlineExceeded, "escape": ErrConfig, "country-ipv6": ErrNoEntries,
 	}
 	for _, r := range res {
 		want := wantErr[r.Name]
@@ -128,6 +137,14 @@ func TestUpdate(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, FileDisposableEmail)); string(b) != "0-mail.com\n027168.com\n" {
 		t.Errorf("disposable list: %q", b)
 	}
+	// The country table landed where Countries reads it; the HTML "table" did not.
+	cs, err := OpenCountries(DefaultCountryFiles(dir), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cs.Country(netip.MustParseAddr("198.51.100.7")); got != "FR" {
+		t.Errorf("country of 198.51.100.7 = %q after update", got)
+	}
 
 	// DefaultSources reads what Update wrote.
 	c := newClassifier(t, Config{Sources: DefaultSources(dir)})
@@ -142,7 +159,7 @@ func TestUpdate(t *testing.T) {
 		}
 	}
 
-	err := Update(context.Background(), dir, dls, srv.Client())
+	err = Update(context.Background(), dir, dls, srv.Client())
 	if !errors.Is(err, ErrBadStatus) || !errors.Is(err, ErrTooLarge) {
 		t.Errorf("Update joined error = %v", err)
 	}

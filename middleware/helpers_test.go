@@ -10,11 +10,8 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -44,7 +41,13 @@ func newCaptcha(t testing.TB, opts ...astracaph.Option) *astracaph.Captcha {
 // solve is the browser's part: a solved raw ALTCHA payload.
 func solve(t testing.TB, c *astracaph.Captcha) string {
 	t.Helper()
-	ch, err := c.Challenge(context.Background(), astracaph.ChallengeRequest{ClientIP: netip.MustParseAddr("198.51.100.7")})
+	return solveFor(t, c, "")
+}
+
+// solveFor solves a challenge issued for siteKey ("" for open mode).
+func solveFor(t testing.TB, c *astracaph.Captcha, siteKey string) string {
+	t.Helper()
+	ch, err := c.Challenge(context.Background(), astracaph.ChallengeRequest{SiteKey: siteKey, ClientIP: netip.MustParseAddr("198.51.100.7")})
 	require.NoError(t, err)
 	sol, err := astracaph.SolveChallenge(context.Background(), ch, astracaph.SolveOptions{})
 	require.NoError(t, err)
@@ -60,22 +63,19 @@ func issue(t testing.TB, c *astracaph.Captcha, origin string) string {
 	return d.Token
 }
 
-var tokenSeq atomic.Int64
-
-// sign builds an open-mode token with chosen signed data (classification, fields, …).
+// sign issues a real token (open mode, bound to siteOrigin) whose signed data carries the
+// classification, reasons, fields and fields hash that edit sets: an engine on the same
+// master secret signs whatever its risk function decides, as the server would.
 func sign(t testing.TB, edit func(*astracaph.VerificationData)) string {
 	t.Helper()
-	now := time.Now()
-	d := astracaph.VerificationData{
-		ID: "t" + strconv.FormatInt(tokenSeq.Add(1), 10), Origin: siteOrigin, Time: now, Expire: now.Add(5 * time.Minute),
-		Score: 0.9, HasScore: true, Verified: true,
-	}
+	want := astracaph.VerificationData{Score: 0.9}
 	if edit != nil {
-		edit(&d)
+		edit(&want)
 	}
-	tok, err := astracaph.SignServerPayload(d, []byte(openSecret), astracaph.SHA256)
-	require.NoError(t, err)
-	return tok
+	a := astracaph.Assessment{Action: astracaph.ActionPass, Score: want.Score, Reasons: want.Reasons, Classification: want.Classification}
+	a.Signed = astracaph.SignedFields{Fields: want.Fields, FieldsHash: want.FieldsHash}
+	c := newCaptcha(t, astracaph.WithRisk(func(context.Context, astracaph.RiskContext) (astracaph.Assessment, error) { return a, nil }))
+	return issue(t, c, siteOrigin)
 }
 
 func formPost(vals url.Values) *http.Request {

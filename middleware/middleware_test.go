@@ -480,11 +480,11 @@ type flakyStore struct {
 	down atomic.Bool
 }
 
-func (s *flakyStore) ConsumeOnce(ctx context.Context, key, value string, ttl time.Duration) (bool, string, error) {
+func (s *flakyStore) ConsumeOnce(ctx context.Context, key, value string, issued time.Time, ttl time.Duration) (bool, string, error) {
 	if s.down.Load() && strings.HasPrefix(key, "tk:") {
 		return false, "", astracaph.ErrStore
 	}
-	return s.Store.ConsumeOnce(ctx, key, value, ttl)
+	return s.Store.ConsumeOnce(ctx, key, value, issued, ttl)
 }
 
 func TestStoreFailureIsUnavailable(t *testing.T) {

@@ -1,7 +1,21 @@
 package redisstore
 
-// ForceScriptConsume makes s use the pre-7.0 Lua path of ConsumeOnce.
-func ForceScriptConsume(s *Store) { s.noSetGet.Store(true) }
+import (
+	"testing"
+	"time"
 
-// UsesScriptConsume reports whether s switched to the Lua path.
-func UsesScriptConsume(s *Store) bool { return s.noSetGet.Load() }
+	"github.com/redis/go-redis/v9"
+)
+
+// SetClock replaces the store's clock (epoch values).
+func SetClock(s *Store, now func() time.Time) { s.now = now }
+
+// FailoverOptions parses a redis+sentinel:// URL (tests of the URL forms).
+func FailoverOptions(t testing.TB, u string) *redis.FailoverOptions {
+	t.Helper()
+	p, err := parseURL(u)
+	if err != nil || p.kind != kindSentinel {
+		t.Fatalf("%s: %v (kind %d)", u, err, p.kind)
+	}
+	return p.failover
+}

@@ -2,32 +2,42 @@
 // pointing at the same Redis agrees on spent tokens, rate counters and sites.
 //
 // Lifecycle: build a Store with New around any go-redis UniversalClient (single node,
-// Sentinel failover or Cluster) or with NewFromURL from a redis:// or rediss:// URL, hand it
-// to the engine, and Close it on shutdown (Close closes the client: the Store owns it).
-// Nothing is cached in the process; every call is one or a few round trips to Redis, and
-// every Redis failure is returned as an error wrapping astracaph.ErrStore so the engine
-// fails closed.
+// Sentinel failover or Cluster), or from a URL with Open (connects, recognises a Cluster
+// node, checks health) or NewFromURL (no connection); hand it to the engine, and Close it on
+// shutdown (Close closes the client: the Store owns it). The URL forms are in url.go and
+// docs/operations.md. Nothing is cached in the process; every call is one or a few round
+// trips to Redis, and every Redis failure is returned as an error wrapping
+// astracaph.ErrStore so the engine fails closed.
+//
+// Replication is asynchronous in Redis: a spent token whose write had not reached a replica
+// when its master died is unspent again after the replica's promotion. WithReplicaAck closes
+// that window by waiting for replicas to acknowledge every consuming write (replicas.go).
 //
 // Key layout, under the prefix (default "astracaph:"):
 //
-//	c:<key>                 single-use keys (string, PX ttl)
+//	c:{<bb>}:<key>          single-use keys (string, PX ttl), in 256 hash-tagged buckets
+//	e:{<bb>}                a bucket's epoch; {epoch}:g, {epoch}:seen the global epoch
 //	n:<key>                 fixed-window counters (string, PX window)
 //	b:<key>                 leaky buckets (hash l=level, t=last update µs, server clock)
 //	{sites}:site:<siteKey>  site (hash rec=JSON, domain, hash=SecretHash)
 //	{sites}:domain:<domain> domain → siteKey
 //	{sites}:index           set of site keys (ListSites without KEYS or SCAN)
 //
-// Cluster: single-use keys, counters and buckets are single-key operations and spread over
-// all slots. The site keys, the domain index and the set all share the hash tag {sites},
+// Cluster: counters and leaky buckets are single-key operations and spread over all
+// slots; single-use keys spread over 256 slots, one per bucket, each checked against its
+// bucket's epoch key in the same slot (see replay.go). The site keys, the domain index and the set all share the hash tag {sites},
 // so they live in one slot and the Lua scripts that keep them consistent (create, update,
 // delete) are legal on a Cluster. Sites are few and read rarely enough for one slot to be
-// fine. A prefix containing a hash tag of its own puts every key in that one slot, which is
-// correct but gives up the spreading.
+// fine. Cluster hashes only the first {…} of a key, so a brace in the prefix would either
+// put every key in one slot (giving up the spreading) or, as an empty "{}", which Cluster
+// ignores, hash whole keys and split the site keys across slots (CROSSSLOT): a prefix with
+// a brace is refused.
 //
-// Requires Redis ≥ 7.0 for the one-round-trip ConsumeOnce (SET NX PX GET); on older
-// servers the Store notices the syntax error once and switches to an equivalent Lua
-// script. Everything else works from Redis 5.0 (Leak reads TIME inside a script, which
-// needs effects replication, the default since 5.0).
+// Works from Redis 5.0 (Leak reads TIME inside a script, which needs effects replication,
+// the default since 5.0). Run Redis with persistence (appendonly yes, appendfsync
+// everysec or always) and maxmemory-policy noeviction: an evicting policy would drop spent
+// keys (their TTLs make them candidates under volatile-*), which the epoch turns into
+// refused tokens rather than replays, but refused all the same.
 package redisstore
 
 import (
@@ -35,8 +45,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"sync/atomic"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -47,69 +56,67 @@ import (
 // DefaultPrefix is the key prefix used when WithPrefix is not given.
 const DefaultPrefix = "astracaph:"
 
-// ErrInvalidURL is returned by NewFromURL for a URL it cannot use.
+// ErrInvalidURL is returned by NewFromURL and Open for a URL they cannot use.
 var ErrInvalidURL = errors.New("astracaph: redisstore: invalid Redis URL")
+
+// ErrInvalidOption is returned by New for an option it cannot honour.
+var ErrInvalidOption = errors.New("astracaph: redisstore: invalid option")
 
 // Store is an astracaph.Store on Redis. It is safe for concurrent use.
 type Store struct {
-	c      redis.UniversalClient
-	prefix string
-	log    *slog.Logger
-	// noSetGet is set once the server rejected SET NX GET (Redis < 7.0).
-	noSetGet atomic.Bool
+	c       redis.UniversalClient
+	cluster *redis.ClusterClient // c, when it is a Cluster client
+	prefix  string
+	log     *slog.Logger
+	now     func() time.Time
+	ack     replicaAck
 }
 
 var _ astracaph.Store = (*Store)(nil)
 
 // Option configures a Store.
-type Option func(*Store)
+type Option func(*Store) error
 
 // WithPrefix sets the prefix of every key (default DefaultPrefix), so several deployments
-// can share one Redis.
-func WithPrefix(p string) Option { return func(s *Store) { s.prefix = p } }
+// can share one Redis. A prefix containing "{" or "}" is refused (see the package comment:
+// it breaks the hash tags the Cluster layout relies on).
+func WithPrefix(p string) Option {
+	return func(s *Store) error {
+		if strings.ContainsAny(p, "{}") {
+			return fmt.Errorf("%w: prefix %q contains a brace, which breaks Cluster hash slots", ErrInvalidOption, p)
+		}
+		s.prefix = p
+		return nil
+	}
+}
 
 // WithLogger sets the logger (default: discard). Keys and values are never logged.
 func WithLogger(l *slog.Logger) Option {
-	return func(s *Store) {
+	return func(s *Store) error {
 		if l != nil {
 			s.log = l
 		}
+		return nil
 	}
 }
 
-// New returns a Store using client, which it owns from now on (Close closes it).
-func New(client redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{c: client, prefix: DefaultPrefix, log: slog.New(slog.DiscardHandler)}
+// New returns a Store using client, which it owns from now on (Close closes it). On an
+// invalid option it returns an error and leaves the client open.
+func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
+	if client == nil {
+		return nil, fmt.Errorf("%w: nil client", ErrInvalidOption)
+	}
+	s := &Store{c: client, prefix: DefaultPrefix, log: slog.New(slog.DiscardHandler), now: time.Now}
+	s.cluster, _ = client.(*redis.ClusterClient)
 	for _, o := range opts {
-		o(s)
-	}
-	return s
-}
-
-// NewFromURL returns a Store on a single Redis server described by a redis:// or rediss://
-// (TLS) URL, e.g. redis://user:password@host:6379/0?dial_timeout=2s. It does not connect:
-// use Ping to check reachability. The error never contains the URL (it may hold a password).
-func NewFromURL(rawURL string, opts ...Option) (*Store, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		// url.Error repeats the whole URL, password included: keep only the reason.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		if err := o(s); err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, err)
 	}
-	if u.Scheme != "redis" && u.Scheme != "rediss" {
-		return nil, fmt.Errorf("%w: scheme must be redis or rediss", ErrInvalidURL)
+	if err := s.checkAck(); err != nil {
+		return nil, err
 	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("%w: missing host", ErrInvalidURL)
-	}
-	o, err := redis.ParseURL(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, err)
-	}
-	return New(redis.NewClient(o), opts...), nil
+	return s, nil
 }
 
 // Client returns the underlying client (for operators' tooling and tests).
@@ -118,18 +125,22 @@ func (s *Store) Client() redis.UniversalClient { return s.c }
 // Close closes the client.
 func (s *Store) Close() error { return s.c.Close() }
 
-// Ping implements astracaph.Store.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.c.Ping(ctx).Err(); err != nil {
-		return s.fail("ping", err)
+// fail wraps an error from Redis so that errors.Is(err, astracaph.ErrStore) holds (and the
+// original error, e.g. context.Canceled, stays visible to errors.Is too). On a Cluster, a
+// failure that is not a Redis reply (a dead or unreachable node) also asks the client to
+// reload the slot map in the background: go-redis otherwise keeps dialling a dead master
+// until its periodic reload, although a replica took over its slots seconds ago.
+func (s *Store) fail(op string, err error) error {
+	if s.cluster != nil && !isReply(err) && !errors.Is(err, context.Canceled) {
+		s.cluster.ReloadState(context.Background())
 	}
-	return nil
+	return fmt.Errorf("%w: redisstore: %s: %w", astracaph.ErrStore, op, err)
 }
 
-// fail wraps an error from Redis so that errors.Is(err, astracaph.ErrStore) holds (and the
-// original error, e.g. context.Canceled, stays visible to errors.Is too).
-func (s *Store) fail(op string, err error) error {
-	return fmt.Errorf("%w: redisstore: %s: %w", astracaph.ErrStore, op, err)
+// isReply reports an error the server answered (as opposed to a transport failure).
+func isReply(err error) bool {
+	var re redis.Error
+	return errors.As(err, &re)
 }
 
 // ms converts d to whole milliseconds, rounding up, at least 1 (Redis PX/PEXPIRE units).

@@ -25,10 +25,21 @@ func newStores(addr string, opts ...redisstore.Option) func(t *testing.T) astrac
 	return func(t *testing.T) astracaph.Store {
 		t.Helper()
 		o := append([]redisstore.Option{redisstore.WithPrefix(fmt.Sprintf("t%d:", n.Add(1)))}, opts...)
-		s := redisstore.New(redis.NewClient(&redis.Options{Addr: addr}), o...)
-		t.Cleanup(func() { _ = s.Close() })
+		s := mustStore(t, redis.NewClient(&redis.Options{Addr: addr}), o...)
+		_, err := s.InitEpoch(t.Context())
+		require.NoError(t, err)
 		return s
 	}
+}
+
+// mustStore is redisstore.New for options known to be valid; the store is closed at the
+// end of the test.
+func mustStore(t testing.TB, c redis.UniversalClient, opts ...redisstore.Option) *redisstore.Store {
+	t.Helper()
+	s, err := redisstore.New(c, opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 func TestConformance(t *testing.T) {
@@ -36,69 +47,16 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, newStores(addr))
 }
 
-func TestConformanceScriptConsume(t *testing.T) {
-	addr, _ := testenv.StartRedis(t)
-	mk := newStores(addr)
-	storetest.Run(t, func(t *testing.T) astracaph.Store {
-		s := mk(t).(*redisstore.Store)
-		redisstore.ForceScriptConsume(s)
-		return s
-	})
-}
-
-// syntaxError is what a Redis < 7.0 answers to SET NX ... GET.
-type syntaxError struct{}
-
-func (syntaxError) Error() string { return "ERR syntax error" }
-func (syntaxError) RedisError()   {}
-
-// oldServer makes the client behave as if the server rejected SET NX GET.
-type oldServer struct{ rejected atomic.Int32 }
-
-func (*oldServer) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (*oldServer) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-func (h *oldServer) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		args := cmd.Args()
-		if cmd.Name() == "set" && fmt.Sprint(args[len(args)-1]) == "get" {
-			h.rejected.Add(1)
-			cmd.SetErr(syntaxError{})
-			return cmd.Err()
-		}
-		return next(ctx, cmd)
-	}
-}
-
-func TestFallbackToScriptOnOldServer(t *testing.T) {
-	addr, _ := testenv.StartRedis(t)
-	c := redis.NewClient(&redis.Options{Addr: addr})
-	hook := &oldServer{}
-	c.AddHook(hook)
-	s := redisstore.New(c)
-	t.Cleanup(func() { _ = s.Close() })
-	ctx := t.Context()
-
-	first, stored, err := s.ConsumeOnce(ctx, "k", "v1", time.Minute)
-	require.NoError(t, err)
-	require.True(t, first)
-	require.Equal(t, "v1", stored)
-	require.True(t, redisstore.UsesScriptConsume(s))
-	first, stored, err = s.ConsumeOnce(ctx, "k", "v2", time.Minute)
-	require.NoError(t, err)
-	require.False(t, first)
-	require.Equal(t, "v1", stored)
-	require.Equal(t, int32(1), hook.rejected.Load(), "the server is asked only once")
-}
-
 func TestConsumeStoresWithTTL(t *testing.T) {
 	addr, _ := testenv.StartRedis(t)
 	s := newStores(addr, redisstore.WithPrefix("ttl:"))(t).(*redisstore.Store)
 	ctx := t.Context()
-	_, _, err := s.ConsumeOnce(ctx, "tok", "v", 90*time.Second)
+	_, _, err := s.ConsumeOnce(ctx, "tok", "v", time.Now(), 90*time.Second)
 	require.NoError(t, err)
-	pttl, err := s.Client().PTTL(ctx, "ttl:c:tok").Result()
+	keys, err := s.Client().Keys(ctx, "ttl:c:{*}:tok").Result()
+	require.NoError(t, err)
+	require.Len(t, keys, 1, "the key lives in its hash-tagged bucket")
+	pttl, err := s.Client().PTTL(ctx, keys[0]).Result()
 	require.NoError(t, err)
 	require.InDelta(t, float64(90*time.Second), float64(pttl), float64(2*time.Second))
 
@@ -141,8 +99,9 @@ func TestClusterMode(t *testing.T) {
 	var n atomic.Int64
 	storetest.Run(t, func(t *testing.T) astracaph.Store {
 		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{r.Addr}})
-		s := redisstore.New(c, redisstore.WithPrefix(fmt.Sprintf("c%d:", n.Add(1))))
-		t.Cleanup(func() { _ = s.Close() })
+		s := mustStore(t, c, redisstore.WithPrefix(fmt.Sprintf("c%d:", n.Add(1))))
+		_, err := s.InitEpoch(t.Context())
+		require.NoError(t, err)
 		return s
 	})
 }
@@ -151,16 +110,15 @@ func TestRedisDownAndBack(t *testing.T) {
 	r := testenv.NewRedis(t)
 	c := redis.NewClient(&redis.Options{Addr: r.Addr, DialTimeout: 200 * time.Millisecond, MaxRetries: 1, DialerRetries: 1,
 		MinRetryBackoff: time.Millisecond, MaxRetryBackoff: 5 * time.Millisecond})
-	s := redisstore.New(c)
-	t.Cleanup(func() { _ = s.Close() })
+	s := mustStore(t, c)
 	ctx := t.Context()
 
-	first, _, err := s.ConsumeOnce(ctx, "before", "v", time.Minute)
+	first, _, err := s.ConsumeOnce(ctx, "before", "v", time.Time{}, time.Minute)
 	require.NoError(t, err)
 	require.True(t, first)
 
 	r.Stop()
-	first, stored, err := s.ConsumeOnce(ctx, "tok", "v", time.Minute)
+	first, stored, err := s.ConsumeOnce(ctx, "tok", "v", time.Time{}, time.Minute)
 	require.ErrorIs(t, err, astracaph.ErrStore)
 	require.False(t, first, "never first when Redis did not confirm")
 	require.Empty(t, stored)
@@ -191,7 +149,7 @@ func TestRedisDownAndBack(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			first, _, err := s.ConsumeOnce(ctx, "tok", "v", time.Minute)
+			first, _, err := s.ConsumeOnce(ctx, "tok", "v", time.Time{}, time.Minute)
 			if err != nil {
 				t.Error(err)
 			}
@@ -204,12 +162,65 @@ func TestRedisDownAndBack(t *testing.T) {
 	require.Equal(t, int32(1), wins.Load())
 }
 
+// TestFlushAllDoesNotReviveSpentTokens: FLUSHALL (or a restart without persistence)
+// forgets every spent key; the lost epoch keys make everything issued before refused.
+func TestFlushAllDoesNotReviveSpentTokens(t *testing.T) {
+	addr, _ := testenv.StartRedis(t)
+	s := newStores(addr)(t).(*redisstore.Store)
+	storetest.RunDataLoss(t, s, func(t *testing.T) astracaph.Store {
+		require.NoError(t, s.Client().FlushAll(t.Context()).Err())
+		return s
+	})
+}
+
+// TestRestartWithoutPersistenceDoesNotReviveSpentTokens kills Redis (nothing saved) and
+// starts it again empty.
+func TestRestartWithoutPersistenceDoesNotReviveSpentTokens(t *testing.T) {
+	r := testenv.NewRedis(t)
+	s := mustStore(t, redis.NewClient(&redis.Options{Addr: r.Addr}))
+	_, err := s.InitEpoch(t.Context())
+	require.NoError(t, err)
+	storetest.RunDataLoss(t, s, func(t *testing.T) astracaph.Store {
+		r.Stop()
+		r.Start()
+		require.Eventually(t, func() bool { return s.Ping(t.Context()) == nil }, 5*time.Second, 20*time.Millisecond)
+		return s
+	})
+}
+
+// TestLostBucketEpochStartsAnew: when one bucket's epoch key disappears (an eviction, an
+// operator's DEL) while the global epoch survives, that bucket cannot tell what it forgot:
+// it starts a new epoch, while a bucket never used before takes the global one.
+func TestLostBucketEpochStartsAnew(t *testing.T) {
+	addr, _ := testenv.StartRedis(t)
+	s := newStores(addr, redisstore.WithPrefix("lost:"))(t).(*redisstore.Store)
+	ctx := t.Context()
+	issued := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	first, _, err := s.ConsumeOnce(ctx, "tk:a", "", issued, time.Hour)
+	require.NoError(t, err)
+	require.True(t, first, "a bucket used for the first time takes the global epoch")
+	epochs, err := s.Client().Keys(ctx, "lost:e:{*}").Result()
+	require.NoError(t, err)
+	require.Len(t, epochs, 1)
+	// Lose the bucket's data: its spent key and its epoch.
+	spent, err := s.Client().Keys(ctx, "lost:c:{*}:tk:a").Result()
+	require.NoError(t, err)
+	require.NoError(t, s.Client().Del(ctx, append(spent, epochs...)...).Err())
+	time.Sleep(5 * time.Millisecond)
+	_, _, err = s.ConsumeOnce(ctx, "tk:a", "", issued, time.Hour)
+	require.ErrorIs(t, err, astracaph.ErrBeforeEpoch, "the bucket lost its memory: what was issued before is refused")
+	first, _, err = s.ConsumeOnce(ctx, "tk:a", "", time.Now(), time.Hour)
+	require.NoError(t, err)
+	require.True(t, first)
+}
+
 func TestCanceledContext(t *testing.T) {
 	addr, _ := testenv.StartRedis(t)
 	s := newStores(addr)(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	first, _, err := s.ConsumeOnce(ctx, "k", "v", time.Minute)
+	first, _, err := s.ConsumeOnce(ctx, "k", "v", time.Time{}, time.Minute)
 	require.ErrorIs(t, err, context.Canceled)
 	require.False(t, first)
 }
@@ -221,7 +232,7 @@ func TestNewFromURL(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 	require.NoError(t, s.Ping(t.Context()))
 	require.Equal(t, 2, s.Client().(*redis.Client).Options().DB)
-	first, _, err := s.ConsumeOnce(t.Context(), "k", "v", time.Minute)
+	first, _, err := s.ConsumeOnce(t.Context(), "k", "v", time.Time{}, time.Minute)
 	require.NoError(t, err)
 	require.True(t, first)
 
@@ -266,4 +277,23 @@ func FuzzNewFromURL(f *testing.F) {
 		}
 		require.NoError(t, s.Close())
 	})
+}
+
+// TestDurabilityWarnings: a Redis without persistence and with an evicting policy is
+// reported; one with an AOF and noeviction is not.
+func TestDurabilityWarnings(t *testing.T) {
+	weak := testenv.NewRedis(t, "--maxmemory-policy", "volatile-lru")
+	s, err := redisstore.New(redis.NewClient(&redis.Options{Addr: weak.Addr}))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	w := s.Durability(t.Context())
+	require.Len(t, w, 2, "%q", w)
+	require.Contains(t, w[0], "no persistence")
+	require.Contains(t, w[1], "volatile-lru")
+
+	strong := testenv.NewRedis(t, "--appendonly", "yes", "--maxmemory-policy", "noeviction")
+	s2, err := redisstore.New(redis.NewClient(&redis.Options{Addr: strong.Addr}))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s2.Close() })
+	require.Empty(t, s2.Durability(t.Context()))
 }

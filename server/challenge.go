@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -59,6 +60,8 @@ func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
 		err error
 	)
 	if q.Get("v") == "1" || s.c.SitePoWVersion(r.Context(), siteKey) == 1 {
+		// ChallengeV1 refuses unless v1 is enabled for the server or the site: a client
+		// does not get to pick the weaker proof of work (ErrPoWV1Disabled, 400).
 		out, err = s.c.ChallengeV1(r.Context(), req)
 	} else {
 		out, err = s.c.Challenge(r.Context(), req)
@@ -68,6 +71,9 @@ func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, code, errMessage(status, err))
 		s.emit(r, start, Event{Kind: "challenge", Status: status, Error: code})
 		return
+	}
+	if s.c.WidgetRequired(r.Context(), siteKey) {
+		w.Header().Set("X-Astracaph-Interaction", "required")
 	}
 	writeJSON(w, http.StatusOK, out)
 	s.emit(r, start, Event{Kind: "challenge", Status: http.StatusOK})
@@ -85,6 +91,10 @@ func (s *Server) flowError(r *http.Request, err error) (int, string) {
 		return http.StatusBadRequest, "invalid-payload"
 	case errors.Is(err, astracaph.ErrOriginRequired):
 		return http.StatusBadRequest, "origin-required"
+	case errors.Is(err, astracaph.ErrPoWV1Disabled):
+		return http.StatusBadRequest, "pow-v1-disabled"
+	case errors.Is(err, astracaph.ErrNoExpiry):
+		return http.StatusBadRequest, "no-expiry"
 	case errors.Is(err, astracaph.ErrInvalidSolution):
 		return http.StatusForbidden, "invalid-solution"
 	case errors.Is(err, astracaph.ErrChallengeExpired):
@@ -141,20 +151,22 @@ type visualOut struct {
 	Wait      astracaph.Challenge `json:"wait"`
 }
 
-// decisionJSON is the widget-facing shape of a decision.
+// decisionJSON is the widget-facing shape of a decision. It never carries the score or
+// the reason codes: they would tell a bot author which signal to fix. Reasons go to the
+// logs, the metrics, the signed token and the backend's verify answer instead.
 func decisionJSON(d astracaph.Decision) (int, map[string]any) {
 	switch d.Action {
 	case astracaph.ActionPass:
-		return http.StatusOK, map[string]any{"success": true, "token": d.Token, "score": d.Score, "expiresAt": d.ExpiresAt.Unix(), "reasons": nonNil(d.Reasons)}
+		return http.StatusOK, map[string]any{"success": true, "token": d.Token, "expiresAt": d.ExpiresAt.Unix()}
 	case astracaph.ActionStepUp:
 		v := d.Visual
 		base := "/api/v1/challenge/visual/" + v.ID
-		return http.StatusOK, map[string]any{"success": false, "step": "visual", "score": d.Score, "reasons": nonNil(d.Reasons), "visual": visualOut{
+		return http.StatusOK, map[string]any{"success": false, "step": "visual", "visual": visualOut{
 			ID: v.ID, Image: base + "/image.png", Audio: base + "/audio.wav", Length: v.Length, Attempts: v.Attempts,
 			ExpiresAt: v.ExpiresAt.Unix(), Wait: v.Wait,
 		}}
 	}
-	return http.StatusForbidden, map[string]any{"success": false, "error": "denied", "message": "verification denied", "score": d.Score, "reasons": nonNil(d.Reasons)}
+	return http.StatusForbidden, map[string]any{"success": false, "error": "denied", "message": "verification denied"}
 }
 
 func nonNil(s []string) []string {
@@ -210,8 +222,20 @@ func (s *Server) answerDecision(w http.ResponseWriter, r *http.Request, start ti
 	}
 	status, body := decisionJSON(d)
 	writeJSON(w, status, body)
+	s.logDecision(r, kind, d)
 	score := d.Score
 	s.emit(r, start, Event{Kind: kind, Status: status, Decision: string(d.Action), Score: &score, Reasons: d.Reasons})
+}
+
+// logDecision records why a redemption was decided as it was: the reasons stay on the
+// server side (refusals at info, passes at debug).
+func (s *Server) logDecision(r *http.Request, kind string, d astracaph.Decision) {
+	lvl := slog.LevelInfo
+	if d.Action == astracaph.ActionPass {
+		lvl = slog.LevelDebug
+	}
+	s.cfg.log.Log(r.Context(), lvl, "captcha decision", "kind", kind, "decision", string(d.Action), "score", d.Score,
+		"reasons", d.Reasons, "client", astracaph.ClientPrefix(s.clientIP(r)))
 }
 
 func (s *Server) postVisual(w http.ResponseWriter, r *http.Request) {
@@ -309,12 +333,13 @@ func (s *Server) altchaVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	score := d.Score
 	ev := Event{Kind: "redeem", Status: http.StatusOK, Decision: string(d.Action), Score: &score, Reasons: d.Reasons}
+	s.logDecision(r, "redeem", d)
 	if d.Action != astracaph.ActionPass {
-		writeJSON(w, http.StatusOK, map[string]any{"verified": false, "reason": string(d.Action), "score": d.Score, "reasons": nonNil(d.Reasons)})
+		writeJSON(w, http.StatusOK, map[string]any{"verified": false, "reason": string(d.Action)})
 		s.emit(r, start, ev)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"verified": true, "payload": d.Token, "score": d.Score, "expiresAt": d.ExpiresAt.Unix()})
+	writeJSON(w, http.StatusOK, map[string]any{"verified": true, "payload": d.Token, "expiresAt": d.ExpiresAt.Unix()})
 	s.emit(r, start, ev)
 }
 

@@ -30,7 +30,7 @@ func TestGetChallengeV2Shape(t *testing.T) {
 	require.NotEmpty(t, m["signature"])
 	p, ok := m["parameters"].(map[string]any)
 	require.True(t, ok, r.String())
-	// The fields the official widget 3.x requires (altcha.md §4.8) and the signed data.
+	// The fields the official widget 3.x requires (docs/protocol-notes.md, "How widget 3.x reads challenges") and the signed data.
 	require.Equal(t, "PBKDF2/SHA-256", p["algorithm"])
 	for _, k := range []string{"nonce", "salt", "keyPrefix", "keySignature", "cost", "keyLength", "expiresAt"} {
 		require.Contains(t, p, k)
@@ -51,7 +51,7 @@ func TestGetChallengeV2Shape(t *testing.T) {
 }
 
 func TestGetChallengeV1Legacy(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, astracaph.WithPoWV1(true))
 	r := e.do(http.MethodGet, "/api/v1/challenge?v=1", nil)
 	require.Equal(t, http.StatusOK, r.Code, r.String())
 	requireJSON(t, r)
@@ -102,8 +102,8 @@ func TestRedeemFlow(t *testing.T) {
 	m := r.JSON(t)
 	require.Equal(t, true, m["success"])
 	require.NotEmpty(t, m["token"])
-	require.EqualValues(t, 1, m["score"])
-	require.Equal(t, []any{}, m["reasons"])
+	require.NotContains(t, m, "score", "the client is never told its score")
+	require.NotContains(t, m, "reasons")
 	require.InDelta(t, time.Now().Add(5*time.Minute).Unix(), m["expiresAt"], 5)
 
 	// The same solution cannot be redeemed twice.
@@ -238,8 +238,6 @@ func TestRedeemDenied(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, r.Code, r.String())
 	require.Equal(t, false, m["success"])
 	require.Equal(t, "denied", m["error"])
-	require.Equal(t, []any{"bot.HEADLESS", "net.TOR"}, m["reasons"])
-	require.InDelta(t, 0.05, m["score"], 1e-9)
 	require.NotContains(t, m, "token")
 }
 
@@ -250,7 +248,8 @@ func TestRedeemStepUpVisual(t *testing.T) {
 	require.Equal(t, false, m["success"])
 	require.Equal(t, "visual", m["step"])
 	require.NotContains(t, m, "token")
-	require.Equal(t, []any{"net.HOSTING"}, m["reasons"])
+	require.NotContains(t, m, "reasons")
+	require.NotContains(t, m, "score")
 	vis, ok := m["visual"].(map[string]any)
 	require.True(t, ok, r.String())
 	id, _ := vis["id"].(string)
@@ -299,9 +298,10 @@ func TestRedeemStepUpVisual(t *testing.T) {
 	require.Equal(t, http.StatusOK, ok2.Code, ok2.String())
 	om := ok2.JSON(t)
 	require.Equal(t, true, om["success"])
-	require.Contains(t, om["reasons"], "human.VISUAL_SOLVED")
+	require.NotContains(t, om, "reasons")
 	v := e.do(http.MethodPost, "/api/v1/verify", map[string]any{"token": om["token"], "origin": "https://v.example"}).JSON(t)
 	require.Equal(t, true, v["success"], v)
+	require.Contains(t, v["reasons"], "human.VISUAL_SOLVED", "the backend sees the reasons")
 	// The step is gone once passed.
 	requireError(t, e.do(http.MethodPost, "/api/v1/challenge/visual", map[string]any{"id": id, "payload": p}), http.StatusNotFound, "expired")
 }
@@ -361,7 +361,8 @@ func TestAltchaVerifyURL(t *testing.T) {
 	m = r.JSON(t)
 	require.Equal(t, false, m["verified"])
 	require.Equal(t, "deny", m["reason"])
-	require.Equal(t, []any{"bot.X"}, m["reasons"])
+	require.NotContains(t, m, "reasons")
+	require.NotContains(t, m, "score")
 
 	requireError(t, e.do(http.MethodPost, "/api/v1/challenge/verify", "payload=x", withCT("text/plain")), http.StatusUnsupportedMediaType, "unsupported-media-type")
 }

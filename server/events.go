@@ -18,12 +18,24 @@ type hub struct {
 
 func newHub() *hub { return &hub{subs: map[chan Event]netip.Addr{}} }
 
-const maxSubscribers = 256
+const (
+	maxSubscribers        = 256
+	maxSubscribersPerAddr = 4 // one client cannot hold every stream
+)
 
 func (h *hub) subscribe(ip netip.Addr) (chan Event, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.subs) >= maxSubscribers {
+		return nil, false
+	}
+	n := 0
+	for _, a := range h.subs {
+		if a == ip {
+			n++
+		}
+	}
+	if n >= maxSubscribersPerAddr {
 		return nil, false
 	}
 	ch := make(chan Event, 32)
@@ -57,6 +69,9 @@ func (s *Server) emit(r *http.Request, start time.Time, e Event) {
 		o(e)
 	}
 	if s.cfg.sandbox {
+		if !s.cfg.dev {
+			e.Score, e.Reasons = nil, nil // see WithDevelopment
+		}
 		s.events.publish(e)
 	}
 }
@@ -70,7 +85,8 @@ func (s *Server) sandboxEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	ch, ok := s.events.subscribe(s.clientIP(r))
 	if !ok {
-		writeError(w, http.StatusServiceUnavailable, "busy", "too many sandbox listeners")
+		w.Header().Set("Retry-After", "30")
+		writeError(w, http.StatusTooManyRequests, "too-many-streams", "too many sandbox listeners; close other sandbox tabs")
 		return
 	}
 	defer s.events.unsubscribe(ch)

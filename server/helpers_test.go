@@ -211,11 +211,11 @@ func (f *flakyStore) Ping(ctx context.Context) error {
 	return f.MemoryStore.Ping(ctx)
 }
 
-func (f *flakyStore) ConsumeOnce(ctx context.Context, key, value string, ttl time.Duration) (bool, string, error) {
+func (f *flakyStore) ConsumeOnce(ctx context.Context, key, value string, issued time.Time, ttl time.Duration) (bool, string, error) {
 	if err := f.fail(); err != nil {
 		return false, "", err
 	}
-	return f.MemoryStore.ConsumeOnce(ctx, key, value, ttl)
+	return f.MemoryStore.ConsumeOnce(ctx, key, value, issued, ttl)
 }
 
 func (f *flakyStore) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {

@@ -148,7 +148,7 @@ func cors(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Access-Control-Allow-Origin", "*")
-		hd.Set("Access-Control-Expose-Headers", "X-Altcha-Config, Retry-After")
+		hd.Set("Access-Control-Expose-Headers", "X-Altcha-Config, X-Astracaph-Interaction, Retry-After")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 			hd.Set("Access-Control-Allow-Headers", "Content-Type, X-Altcha-Spam-Filter")

@@ -6,13 +6,16 @@
 //	POST /api/v1/challenge/visual          answer a visual step (code, or "verify by waiting")
 //	GET  /api/v1/challenge/visual/{id}/image.png, /audio.wav   single-use media
 //	POST /api/v1/challenge/verify          the official ALTCHA widget's verifyUrl contract
+//	GET  /api/v1/challenge/proof.js?id=…   the challenge's generated environment check (a script)
 //	POST /api/v1/verify, /public/api/v1/verify                 verify + consume a token
 //	POST /api/v1/siteverify (+ /turnstile/v0/siteverify, /recaptcha/api/siteverify,
 //	     /hcaptcha/siteverify)             drop-in siteverify for Turnstile/reCAPTCHA/hCaptcha
 //	POST /api/v1/verify/signature          check a server-signature payload with a secret
 //	POST|DELETE /api/v1/sites, GET /api/v1/sites/{siteKey}     site registry
+//	POST /api/v1/sites/claims              prove control of a domain (takeover of a squatted one)
 //	GET  /healthz                          store reachability
-//	     /api/v1/widget.js, /api/v1/worker.js, /widget/…, /captcha/widget, /sandbox
+//	     /api/v1/widget.js, /api/v1/worker.js, /widget/…, /captcha/widget, /captcha/privacy, /sandbox
+//	GET  /api/v1/openapi.json              this API's OpenAPI 3.1 description (docs/openapi.json)
 //	GET  /sandbox/events                   live log for the sandbox (server-sent events)
 //
 // Errors are JSON {"success":false,"error":"<code>","message":"…"} with the matching
@@ -63,6 +66,9 @@ type config struct {
 	widget         *widget.Widget
 	observers      []func(Event)
 	sandbox        bool
+	dev            bool
+	adminToken     string
+	sitesAPI       bool
 }
 
 // Option configures New.
@@ -89,7 +95,8 @@ func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
 // WithMaxBody sets the JSON/form body limit in bytes (default 64 KiB).
 func WithMaxBody(n int64) Option { return func(c *config) { c.maxBody = n } }
 
-// WithWidget serves these widget assets (default: widget.New()).
+// WithWidget serves these widget assets (default: widget.New()); configure the widget's
+// privacy link with widget.WithPrivacyURL there.
 func WithWidget(w *widget.Widget) Option { return func(c *config) { c.widget = w } }
 
 // WithObserver receives every API event (metrics, audit).
@@ -100,17 +107,48 @@ func WithObserver(f func(Event)) Option {
 // WithSandbox enables (default) or disables /sandbox and its event stream.
 func WithSandbox(on bool) Option { return func(c *config) { c.sandbox = on } }
 
+// WithDevelopment shows risk scores and reason codes in the sandbox's event stream
+// (ASTRACAPH_DEV). Off by default: they tell a bot author which signal to fix, and the
+// stream is open to anyone from the address that made the requests.
+func WithDevelopment(on bool) Option { return func(c *config) { c.dev = on } }
+
+// WithAdminToken makes POST /api/v1/sites and POST /api/v1/sites/claims require
+// "Authorization: Bearer <token>" (ASTRACAPH_ADMIN_TOKEN). Without it anyone may register
+// a site (first come, first served; a squatted domain is recovered with a domain claim).
+// DELETE keeps accepting the site's own secret.
+func WithAdminToken(token string) Option { return func(c *config) { c.adminToken = token } }
+
+// WithSitesAPI enables (default) or disables the site registry routes (ASTRACAPH_SITES):
+// disabled, they answer 404 and sites come from configuration or the CLI only.
+func WithSitesAPI(on bool) Option { return func(c *config) { c.sitesAPI = on } }
+
 // Server is the API handler.
 type Server struct {
-	c      *astracaph.Captcha
-	cfg    config
-	mux    *http.ServeMux
-	events *hub
+	c        *astracaph.Captcha
+	cfg      config
+	mux      *http.ServeMux
+	events   *hub
+	patterns []string // every registered mux pattern, for the OpenAPI drift test
+}
+
+// routeRecorder registers routes on a mux and remembers their patterns.
+type routeRecorder struct {
+	*http.ServeMux
+	patterns *[]string
+}
+
+func (r routeRecorder) Handle(pattern string, h http.Handler) {
+	*r.patterns = append(*r.patterns, pattern)
+	r.ServeMux.Handle(pattern, h)
+}
+
+func (r routeRecorder) HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request)) {
+	r.Handle(pattern, http.HandlerFunc(f))
 }
 
 // New returns the API handler for c.
 func New(c *astracaph.Captcha, opts ...Option) *Server {
-	cfg := config{log: c.Logger(), limits: DefaultLimits, maxBody: 64 << 10, sandbox: true}
+	cfg := config{log: c.Logger(), limits: DefaultLimits, maxBody: 64 << 10, sandbox: true, sitesAPI: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -133,13 +171,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) routes() {
-	m := s.mux
+	m := routeRecorder{s.mux, &s.patterns}
 	m.Handle("/api/v1/challenge", cors(methods(map[string]http.HandlerFunc{
 		http.MethodGet: s.getChallenge, http.MethodPost: s.postChallenge,
 	})))
 	m.Handle("/api/v1/challenge/visual", cors(methods(map[string]http.HandlerFunc{http.MethodPost: s.postVisual})))
 	m.Handle("/api/v1/challenge/visual/{id}/{file}", cors(methods(map[string]http.HandlerFunc{http.MethodGet: s.getVisualMedia})))
 	m.Handle("/api/v1/challenge/verify", cors(methods(map[string]http.HandlerFunc{http.MethodPost: s.altchaVerify})))
+	m.Handle("/api/v1/challenge/proof.js", cors(methods(map[string]http.HandlerFunc{http.MethodGet: s.getEnvProof})))
 	verify := methods(map[string]http.HandlerFunc{http.MethodPost: s.postVerify})
 	m.Handle("/api/v1/verify", verify)
 	m.Handle("/public/api/v1/verify", verify)
@@ -150,13 +189,17 @@ func (s *Server) routes() {
 		m.Handle(path, methods(map[string]http.HandlerFunc{http.MethodPost: s.siteverify(dialect)}))
 	}
 	m.Handle("/api/v1/verify/signature", methods(map[string]http.HandlerFunc{http.MethodPost: s.verifySignature}))
-	m.Handle("/api/v1/sites", methods(map[string]http.HandlerFunc{http.MethodPost: s.createSite, http.MethodDelete: s.deleteSite}))
-	m.Handle("/api/v1/sites/{siteKey}", methods(map[string]http.HandlerFunc{http.MethodGet: s.getSite}))
+	if s.cfg.sitesAPI {
+		m.Handle("/api/v1/sites", methods(map[string]http.HandlerFunc{http.MethodPost: s.createSite, http.MethodDelete: s.deleteSite}))
+		m.Handle("/api/v1/sites/claims", methods(map[string]http.HandlerFunc{http.MethodPost: s.claimDomain}))
+		m.Handle("/api/v1/sites/{siteKey}", methods(map[string]http.HandlerFunc{http.MethodGet: s.getSite}))
+	}
 	m.Handle("/healthz", methods(map[string]http.HandlerFunc{http.MethodGet: s.healthz}))
+	m.Handle(RouteOpenAPI, methods(map[string]http.HandlerFunc{http.MethodGet: serveOpenAPI}))
 	if s.cfg.sandbox {
 		m.Handle("/sandbox/events", methods(map[string]http.HandlerFunc{http.MethodGet: s.sandboxEvents}))
 	}
-	for _, p := range []string{widget.RouteLoader, widget.RouteWorker, widget.RouteAssets, widget.RouteFrame} {
+	for _, p := range []string{widget.RouteLoader, widget.RouteWorker, widget.RouteAssets, widget.RouteFrame, widget.RoutePrivacy} {
 		m.Handle(p, s.cfg.widget)
 	}
 	if s.cfg.sandbox {

@@ -21,7 +21,7 @@ var siteverifyPaths = map[string]string{
 	"/hcaptcha/siteverify":      "hcaptcha",
 }
 
-// encodings send the same fields form-encoded and as JSON (peers.md §5.1).
+// encodings send the same fields form-encoded and as JSON (docs/protocol-notes.md, "Siteverify contracts").
 var encodings = map[string]func(f map[string]string) any{
 	"form": func(f map[string]string) any {
 		v := url.Values{}

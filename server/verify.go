@@ -97,7 +97,7 @@ func dialectCode(dialect, code string, expired bool) string {
 }
 
 // siteverify answers the Turnstile / reCAPTCHA / hCaptcha siteverify contract with the
-// union response of peers.md §5: token failures are 200 with success:false; missing or
+// union response of docs/protocol-notes.md, "Siteverify contracts": token failures are 200 with success:false; missing or
 // wrong secrets and malformed requests are 4xx.
 func (s *Server) siteverify(dialect string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

@@ -11,7 +11,7 @@ import (
 )
 
 // Visual steps are rate-limited per client prefix: one step too many is a clear 429.
-func TestVisualStepRateLimitAnswers429(t *testing.T) {
+func TestAttackManyVisualStepsFromOneNetworkOverHTTP(t *testing.T) {
 	e := newEnv(t, astracaph.WithRisk(stepUpRisk), astracaph.WithVisualLimit(2, time.Minute), withNoLimits())
 	for i := 0; i < 2; i++ {
 		r, m := e.redeem("", "https://v.example")

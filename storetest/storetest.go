@@ -18,6 +18,7 @@ import (
 
 // Run runs the suite. newStore returns a fresh, empty store for each subtest.
 func Run(t *testing.T, newStore func(t *testing.T) astracaph.Store) {
+	t.Run("Epoch", func(t *testing.T) { testEpoch(t, newStore(t)) })
 	t.Run("ConsumeOnce", func(t *testing.T) { testConsumeOnce(t, newStore(t)) })
 	t.Run("ConsumeOnceConcurrent", func(t *testing.T) { testConsumeConcurrent(t, newStore(t)) })
 	t.Run("ConsumeTTL", func(t *testing.T) { testConsumeTTL(t, newStore(t)) })
@@ -30,15 +31,15 @@ func Run(t *testing.T, newStore func(t *testing.T) astracaph.Store) {
 
 func testConsumeOnce(t *testing.T, s astracaph.Store) {
 	ctx := t.Context()
-	first, stored, err := s.ConsumeOnce(ctx, "k1", "idem-a", time.Minute)
+	first, stored, err := s.ConsumeOnce(ctx, "k1", "idem-a", time.Now(), time.Minute)
 	require.NoError(t, err)
 	require.True(t, first)
 	require.Equal(t, "idem-a", stored)
-	first, stored, err = s.ConsumeOnce(ctx, "k1", "idem-b", time.Minute)
+	first, stored, err = s.ConsumeOnce(ctx, "k1", "idem-b", time.Now(), time.Minute)
 	require.NoError(t, err)
 	require.False(t, first)
 	require.Equal(t, "idem-a", stored, "a replay sees the value of the first consumer")
-	first, _, err = s.ConsumeOnce(ctx, "k2", "", time.Minute)
+	first, _, err = s.ConsumeOnce(ctx, "k2", "", time.Now(), time.Minute)
 	require.NoError(t, err)
 	require.True(t, first, "keys are independent")
 }
@@ -55,7 +56,7 @@ func testConsumeConcurrent(t *testing.T, s astracaph.Store) {
 			go func() {
 				defer wg.Done()
 				<-start
-				first, _, err := s.ConsumeOnce(ctx, key, fmt.Sprint(i), time.Minute)
+				first, _, err := s.ConsumeOnce(ctx, key, fmt.Sprint(i), time.Now(), time.Minute)
 				if err != nil {
 					t.Error(err)
 				}
@@ -72,11 +73,11 @@ func testConsumeConcurrent(t *testing.T, s astracaph.Store) {
 
 func testConsumeTTL(t *testing.T, s astracaph.Store) {
 	ctx := t.Context()
-	first, _, err := s.ConsumeOnce(ctx, "ttl", "a", 150*time.Millisecond)
+	first, _, err := s.ConsumeOnce(ctx, "ttl", "a", time.Now(), 150*time.Millisecond)
 	require.NoError(t, err)
 	require.True(t, first)
 	require.Eventually(t, func() bool {
-		first, _, err := s.ConsumeOnce(ctx, "ttl", "b", time.Minute)
+		first, _, err := s.ConsumeOnce(ctx, "ttl", "b", time.Now(), time.Minute)
 		return err == nil && first
 	}, 5*time.Second, 50*time.Millisecond, "the key is free again after its TTL")
 }
@@ -213,4 +214,48 @@ func testState(t *testing.T, s astracaph.Store) {
 		_, err := s.GetState(ctx, "short")
 		return errors.Is(err, astracaph.ErrNotFound)
 	}, 5*time.Second, 50*time.Millisecond)
+}
+
+// testEpoch: a fresh store remembers nothing spent before it existed, so it refuses items
+// issued before (ErrBeforeEpoch) and accepts those issued after; a zero issue time skips
+// the check.
+func testEpoch(t *testing.T, s astracaph.Store) {
+	ctx := t.Context()
+	_, _, err := s.ConsumeOnce(ctx, "old", "", time.Now().Add(-time.Hour), time.Minute)
+	require.ErrorIs(t, err, astracaph.ErrBeforeEpoch, "an item issued before the store existed may have been spent")
+	first, _, err := s.ConsumeOnce(ctx, "old", "", time.Time{}, time.Minute)
+	require.NoError(t, err)
+	require.True(t, first, "the refusal recorded nothing; a zero issue time is not checked")
+	time.Sleep(5 * time.Millisecond)
+	first, _, err = s.ConsumeOnce(ctx, "new", "", time.Now(), time.Minute)
+	require.NoError(t, err)
+	require.True(t, first)
+}
+
+// RunDataLoss checks that losing the store's data never revives a spent item. lose makes
+// the store lose everything (a restart of the memory store, FLUSHALL, a Redis restart
+// without persistence) and returns the store to use afterwards.
+func RunDataLoss(t *testing.T, s astracaph.Store, lose func(t *testing.T) astracaph.Store) {
+	ctx := t.Context()
+	issued := time.Now()
+	keys := []string{"tk:a", "ch:b", "tk:c", "ch:d", "tk:e", "ch:f", "tk:g", "ch:h"}
+	for _, k := range keys {
+		first, _, err := s.ConsumeOnce(ctx, k, "", issued, time.Hour)
+		require.NoError(t, err)
+		require.True(t, first)
+	}
+	time.Sleep(5 * time.Millisecond)
+	s = lose(t)
+	for _, k := range keys {
+		first, _, err := s.ConsumeOnce(ctx, k, "", issued, time.Hour)
+		require.ErrorIs(t, err, astracaph.ErrBeforeEpoch, "%s: spent before the loss, it must not verify again", k)
+		require.False(t, first)
+	}
+	time.Sleep(5 * time.Millisecond)
+	first, _, err := s.ConsumeOnce(ctx, "tk:a", "", time.Now(), time.Hour)
+	require.NoError(t, err)
+	require.True(t, first, "items issued after the loss work")
+	first, _, err = s.ConsumeOnce(ctx, "tk:a", "", time.Now(), time.Hour)
+	require.NoError(t, err)
+	require.False(t, first, "and are single-use again")
 }

@@ -14,8 +14,37 @@ import (
 	"regexp"
 )
 
-//go:embed assets
+// Only what is served or joined is embedded: the tsc configuration, declarations and notes
+// in assets/src stay in the repository.
+//
+//go:embed assets/*.css assets/*.html assets/*.js assets/src/*.js
 var embedded embed.FS // immutable: the files compiled into the binary
+
+// loaderModules are the files of assets/src that make up widget.js, in this order. Each is a
+// plain script fragment; the loader wraps them all in one closure, so they share its scope
+// (docs/widget.md, "Source layout"). A file there that is not listed is an error.
+var loaderModules = []string{
+	"core.js",      // configuration from the script URL, h(), request()
+	"i18n.js",      // translations, language choice
+	"envproof.js",  // environment signals, the challenge's environment check
+	"telemetry.js", // behaviour telemetry
+	"pow.js",       // proof of work: workers or main thread, progress estimate
+	"visual.js",    // the visual step
+	"instance.js",  // one widget: elements, state machine, token
+	"api.js",       // window.astracaph
+	"compat.js",    // Turnstile, hCaptcha and reCAPTCHA shims
+	"start.js",     // auto-render, onload callback
+}
+
+// loaderName is the asset joined from loaderModules.
+const loaderName = "widget.js"
+
+// The closure around the loader's modules. A second copy of the script on a page keeps the
+// first one's widgets and API.
+const (
+	loaderHead = "(function () {\n'use strict';\nif (window.astracaph && window.astracaph.version) return;\n"
+	loaderTail = "})();\n"
+)
 
 // placeholderRE matches the build-time references assets make to each other:
 // __ASTRACAPH_URL(name)__ becomes the content-addressed path of name, and
@@ -33,25 +62,26 @@ type asset struct {
 	page  bool // an HTML page served on its own route, not under /widget/<hash>/
 }
 
-var errCycle = errors.New("astracaph: widget: asset placeholders form a cycle or name a missing asset")
+var (
+	errCycle   = errors.New("astracaph: widget: asset placeholders form a cycle or name a missing asset")
+	errModules = errors.New("astracaph: widget: assets/src does not hold exactly the loader's modules")
+	errJSDoc   = errors.New("astracaph: widget: a /** comment block does not end on a line of its own")
+)
 
-// loadAssets reads the embedded files and resolves placeholders leaves first, so that the
-// hash of a file referring to others covers the final URLs it contains.
-func loadAssets(fsys fs.FS) (map[string]*asset, error) {
-	raw := map[string][]byte{}
-	err := fs.WalkDir(fsys, "assets", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		raw[path.Base(p)] = b
-		return nil
-	})
+// loadAssets reads the files of assets/ (not its subdirectories), joins the loader from
+// assets/src/<modules> when modules is not empty, substitutes the configuration values in
+// config (literal placeholder → text), and resolves the cross-references leaves first, so
+// that the hash of a file referring to others covers the final URLs and settings it contains.
+func loadAssets(fsys fs.FS, modules []string, config map[string]string) (map[string]*asset, error) {
+	raw, err := readAssets(fsys, modules)
 	if err != nil {
-		return nil, fmt.Errorf("astracaph: widget: reading assets: %w", err)
+		return nil, err
+	}
+	for name, b := range raw {
+		for k, v := range config {
+			b = bytes.ReplaceAll(b, []byte(k), []byte(v))
+		}
+		raw[name] = b
 	}
 	done := map[string]*asset{}
 	for len(done) < len(raw) {
@@ -76,6 +106,114 @@ func loadAssets(fsys fs.FS) (map[string]*asset, error) {
 		}
 	}
 	return done, nil
+}
+
+// readAssets returns the served files by name, before substitution. Scripts lose their
+// type-checking comments (see stripTypeComments).
+func readAssets(fsys fs.FS, modules []string) (map[string][]byte, error) {
+	entries, err := fs.ReadDir(fsys, "assets")
+	if err != nil {
+		return nil, fmt.Errorf("astracaph: widget: reading assets: %w", err)
+	}
+	raw := map[string][]byte{}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, "assets/"+e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("astracaph: widget: reading assets: %w", err)
+		}
+		raw[e.Name()] = b
+	}
+	if len(modules) > 0 {
+		if raw[loaderName] != nil {
+			return nil, fmt.Errorf("%w: assets/%s would hide the joined loader", errModules, loaderName)
+		}
+		if raw[loaderName], err = joinLoader(fsys, modules); err != nil {
+			return nil, err
+		}
+	}
+	for name, b := range raw {
+		if path.Ext(name) == ".js" {
+			if raw[name], err = stripTypeComments(b); err != nil {
+				return nil, fmt.Errorf("%w: %s", err, name)
+			}
+		}
+	}
+	return raw, nil
+}
+
+// joinLoader concatenates assets/src/<modules> in order inside one closure. Every .js file in
+// assets/src must be listed, so that a new module cannot be left out by accident.
+func joinLoader(fsys fs.FS, modules []string) ([]byte, error) {
+	listed := map[string]bool{}
+	for _, m := range modules {
+		listed[m] = true
+	}
+	files, err := fs.Glob(fsys, "assets/src/*.js")
+	if err != nil {
+		return nil, fmt.Errorf("astracaph: widget: reading assets/src: %w", err)
+	}
+	for _, f := range files {
+		if !listed[path.Base(f)] {
+			return nil, fmt.Errorf("%w: %s is not listed", errModules, f)
+		}
+	}
+	out := []byte(loaderHead)
+	for _, m := range modules {
+		b, err := fs.ReadFile(fsys, "assets/src/"+m)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errModules, err)
+		}
+		out = append(out, b...)
+		if !bytes.HasSuffix(b, []byte("\n")) {
+			out = append(out, '\n')
+		}
+	}
+	return append(out, loaderTail...), nil
+}
+
+// stripTypeComments removes what only tsc reads from a script: "// @ts-check" lines and
+// JSDoc blocks ("/**" … "*/") that stand on lines of their own. Served bytes stay what they
+// were before the sources carried types; casts written inline ("/** @type {X} */ (e)")
+// stay, and are a few bytes each.
+func stripTypeComments(b []byte) ([]byte, error) {
+	var out []byte
+	inDoc := false
+	for len(b) > 0 {
+		line, rest, nl := bytes.Cut(b, []byte("\n"))
+		b = rest
+		t := bytes.TrimSpace(line)
+		switch {
+		case inDoc:
+			if bytes.Contains(t, []byte("*/")) {
+				if !bytes.HasSuffix(t, []byte("*/")) {
+					return nil, errJSDoc
+				}
+				inDoc = false
+			}
+			continue
+		case bytes.Equal(t, []byte("// @ts-check")):
+			continue
+		case bytes.HasPrefix(t, []byte("/**")):
+			if !bytes.Contains(t[3:], []byte("*/")) {
+				inDoc = true
+				continue
+			}
+			if bytes.HasSuffix(t, []byte("*/")) {
+				continue
+			}
+		}
+		out = append(out, line...)
+		if nl {
+			out = append(out, '\n')
+		}
+	}
+	if inDoc {
+		return nil, errJSDoc
+	}
+	return out, nil
 }
 
 func depsReady(b []byte, done map[string]*asset) bool {

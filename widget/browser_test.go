@@ -19,7 +19,7 @@ import (
 	"github.com/astracat/astracaph/internal/testenv"
 )
 
-// Fixed vector of altcha.md §7.4: PBKDF2/SHA-256, cost 5000, counter 7.
+// Fixed vector (docs/protocol-notes.md, "Test vectors"): PBKDF2/SHA-256, cost 5000, counter 7.
 const (
 	vecParams = `{"algorithm":"PBKDF2/SHA-256","cost":5000,"data":{"challengeId":"c-1","form":"contact"},"expiresAt":4102444800,"keyLength":32,"keyPrefix":"6638880b259a63416066d7d075b63178","keySignature":"e5e7be905b13621e261c2a6e71c436acbb09e0d6a8be743b7c6b8cf5f88cffcd","nonce":"39baf91a19d671f8231217f9e28342a6","salt":"5e00d5d152e1a5db7d44fb6404a40a5e"}`
 	vecSig    = "e49766ea7e876429f73afe7f5802e5bb32ca0ce5952646e14e0337f59125f33c"

@@ -43,7 +43,7 @@ func TestSolverVectors(t *testing.T) {
 		ch   map[string]any
 		want want
 	}{
-		{ // altcha.md §7.4
+		{ // docs/protocol-notes.md, "Test vectors": deterministic, counter 7
 			map[string]any{"parameters": map[string]any{"algorithm": "PBKDF2/SHA-256", "cost": 5000, "keyLength": 32,
 				"keyPrefix": "6638880b259a63416066d7d075b63178", "nonce": "39baf91a19d671f8231217f9e28342a6", "salt": "5e00d5d152e1a5db7d44fb6404a40a5e"}},
 			want{7, "6638880b259a63416066d7d075b63178c7e648eb1f2580f0939834006193568b"},

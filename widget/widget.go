@@ -11,7 +11,10 @@
 //	GET /api/v1/worker.js        proof-of-work Web Worker (short cache + ETag)
 //	GET /widget/<hash>/<name>    content-addressed assets (immutable, one year)
 //	GET /captcha/widget          iframe page (own CSP, frame-ancestors *)
+//	GET /captcha/privacy         what the widget sends and why (the default "Privacy" link)
 //	GET /sandbox                 live debugging page (own CSP)
+//
+// The widget's options, events and JavaScript API are described in docs/widget.md.
 //
 // The JSON API the scripts talk to (/api/v1/challenge, /api/v1/verify, /sandbox/events) is
 // served by package server, which mounts this handler next to it.
@@ -20,9 +23,11 @@ package widget
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -33,6 +38,7 @@ const (
 	RouteWorker  = "/api/v1/worker.js"
 	RouteAssets  = "/widget/"
 	RouteFrame   = "/captcha/widget"
+	RoutePrivacy = "/captcha/privacy"
 	RouteSandbox = "/sandbox"
 )
 
@@ -47,6 +53,9 @@ const SandboxCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img
 	"media-src 'self'; connect-src 'self'; worker-src 'self'; frame-src 'self'; child-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 
+// CSP of the privacy page: a document with a stylesheet, nothing else.
+const PrivacyCSP = "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'"
+
 const (
 	cacheShort     = "public, max-age=300"
 	cacheImmutable = "public, max-age=31536000, immutable"
@@ -55,8 +64,10 @@ const (
 
 // Widget serves the embedded widget assets. Create it with New.
 type Widget struct {
-	assets map[string]*asset
-	logger *slog.Logger
+	assets  map[string]*asset
+	logger  *slog.Logger
+	privacy string
+	err     error
 }
 
 // Option configures New.
@@ -71,13 +82,49 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
+// ErrPrivacyURL is returned by New for a privacy URL that is neither an absolute http(s) URL
+// nor a root-relative path.
+var ErrPrivacyURL = errors.New("astracaph: widget: the privacy URL must be an absolute http(s) URL or a path starting with /")
+
+// WithPrivacyURL sets where the widget's "Privacy" link points: the operator's privacy policy
+// ("https://example.com/privacy", or a path on the captcha server such as "/privacy"). The
+// default is the server's own RoutePrivacy page, which lists what the widget sends. A page
+// can override it per widget with data-privacy-url.
+func WithPrivacyURL(u string) Option {
+	return func(w *Widget) {
+		switch {
+		case u == "":
+		case validPrivacyURL(u):
+			w.privacy = u
+		default:
+			w.err = ErrPrivacyURL
+		}
+	}
+}
+
+// validPrivacyURL accepts absolute http(s) URLs and root-relative paths. "//host" and
+// backslashes are refused: browsers read "/\host" as another origin.
+func validPrivacyURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || strings.ContainsAny(u, "\\\x00\n\r\t ") {
+		return false
+	}
+	if p.Scheme == "" && p.Host == "" {
+		return strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//")
+	}
+	return (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
+}
+
 // New loads and hashes the embedded assets.
 func New(opts ...Option) (*Widget, error) {
 	w := &Widget{logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(w)
 	}
-	a, err := loadAssets(embedded)
+	if w.err != nil {
+		return nil, w.err
+	}
+	a, err := loadAssets(embedded, loaderModules, map[string]string{"__ASTRACAPH_PRIVACY_URL__": jsString(w.privacy)})
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +144,7 @@ func Handler() http.Handler {
 
 // Register mounts every route on mux.
 func (w *Widget) Register(mux *http.ServeMux) {
-	for _, p := range []string{RouteLoader, RouteWorker, RouteAssets, RouteFrame, RouteSandbox} {
+	for _, p := range []string{RouteLoader, RouteWorker, RouteAssets, RouteFrame, RoutePrivacy, RouteSandbox} {
 		mux.Handle(p, w)
 	}
 }
@@ -141,6 +188,8 @@ func (w *Widget) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		a, cache = w.assets["worker.js"], cacheShort
 	case p == RouteFrame:
 		a, cache = w.assets["frame.html"], cachePage
+	case p == RoutePrivacy:
+		a, cache = w.assets["privacy.html"], cacheShort
 	case p == RouteSandbox:
 		a, cache = w.assets["sandbox.html"], cachePage
 	case strings.HasPrefix(p, RouteAssets):
@@ -167,6 +216,9 @@ func (w *Widget) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	case "frame.html":
 		h.Set("Content-Security-Policy", FrameCSP)
 		h.Set("Referrer-Policy", "no-referrer")
+	case "privacy.html":
+		h.Set("Content-Security-Policy", PrivacyCSP)
+		h.Set("Referrer-Policy", "no-referrer")
 	case "sandbox.html":
 		h.Set("Content-Security-Policy", SandboxCSP)
 		h.Set("Referrer-Policy", "same-origin")
@@ -179,6 +231,12 @@ func (w *Widget) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	// ServeContent honours If-None-Match against the ETag set above and handles HEAD.
 	http.ServeContent(rw, r, a.name, time.Time{}, bytes.NewReader(a.body))
+}
+
+// jsString escapes s for a single-quoted JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s) // escapes \, ", control characters, <, > and &
+	return strings.ReplaceAll(string(b[1:len(b)-1]), "'", `\u0027`)
 }
 
 func writeError(rw http.ResponseWriter, status int, code, msg string) {

@@ -54,6 +54,8 @@ func TestRoutes(t *testing.T) {
 		{w.AssetURL("sandbox.css"), "sandbox.css", "text/css; charset=utf-8", cacheImmutable, true},
 		{RouteFrame + "?theme=dark&siteKey=pk_live_x", "frame.html", "text/html; charset=utf-8", cachePage, false},
 		{RouteSandbox, "sandbox.html", "text/html; charset=utf-8", cachePage, false},
+		{RoutePrivacy, "privacy.html", "text/html; charset=utf-8", cacheShort, false},
+		{w.AssetURL("privacy.css"), "privacy.css", "text/css; charset=utf-8", cacheImmutable, true},
 	}
 	for _, c := range cases {
 		t.Run(c.path, func(t *testing.T) {
@@ -172,11 +174,32 @@ func TestScriptTag(t *testing.T) {
 	require.NotContains(t, string(w.ScriptTag(`"><x`)), `"><x`)
 }
 
+// TestPrivacyURL: the widget's "Privacy" link points where WithPrivacyURL says (compiled
+// into widget.js, escaped for its string literal); the default is the server's own page;
+// URLs that could leave the page's control (another scheme, "//host", "/\\host") are refused.
+func TestPrivacyURL(t *testing.T) {
+	def := newWidget(t)
+	require.Contains(t, string(def.assets["widget.js"].body), "var PRIVACY_URL = '';")
+	for _, u := range []string{"https://example.com/privacy?x=1&y='2'", "/legal/privacy", "http://localhost:8080/p"} {
+		w, err := New(WithPrivacyURL(u))
+		require.NoError(t, err, u)
+		js := string(w.assets["widget.js"].body)
+		require.Contains(t, js, "var PRIVACY_URL = '"+jsString(u)+"';")
+		require.NotEqual(t, def.AssetURL("widget.js"), w.AssetURL("widget.js"), "the content hash covers the setting")
+		require.False(t, containsPlaceholder([]byte(js)))
+	}
+	require.Equal(t, `https://e.x/?a=\u0027b\u0027\u0026c`, jsString("https://e.x/?a='b'&c"))
+	for _, u := range []string{"javascript:alert(1)", "//evil.example/p", "/\\evil.example", "privacy.html", "ftp://x/p", "https:///nohost", "/a b"} {
+		_, err := New(WithPrivacyURL(u))
+		require.ErrorIs(t, err, ErrPrivacyURL, u)
+	}
+}
+
 func TestRegister(t *testing.T) {
 	w := newWidget(t)
 	mux := http.NewServeMux()
 	w.Register(mux)
-	for _, p := range []string{RouteLoader, RouteWorker, w.AssetURL("widget.css"), RouteFrame, RouteSandbox} {
+	for _, p := range []string{RouteLoader, RouteWorker, w.AssetURL("widget.css"), RouteFrame, RoutePrivacy, RouteSandbox} {
 		r := get(t, mux, http.MethodGet, p, nil)
 		require.Equal(t, http.StatusOK, r.StatusCode, p)
 	}
@@ -187,11 +210,11 @@ func TestLoadAssetsCycle(t *testing.T) {
 		"assets/a.js": "__ASTRACAPH_URL(b.js)__",
 		"assets/b.js": "__ASTRACAPH_SRI(a.js)__",
 	}
-	_, err := loadAssets(fsys.FS())
+	_, err := loadAssets(fsys.FS(), nil, nil)
 	require.ErrorIs(t, err, errCycle)
-	_, err = loadAssets(fstestMap{"assets/a.js": "__ASTRACAPH_URL(missing.js)__"}.FS())
+	_, err = loadAssets(fstestMap{"assets/a.js": "__ASTRACAPH_URL(missing.js)__"}.FS(), nil, nil)
 	require.ErrorIs(t, err, errCycle)
-	got, err := loadAssets(fstestMap{"assets/a.js": "x", "assets/b.js": "u=__ASTRACAPH_URL(a.js)__"}.FS())
+	got, err := loadAssets(fstestMap{"assets/a.js": "x", "assets/b.js": "u=__ASTRACAPH_URL(a.js)__"}.FS(), nil, nil)
 	require.NoError(t, err)
 	require.Equal(t, "u="+got["a.js"].url(), string(got["b.js"].body))
 }

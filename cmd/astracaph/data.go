@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,18 +33,34 @@ func (s sourceFlags) Set(v string) error {
 // into a directory (read by ipintel.DefaultSources), one output line per file, and exits 1
 // when any download failed (the previous copy of that file is kept).
 func cmdData(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	help := len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help")
+	if help {
+		args = []string{"update", "-h"}
+	}
 	if len(args) == 0 || args[0] != "update" {
 		fmt.Fprintln(stderr, "usage: astracaph data update -dir DIR [-source name=url ...] [-only name,...]")
 		return 2
 	}
 	fs := flag.NewFlagSet("data update", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "directory to write the lists into (created if missing)")
-	only := fs.String("only", "", "comma-separated names to download (default: all)")
-	timeout := fs.Duration("timeout", 2*time.Minute, "per-download timeout")
+	if help {
+		fs.SetOutput(stdout)
+	}
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "usage: astracaph data update -dir DIR [-source name=url ...] [-only name,...]\n\n"+
+			"Downloads the public IP lists (Tor exits, cloud ranges, VPN and hosting networks) and the disposable\n"+
+			"e-mail domains into DIR, which astracaph serve reads with -data-dir and reloads when they change.\n\n")
+		fs.PrintDefaults()
+	}
+	dir := fs.String("dir", "", "the directory to write the lists into; it is created if missing")
+	only := fs.String("only", "", "download only these lists (comma-separated names; default: all)")
+	timeout := fs.Duration("timeout", 2*time.Minute, "how long each download may take")
 	overrides := sourceFlags{}
-	fs.Var(overrides, "source", "override a source URL as name=url (repeatable)")
+	fs.Var(overrides, "source", "replace a list's URL, as name=url (repeatable)")
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if *dir == "" || fs.NArg() > 0 {

@@ -27,6 +27,8 @@ func TestDataUpdate(t *testing.T) {
 			w.Write([]byte(`{"prefixes":[{"ip_prefix":"10.0.0.0/8"}],"regions":[{"cidrs":[{"cidr":"10.1.0.0/16"}]}]}`))
 		case "/email":
 			w.Write([]byte("0-mail.com\n"))
+		case "/country":
+			w.Write([]byte("198.51.100.0,198.51.100.255,FR\n"))
 		default:
 			http.Error(w, "nope", http.StatusBadGateway)
 		}
@@ -37,7 +39,7 @@ func TestDataUpdate(t *testing.T) {
 	for _, d := range ipintel.DefaultDownloads() {
 		path := map[ipintel.Format]string{ipintel.FormatTor: "/tor", ipintel.FormatCIDR: "/cidr",
 			ipintel.FormatASNList: "/asn", ipintel.FormatAWS: "/json", ipintel.FormatGoogle: "/json",
-			ipintel.FormatOracle: "/json", "": "/email"}[d.Format]
+			ipintel.FormatOracle: "/json", ipintel.FormatCountry: "/country", "": "/email"}[d.Format]
 		if d.Name == "x4bnet-vpn-ipv6" {
 			path = "/broken"
 		}

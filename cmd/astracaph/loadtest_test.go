@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -14,10 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/loadtest"
 	"github.com/astracat/astracaph/server"
 )
 
-const loadOpenSecret = "load-open-secret-0123456789"
+const (
+	loadOpenSecret   = "load-open-secret-0123456789"
+	loadMasterSecret = "load-test-master-secret"
+)
 
 // eventCounter counts the API events the server under test emitted.
 type eventCounter struct {
@@ -39,7 +44,7 @@ func (c *eventCounter) get(k string) int {
 
 func startLoadServer(t *testing.T) (string, *eventCounter) {
 	t.Helper()
-	engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithOpenSecret([]byte(loadOpenSecret)),
+	engine, err := astracaph.New(astracaph.WithSecret([]byte(loadMasterSecret)), astracaph.WithOpenSecret([]byte(loadOpenSecret)),
 		astracaph.WithPoW(astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 1, CounterMin: 1, CounterMax: 10, V1MaxNumber: 1000}))
 	require.NoError(t, err)
 	ec := &eventCounter{n: map[string]int{}}
@@ -48,11 +53,11 @@ func startLoadServer(t *testing.T) (string, *eventCounter) {
 	return srv.URL, ec
 }
 
-func runLoadCLI(t *testing.T, args ...string) (int, loadReport, string) {
+func runLoadCLI(t *testing.T, args ...string) (int, loadtest.Report, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), append([]string{"loadtest", "-json"}, args...), strings.NewReader(""), &out, &errb)
-	var rep loadReport
+	var rep loadtest.Report
 	if code != 2 {
 		require.NoError(t, json.Unmarshal(out.Bytes(), &rep), "stdout: %s stderr: %s", out.String(), errb.String())
 	}
@@ -61,7 +66,7 @@ func runLoadCLI(t *testing.T, args ...string) (int, loadReport, string) {
 
 func TestLoadtestVerifyOffline(t *testing.T) {
 	url, ec := startLoadServer(t)
-	code, rep, stderr := runLoadCLI(t, "-url", url, "-mode", "verify", "-c", "4", "-n", "300", "-open-secret", loadOpenSecret)
+	code, rep, stderr := runLoadCLI(t, "-url", url, "-mode", "verify", "-c", "4", "-n", "300", "-token-secret", loadMasterSecret, "-open-secret", loadOpenSecret)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stderr, "minted 300 tokens offline")
 	require.EqualValues(t, 300, rep.Requests)
@@ -76,7 +81,7 @@ func TestLoadtestVerifyOffline(t *testing.T) {
 
 func TestLoadtestVerifyWrongSecretCountsFailures(t *testing.T) {
 	url, ec := startLoadServer(t)
-	code, rep, _ := runLoadCLI(t, "-url", url, "-c", "2", "-n", "20", "-open-secret", "not-the-server-secret")
+	code, rep, _ := runLoadCLI(t, "-url", url, "-c", "2", "-n", "20", "-token-secret", "not-the-server-master-secret")
 	require.Equal(t, 1, code)
 	require.EqualValues(t, 20, rep.ErrorTotal)
 	require.EqualValues(t, 20, rep.Errors["verify 200 invalid-input-response"], rep.Errors)
@@ -104,9 +109,63 @@ func TestLoadtestFlow(t *testing.T) {
 	for _, s := range []string{"challenge", "redeem", "verify"} {
 		require.Positive(t, rep.Steps[s].Max, s)
 	}
-	require.Equal(t, 40, ec.get("challenge 200 "))
+	require.Equal(t, 41, ec.get("challenge 200 "), "40 flows and the preflight's challenge")
 	require.Equal(t, 40, ec.get("redeem 200 pass"))
 	require.Equal(t, 40, ec.get("verify 200 success"))
+}
+
+// startLoadServers starts n API servers on engines sharing one store and secret, as
+// servers sharing a Redis would.
+func startLoadServers(t *testing.T, n int, pow astracaph.PoWConfig) ([]string, []*eventCounter) {
+	t.Helper()
+	st := astracaph.NewMemoryStore(0)
+	var urls []string
+	var ecs []*eventCounter
+	for range n {
+		engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithStore(st), astracaph.WithPoW(pow))
+		require.NoError(t, err)
+		ec := &eventCounter{n: map[string]int{}}
+		srv := httptest.NewServer(server.New(engine, server.WithLimits(server.Limits{}), server.WithObserver(ec.observe)))
+		t.Cleanup(srv.Close)
+		urls, ecs = append(urls, srv.URL), append(ecs, ec)
+	}
+	return urls, ecs
+}
+
+var loadPoW = astracaph.PoWConfig{Algorithm: astracaph.PBKDF2SHA256, Cost: 1, CounterMin: 1, CounterMax: 10, V1MaxNumber: 1000}
+
+// -target repeated spreads the workers over the servers; each token is verified on the
+// server after the one that issued it, so the shared store is what makes them pass.
+func TestLoadtestSpreadsOverTargets(t *testing.T) {
+	urls, ecs := startLoadServers(t, 2, loadPoW)
+	code, rep, stderr := runLoadCLI(t, "-target", urls[0], "-target", urls[1], "-mode", "flow", "-c", "4", "-n", "40")
+	require.Equal(t, 0, code, stderr)
+	require.EqualValues(t, 40, rep.Flows)
+	require.Equal(t, urls[0]+","+urls[1], rep.URL)
+	for i, ec := range ecs {
+		require.Equal(t, 20, ec.get("redeem 200 pass"), "server %d", i)
+		require.Equal(t, 20, ec.get("verify 200 success"), "server %d verifies the other's tokens", i)
+	}
+}
+
+// Regression: loadtest with its defaults against a default server printed nothing useful
+// (0 flows and 0 errors, or "could not mint any token"). It now refuses before the run and
+// prints the serve flags a load test needs.
+func TestLoadtestRefusesAProductionProofOfWork(t *testing.T) {
+	urls, ecs := startLoadServers(t, 1, astracaph.DefaultPoW)
+	for _, mode := range []string{"flow", "verify"} {
+		var out, errb bytes.Buffer
+		start := time.Now()
+		code := run(context.Background(), []string{"loadtest", "-target", urls[0], "-mode", mode, "-n", "10"}, nil, &out, &errb)
+		require.Equal(t, 2, code, mode)
+		require.Contains(t, errb.String(), "takes over 100ms", mode)
+		require.Contains(t, errb.String(), "astracaph serve "+loadtest.ServeFlags, mode)
+		require.Less(t, time.Since(start), 5*time.Second, "refused after one attempt, not after a run")
+	}
+	require.Zero(t, ecs[0].get("redeem 200 pass"), "no flow ran")
+	// The flags it prints are a configuration serve accepts.
+	_, err := parseServeFlags(strings.Fields(loadtest.ServeFlags), nil, io.Discard)
+	require.NoError(t, err)
 }
 
 func TestLoadtestDurationAndWarmup(t *testing.T) {
@@ -122,7 +181,7 @@ func TestLoadtestDurationAndWarmup(t *testing.T) {
 }
 
 func TestLoadtestTextAndErrorsByStatus(t *testing.T) {
-	engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithOpenMode(false))
+	engine, err := astracaph.New(astracaph.WithSecret([]byte(loadMasterSecret)), astracaph.WithOpenMode(false))
 	require.NoError(t, err)
 	srv := httptest.NewServer(server.New(engine))
 	defer srv.Close()
@@ -153,52 +212,20 @@ func TestLoadtestFlags(t *testing.T) {
 	}
 	cfg, err := parseLoadFlags([]string{"-n", "5"}, &bytes.Buffer{})
 	require.NoError(t, err)
-	require.Zero(t, cfg.duration, "-n alone runs until n")
+	require.Zero(t, cfg.Duration, "-n alone runs until n")
 	cfg, err = parseLoadFlags([]string{"-n", "5", "-d", "2s"}, &bytes.Buffer{})
 	require.NoError(t, err)
-	require.Equal(t, 2*time.Second, cfg.duration, "both: whichever comes first")
-}
-
-func TestSummarize(t *testing.T) {
-	var s []time.Duration
-	for i := 100; i >= 1; i-- {
-		s = append(s, time.Duration(i)*time.Millisecond)
-	}
-	l := summarize(s)
-	require.Equal(t, latency{P50: 50, P90: 90, P99: 99, Max: 100}, l)
-	require.Equal(t, latency{}, summarize(nil))
-}
-
-func TestClassifyFailure(t *testing.T) {
-	require.Equal(t, "verify 200 timeout-or-duplicate", classifyFailure("verify", 200, []byte(`{"success":false,"error-codes":["timeout-or-duplicate"]}`)))
-	require.Equal(t, "redeem 429 rate-limited", classifyFailure("redeem", 429, []byte(`{"success":false,"error":"rate-limited"}`)))
-	require.Equal(t, "redeem 200 step-visual", classifyFailure("redeem", 200, []byte(`{"success":false,"step":"visual"}`)))
-	require.Equal(t, "challenge 502", classifyFailure("challenge", 502, []byte(`<html>bad gateway`)))
-	require.Equal(t, "verify 500", classifyFailure("verify", 500, []byte(`{"error":"has spaces in it"}`)))
-}
-
-// FuzzClassifyFailure: the report key of any server answer is bounded and single-line.
-func FuzzClassifyFailure(f *testing.F) {
-	f.Add(200, []byte(`{"error-codes":["x"]}`))
-	f.Add(403, []byte(`{"error":"denied","step":"visual"}`))
-	f.Add(500, []byte(`{"error-codes":[]}`))
-	f.Add(429, []byte("\xff"))
-	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		k := classifyFailure("verify", status, body)
-		if !strings.HasPrefix(k, "verify ") || len(k) > 7+20+1+40 || strings.ContainsAny(k, "\n\t") {
-			t.Fatalf("bad key %q", k)
-		}
-	})
+	require.Equal(t, 2*time.Second, cfg.Duration, "both: whichever comes first")
 }
 
 // BenchmarkServeVerifyHandler is POST /api/v1/verify through the API handler without the
 // network: compared with the engine's BenchmarkVerifyConsumeMemory and the load test's
 // req/s, it splits a verify's cost into engine, HTTP layer and transport.
 func BenchmarkServeVerifyHandler(b *testing.B) {
-	engine, err := astracaph.New(astracaph.WithSecret([]byte("load-test-master-secret")), astracaph.WithOpenSecret([]byte(loadOpenSecret)))
+	engine, err := astracaph.New(astracaph.WithSecret([]byte(loadMasterSecret)), astracaph.WithOpenSecret([]byte(loadOpenSecret)))
 	require.NoError(b, err)
 	h := server.New(engine, server.WithLimits(server.Limits{}))
-	bodies, err := mintOffline(b.N, "https://load.example", []byte(loadOpenSecret))
+	bodies, err := loadtest.MintOffline(b.Context(), b.N, "https://load.example", []byte(loadMasterSecret), []byte(loadOpenSecret))
 	require.NoError(b, err)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -207,7 +234,7 @@ func BenchmarkServeVerifyHandler(b *testing.B) {
 		req.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		if w.Code != 200 || !bytes.Contains(w.Body.Bytes(), successTrue) {
+		if w.Code != 200 || !bytes.Contains(w.Body.Bytes(), []byte(`"success":true`)) {
 			b.Fatalf("verify %d: %d %s", i, w.Code, w.Body.String())
 		}
 	}

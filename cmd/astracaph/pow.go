@@ -31,22 +31,22 @@ func hmacKeyFromEnv(flagVal string) ([]byte, error) {
 func cmdChallenge(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("challenge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	alg := fs.String("algorithm", "PBKDF2/SHA-256", "algorithm: SHA-256|384|512, PBKDF2/SHA-256|384|512, SCRYPT, ARGON2ID")
-	cost := fs.Int("cost", 0, "cost (iterations, scrypt N, argon2 passes); 0 = algorithm default")
-	keyLen := fs.Int("key-length", 0, "derived key length in bytes; 0 = default")
-	mode := fs.String("mode", "deterministic", "deterministic or probabilistic")
-	prefix := fs.String("prefix", "00", "probabilistic key prefix (hex)")
-	cmin := fs.Uint("counter-min", 5000, "deterministic counter minimum")
-	cmax := fs.Uint("counter-max", 10000, "deterministic counter maximum")
-	mem := fs.Int("memory-cost", 0, "ARGON2ID memory (KiB) / SCRYPT r")
-	par := fs.Int("parallelism", 0, "ARGON2ID lanes / SCRYPT p")
-	expires := fs.Duration("expires", 10*time.Minute, "expiry (0 = none)")
-	v1 := fs.Bool("v1", false, "legacy PoW v1 challenge (SHA-256, maxnumber)")
-	maxNumber := fs.Int64("max-number", 100000, "v1 maxnumber")
-	key := fs.String("key", "", "HMAC key (default $ASTRACAPH_ALTCHA_HMAC_KEY)")
-	keySig := fs.String("key-signature-key", "", "key-signature secret for deterministic challenges")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	alg := fs.String("algorithm", "PBKDF2/SHA-256", "the key derivation: SHA-256, SHA-384, SHA-512, PBKDF2/SHA-256, PBKDF2/SHA-384, PBKDF2/SHA-512, SCRYPT or ARGON2ID")
+	cost := fs.Int("cost", 0, "the cost: PBKDF2 iterations, SHA rounds, SCRYPT N or ARGON2ID passes (0: the algorithm's default)")
+	keyLen := fs.Int("key-length", 0, "the derived key's length in bytes (0: the default, 32)")
+	mode := fs.String("mode", "deterministic", "deterministic (a secret counter in a range) or probabilistic (a fixed key prefix)")
+	prefix := fs.String("prefix", "00", "the hex key prefix to find in probabilistic mode")
+	cmin := fs.Uint("counter-min", 5000, "the smallest counter in deterministic mode")
+	cmax := fs.Uint("counter-max", 10000, "the largest counter in deterministic mode")
+	mem := fs.Int("memory-cost", 0, "ARGON2ID memory in KiB, or SCRYPT's block size r")
+	par := fs.Int("parallelism", 0, "ARGON2ID lanes, or SCRYPT's parallelism p")
+	expires := fs.Duration("expires", 10*time.Minute, "how long the challenge stays valid (0: forever)")
+	v1 := fs.Bool("v1", false, "print a legacy PoW v1 challenge (SHA-256 with maxnumber) instead")
+	maxNumber := fs.Int64("max-number", 100000, "the largest number of a v1 challenge")
+	key := fs.String("key", "", "the HMAC key that signs challenges (default $ASTRACAPH_ALTCHA_HMAC_KEY)")
+	keySig := fs.String("key-signature-key", "", "a second secret that adds keySignature, for the two-HMAC verification fast path")
+	if code, stop := parseFlags(fs, args); stop {
+		return code
 	}
 	hk, err := hmacKeyFromEnv(*key)
 	if err != nil {
@@ -91,10 +91,10 @@ func cmdChallenge(_ context.Context, args []string, _ io.Reader, stdout, stderr 
 func cmdSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("solve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	workers := fs.Int("workers", 0, "worker goroutines (0 = all CPUs)")
-	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	workers := fs.Int("workers", 0, "how many goroutines search in parallel (0: one per CPU)")
+	timeout := fs.Duration("timeout", 5*time.Minute, "how long to search before giving up")
+	if code, stop := parseFlags(fs, args); stop {
+		return code
 	}
 	in, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
 	if err != nil {
@@ -107,6 +107,12 @@ func cmdSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err := json.Unmarshal(in, &probe); err != nil {
 		fmt.Fprintln(stderr, "astracaph: solve: challenge JSON:", err)
 		return 2
+	}
+	// Piped straight from curl, the input may be the server's error answer instead of a
+	// challenge: say what the server said.
+	if msg, ok := serverError(probe); ok {
+		fmt.Fprintln(stderr, "astracaph: solve: the server answered with an error instead of a challenge:", msg)
+		return 1
 	}
 	if _, legacy := probe["challenge"]; legacy {
 		var ch astracaph.ChallengeV1
@@ -147,14 +153,35 @@ func cmdSolve(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return 0
 }
 
+// serverError recognises the API's error shape {"success":false,"error":code,"message":text}
+// and returns "code: text".
+func serverError(probe map[string]json.RawMessage) (string, bool) {
+	var success *bool
+	var code, msg string
+	if json.Unmarshal(probe["success"], &success) != nil || success == nil || *success {
+		return "", false
+	}
+	_ = json.Unmarshal(probe["error"], &code)
+	_ = json.Unmarshal(probe["message"], &msg)
+	switch {
+	case code != "" && msg != "":
+		return code + ": " + msg, true
+	case code != "":
+		return code, true
+	case msg != "":
+		return msg, true
+	}
+	return "unknown error", true
+}
+
 // cmdVerify verifies a payload (argument or stdin); exit 0 when it verifies, 1 otherwise.
 func cmdVerify(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	key := fs.String("key", "", "HMAC key (default $ASTRACAPH_ALTCHA_HMAC_KEY)")
-	keySig := fs.String("key-signature-key", "", "key-signature secret (fast path)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	key := fs.String("key", "", "the HMAC key that signed the challenge, or the site secret for a token (default $ASTRACAPH_ALTCHA_HMAC_KEY)")
+	keySig := fs.String("key-signature-key", "", "the key-signature secret, to verify by the fast path")
+	if code, stop := parseFlags(fs, args); stop {
+		return code
 	}
 	hk, err := hmacKeyFromEnv(*key)
 	if err != nil {

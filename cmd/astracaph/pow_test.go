@@ -48,3 +48,37 @@ func TestCLIErrors(t *testing.T) {
 	code, _, _ = runCLI(t, "", "challenge", "-key", "k", "-algorithm", "PBKDF2/SHA-256", "-key-length", "24")
 	require.Equal(t, 1, code)
 }
+
+// TestCLIHelpListsCommands: astracaph -h and astracaph help list every command with a line
+// each; "help <command>" shows that command's flags and exits 0.
+func TestCLIHelpListsCommands(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}} {
+		code, out, _ := runCLI(t, "", args...)
+		require.Equal(t, 0, code, args)
+		for _, c := range []string{"serve", "sites", "spam", "data", "loadtest", "challenge", "solve", "verify"} {
+			require.Regexp(t, `(?m)^  `+c+` +\S.*$`, out, "%v lists %s", args, c)
+		}
+		require.NotContains(t, out, "Usage of serve", "the command list, not serve's flags")
+	}
+	for _, c := range []string{"sites", "data", "challenge", "solve", "verify"} {
+		code, out, errOut := runCLI(t, "", "help", c)
+		require.Equal(t, 0, code, "help %s: %s", c, errOut)
+		require.Contains(t, out+errOut, "-", "help %s prints flags", c)
+	}
+	code, _, errOut := runCLI(t, "", "frobnicate")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "unknown command")
+	require.Contains(t, errOut, "loadtest", "an unknown command shows the list")
+}
+
+// TestSolvePassesServerErrorThrough: piping an error answer of the API into solve says what
+// the server said. It failed before: "challenge has no parameters".
+func TestSolvePassesServerErrorThrough(t *testing.T) {
+	code, out, errOut := runCLI(t, `{"success":false,"error":"site-key-required","message":"open mode is disabled; pass a site key"}`, "solve")
+	require.Equal(t, 1, code)
+	require.Empty(t, out)
+	require.Contains(t, errOut, "site-key-required: open mode is disabled; pass a site key")
+	code, _, errOut = runCLI(t, `{"success":false,"error":"rate-limited"}`, "solve")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "rate-limited")
+}

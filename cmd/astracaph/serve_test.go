@@ -228,7 +228,10 @@ func TestServeBinary(t *testing.T) {
 	bin := buildServeBinary(t)
 
 	t.Run("flow, metrics, graceful shutdown", func(t *testing.T) {
-		p := startServe(t, bin, []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON}, fastPoW...)
+		// These clients are scripts without the widget's telemetry: allow them as the official
+		// ALTCHA widget would be allowed.
+		p := startServe(t, bin, []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON,
+			"ASTRACAPH_ALLOW_ALTCHA_WIDGET=1"}, fastPoW...)
 
 		// Open mode: bound to the origin, verified once.
 		tok := redeemAt(t, p.base, solvedPayload(t, p.base, "", openOrigin), "", openOrigin)
@@ -312,9 +315,25 @@ func TestServeBinary(t *testing.T) {
 		require.NotContains(t, p.stderr.String(), serveSecret, "secrets are never logged")
 	})
 
+	t.Run("a default server requires the widget", func(t *testing.T) {
+		p := startServe(t, bin, []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret}, fastPoW...)
+		req, err := http.NewRequest(http.MethodGet, p.base+"/api/v1/challenge", nil)
+		require.NoError(t, err)
+		browserHeaders(req.Header, openOrigin)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, "required", resp.Header.Get("X-Astracaph-Interaction"))
+		status, out := postJSON(t, p.base+"/api/v1/challenge", openOrigin,
+			map[string]any{"payload": solvedPayload(t, p.base, "", openOrigin), "origin": openOrigin})
+		require.Equal(t, http.StatusOK, status)
+		require.Equal(t, "visual", out["step"], "a redemption without the widget's telemetry gets the visual step: %v", out)
+	})
+
 	t.Run("two servers share Redis", func(t *testing.T) {
 		addr, _ := testenv.StartRedis(t)
-		env := []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "REDIS_URL=redis://" + addr + "/0", "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON}
+		env := []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "REDIS_URL=redis://" + addr + "/0", "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON,
+			"ASTRACAPH_ALLOW_ALTCHA_WIDGET=1"}
 		a := startServe(t, bin, env, fastPoW...)
 		b := startServe(t, bin, env, fastPoW...)
 		require.Contains(t, a.stderr.String(), "store=redis")
@@ -342,6 +361,55 @@ func TestServeBinary(t *testing.T) {
 		require.Equal(t, astracaph.CodeTimeoutDuplicate, errorCodes(out))
 	})
 
+	t.Run("two servers on a Redis Cluster, configured only by the environment", func(t *testing.T) {
+		c := testenv.StartCluster(t, 3, true, 2*time.Second)
+		seeds := c.Seeds()
+		env := []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "ASTRACAPH_SITE_CONFIG=" + serveSiteJSON,
+			"REDIS_URL=redis://" + seeds[0] + "?addr=" + seeds[1] + "&addr=" + seeds[2],
+			"ASTRACAPH_POW_COST=10", "ASTRACAPH_POW_COUNTER_MIN=1", "ASTRACAPH_POW_COUNTER_MAX=50", "ASTRACAPH_ALLOW_ALTCHA_WIDGET=1"}
+		a := startServe(t, bin, env)
+		b := startServe(t, bin, append(env, "ASTRACAPH_REDIS_WAIT_REPLICAS=1", "ASTRACAPH_REDIS_WAIT_TIMEOUT=500ms"))
+
+		resp, err := http.Get(a.base + "/api/v1/challenge")
+		require.NoError(t, err)
+		var ch astracaph.Challenge
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&ch))
+		resp.Body.Close()
+		require.Equal(t, 10, ch.Parameters.Cost, "ASTRACAPH_POW_COST applies")
+
+		// A token redeemed through one server is spent exactly once across both, under a
+		// race of concurrent verifications.
+		tok := redeemAt(t, a.base, solvedPayload(t, b.base, "", openOrigin), "", openOrigin)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		codes := map[string]int{}
+		for i := range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				base := a.base
+				if i%2 == 1 {
+					base = b.base
+				}
+				_, out := postJSON(t, base+"/api/v1/verify", "", map[string]any{"token": tok, "origin": openOrigin})
+				mu.Lock()
+				defer mu.Unlock()
+				if out["success"] == true {
+					codes["success"]++
+				} else {
+					codes[errorCodes(out)]++
+				}
+			}()
+		}
+		wg.Wait()
+		require.Equal(t, map[string]int{"success": 1, astracaph.CodeTimeoutDuplicate: 39}, codes)
+
+		// The seeded site is shared across the slots of the Cluster.
+		tok = redeemAt(t, b.base, solvedPayload(t, b.base, siteKey, siteOrigin), siteKey, siteOrigin)
+		_, out := postJSON(t, a.base+"/public/api/v1/verify", "", map[string]any{"token": tok, "secretKey": siteSecret})
+		require.Equal(t, true, out["success"], out)
+	})
+
 	t.Run("bad configuration exits non-zero with a clear message", func(t *testing.T) {
 		for _, tc := range []struct {
 			env  []string
@@ -357,7 +425,16 @@ func TestServeBinary(t *testing.T) {
 			{env: []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "REDIS_URL=redis://127.0.0.1:1"}, want: "cannot reach Redis"},
 			{args: []string{"-log-format", "xml"}, want: "-log-format"},
 			{args: []string{"-pow-algorithm", "MD5"}, want: "astracaph: serve"},
+			// The configurations the scale-out issue found accepted, or refused only per request.
+			{env: []string{"ASTRACAPH_POW_COST=abc"}, want: "ASTRACAPH_POW_COST must be an integer"},
+			{args: []string{"-pow-counter-min", "100", "-pow-counter-max", "10"}, want: "-pow-counter-min (ASTRACAPH_POW_COUNTER_MIN) is 100, above -pow-counter-max"},
+			{env: []string{"ASTRACAPH_POW_ALGORITHM=ARGON2ID", "ASTRACAPH_POW_COST=2"}, want: "ARGON2ID needs -pow-memory-cost (ASTRACAPH_POW_MEMORY_COST)"},
+			{env: []string{`ASTRACAPH_SITE_CONFIG=[{"nmae":"Shop","siteKey":"pk_live_x","secret":"sk_live_0123456789abcdef"}]`}, want: `unknown field "nmae" in a site (did you mean "name"?)`},
+			{env: []string{`ASTRACAPH_SITE_CONFIG={"name":"Shop"}`}, want: "ASTRACAPH_SITE_CONFIG: expected a JSON array of sites ([{…}, …]), got a single object"},
+			{env: []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "REDIS_URL=redis://127.0.0.1:1", "ASTRACAPH_REDIS_PREFIX=app{}:"}, want: "ASTRACAPH_REDIS_PREFIX"},
+			{env: []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "REDIS_URL=redis://u:hunter2secret@h1:1,h2"}, want: "REDIS_URL: astracaph: redisstore: invalid Redis URL"},
 		} {
+			started := time.Now()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			cmd := exec.CommandContext(ctx, bin, append([]string{"serve"}, tc.args...)...)
 			cmd.Env = serveEnv(append(tc.env, "ASTRACAPH_ADDR="+freeAddr(t))...)
@@ -371,6 +448,9 @@ func TestServeBinary(t *testing.T) {
 			require.NotEqual(t, -1, ee.ExitCode(), "%v %v: exited by itself, not killed", tc.env, tc.args)
 			require.Contains(t, stderr.String(), tc.want, "%v %v", tc.env, tc.args)
 			require.NotContains(t, stderr.String(), "astracaph listening", "%v %v", tc.env, tc.args)
+			require.NotContains(t, stderr.String(), "hunter2secret")
+			// Within a second on an idle machine; the bound leaves room for a loaded one.
+			require.Less(t, time.Since(started), 5*time.Second, "%v %v: found at start-up, not per request", tc.env, tc.args)
 		}
 	})
 }

@@ -46,6 +46,19 @@ func TestSitesCommand(t *testing.T) {
 	code, out, _ = runCLI(t, "", "sites", "list")
 	require.Equal(t, 0, code)
 	require.NotContains(t, out, creds.SiteKey)
+
+	// A site can be named by its key too (it failed before with "invalid domain").
+	code, out, stderr = runCLI(t, "", "sites", "add", "-domain", "blog.example.org")
+	require.Equal(t, 0, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(out), &creds))
+	code, _, stderr = runCLI(t, "", "sites", "delete", "-site-key", creds.SiteKey, "-secret", creds.Secret)
+	require.Equal(t, 0, code, stderr)
+	code, out, _ = runCLI(t, "", "sites", "list")
+	require.Equal(t, 0, code)
+	require.NotContains(t, out, creds.SiteKey)
+	code, _, stderr = runCLI(t, "", "sites", "delete", "-secret", creds.Secret)
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "-domain or -site-key")
 }
 
 func TestSitesCommandNeedsSharedStore(t *testing.T) {

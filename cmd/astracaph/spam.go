@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/spam"
 )
 
 const spamUsage = `usage:
@@ -75,24 +75,24 @@ func spamParse(fs *flag.FlagSet, args []string) error {
 }
 
 // spamData loads, de-duplicates and (with holdout > 0) splits a labelled TSV.
-func spamData(path string, holdout float64, seed uint64) (train, test []astracaph.SpamSample, err error) {
+func spamData(path string, holdout float64, seed uint64) (train, test []spam.Sample, err error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("astracaph: spam: %w", err)
 	}
 	defer fh.Close()
-	all, err := astracaph.ReadSpamTSV(fh)
+	all, err := spam.ReadTSV(fh)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (%s)", err, path)
 	}
-	all = astracaph.SpamDedup(all)
+	all = spam.Dedup(all)
 	if holdout <= 0 {
 		return all, all, nil
 	}
 	if holdout >= 1 {
 		return nil, nil, fmt.Errorf("%w: -holdout must be in [0,1)", errSpamUsage)
 	}
-	train, test = astracaph.SpamSplit(all, holdout, seed)
+	train, test = spam.Split(all, holdout, seed)
 	return train, test, nil
 }
 
@@ -104,12 +104,12 @@ func spamFlags(name string, stderr io.Writer) *flag.FlagSet {
 
 func spamTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := spamFlags("train", stderr)
-	data := fs.String("data", "", "labelled TSV (label<TAB>text)")
-	out := fs.String("out", "", "model JSON to write")
-	alpha := fs.Float64("alpha", 1, "Laplace smoothing")
-	minCount := fs.Int("min-count", 1, "drop tokens seen fewer times")
-	holdout := fs.Float64("holdout", 0, "fraction held out for eval (0 = train on everything)")
-	seed := fs.Uint64("seed", 1, "split seed")
+	data := fs.String("data", "", "the labelled messages: a TSV file of label, tab, text (labels ham/spam)")
+	out := fs.String("out", "", "the model file (JSON) to write")
+	alpha := fs.Float64("alpha", 1, "the Laplace smoothing added to every token count")
+	minCount := fs.Int("min-count", 1, "drop tokens seen fewer times than this")
+	holdout := fs.Float64("holdout", 0, "the fraction kept out of training for spam eval (0: train on everything)")
+	seed := fs.Uint64("seed", 1, "the seed of the train/holdout split (use the same one for eval)")
 	if err := spamParse(fs, args); err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func spamTrain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	m, err := astracaph.TrainSpamModel(ctx, train, astracaph.SpamTrainOptions{Alpha: *alpha, MinCount: *minCount})
+	m, err := spam.Train(ctx, train, spam.TrainOptions{Alpha: *alpha, MinCount: *minCount})
 	if err != nil {
 		return err
 	}
@@ -146,12 +146,12 @@ func spamTrain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 func spamEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := spamFlags("eval", stderr)
-	data := fs.String("data", "", "labelled TSV (label<TAB>text)")
-	model := fs.String("model", "", "model JSON (optional; heuristics only without it)")
-	holdout := fs.Float64("holdout", 0, "evaluate only this held-out fraction (same -seed as train)")
-	seed := fs.Uint64("seed", 1, "split seed")
-	neutral := fs.Float64("neutral", astracaph.SpamDefaultNeutralAt, "NEUTRAL threshold")
-	bad := fs.Float64("bad", astracaph.SpamDefaultBadAt, "BAD threshold")
+	data := fs.String("data", "", "the labelled messages: a TSV file of label, tab, text (labels ham/spam)")
+	model := fs.String("model", "", "the model file from spam train (without it only the heuristics score)")
+	holdout := fs.Float64("holdout", 0, "evaluate only the held-out fraction spam train left out (same -seed)")
+	seed := fs.Uint64("seed", 1, "the seed of the train/holdout split")
+	neutral := fs.Float64("neutral", spam.DefaultNeutralAt, "the score from which a message is NEUTRAL")
+	bad := fs.Float64("bad", spam.DefaultBadAt, "the score from which a message is BAD")
 	if err := spamParse(fs, args); err != nil {
 		return err
 	}
@@ -162,21 +162,21 @@ func spamEval(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	f, err := astracaph.NewSpamFilter(astracaph.SpamOptions{ModelPath: *model, NeutralAt: *neutral, BadAt: *bad})
+	f, err := spam.NewFilter(spam.WithModelFile(*model), spam.WithBands(*neutral, *bad))
 	if err != nil {
 		return err
 	}
-	e := astracaph.EvaluateSpam(ctx, f, test)
+	e := spam.Evaluate(ctx, f, test)
 	fmt.Fprintf(stdout, "%d messages, model: %s\n%s", len(test), spamOr(*model, "none"), e.String())
 	return nil
 }
 
 func spamCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := spamFlags("check", stderr)
-	model := fs.String("model", "", "model JSON (optional)")
-	email := fs.String("email", "", "e-mail address submitted with the text")
-	langs := fs.String("lang", "", "comma-separated browser languages, e.g. en-US,ru")
-	disposable := fs.String("disposable", "", "disposable-domain list file (merged with the built-in list)")
+	model := fs.String("model", "", "the model file from spam train (optional)")
+	email := fs.String("email", "", "the e-mail address submitted with the text")
+	langs := fs.String("lang", "", "the browser's languages, comma-separated, e.g. en-US,ru")
+	disposable := fs.String("disposable", "", "a file of disposable e-mail domains, added to the built-in list")
 	if err := spamParse(fs, args); err != nil {
 		return err
 	}
@@ -184,11 +184,11 @@ func spamCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return fmt.Errorf("astracaph: spam: %w", err)
 	}
-	f, err := astracaph.NewSpamFilter(astracaph.SpamOptions{ModelPath: *model, DisposablePath: *disposable})
+	f, err := spam.NewFilter(spam.WithModelFile(*model), spam.WithDisposableFile(*disposable))
 	if err != nil {
 		return err
 	}
-	in := astracaph.SpamInput{Fields: map[string]string{"message": string(text)}, Email: *email}
+	in := spam.Input{Fields: map[string]string{"message": string(text)}, Email: *email}
 	if *langs != "" {
 		in.Languages = strings.Split(*langs, ",")
 	}

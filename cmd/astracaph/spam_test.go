@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/spam"
 )
 
 // spamFixture is a small hand-written corpus (not from any third-party dataset): the spam
@@ -61,7 +61,7 @@ func TestSpamTrainEvalCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := astracaph.LoadSpamModel(fh)
+	m, err := spam.LoadModel(fh)
 	fh.Close()
 	if err != nil {
 		t.Fatalf("written model does not load: %v", err)
@@ -121,11 +121,11 @@ func TestSpamCheckCLI(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var r astracaph.SpamResult
+	var r spam.Result
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%q: %v", out, err)
 	}
-	if r.Class != astracaph.SpamBad || len(r.Reasons) < 2 {
+	if r.Class != spam.Bad || len(r.Reasons) < 2 {
 		t.Errorf("got %+v", r)
 	}
 }

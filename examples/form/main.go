@@ -27,7 +27,7 @@ var page = template.Must(template.New("form").Parse(`<!doctype html>
 
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	c, err := astracaph.New(astracaph.WithLogger(log), astracaph.WithRiskEngine(astracaph.RiskEngineConfig{}))
+	c, err := astracaph.New(astracaph.WithLogger(log), astracaph.WithRiskEngine(astracaph.RiskEngineOptions{}))
 	if err != nil {
 		log.Error("engine", "err", err)
 		os.Exit(1)

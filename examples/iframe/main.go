@@ -26,18 +26,25 @@ const (
 
 var page = template.Must(template.New("p").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>iframe integration</title>
-<script src="/app.js" defer></script></head>
+<link rel="stylesheet" href="/app.css"><script src="/app.js" defer></script></head>
 <body><form method="post" action="/submit">
-<iframe id="captcha" title="CAPTCHA" width="350" height="500"
-  src="{{.API}}/captcha/widget?theme=light&siteKey={{.SiteKey}}&parentOrigin={{.Origin}}"></iframe>
+<iframe id="captcha" title="CAPTCHA" width="300" height="65"
+  src="{{.API}}/captcha/widget?theme=auto&size=normal&siteKey={{.SiteKey}}&parentOrigin={{.Origin}}"></iframe>
 <input type="hidden" name="astracaph-response" id="token">
-<button type="submit">Send</button></form></body></html>`))
+<p><button type="submit">Send</button></p></form></body></html>`))
 
-// appJS receives the token from the widget frame; only the API origin is trusted.
-const appJS = `window.addEventListener('message', (e) => {
-  if (e.origin !== '` + apiOrigin + `' || !e.data || e.data.type !== 'astracaph-verified') return;
-  document.getElementById('token').value = e.data.detail.token;
+// appJS receives the token and the widget's size from the frame; only messages from the API
+// origin and from this frame count. The frame starts at the normal size (300×65) and follows
+// the widget when the visual step or an error makes it taller.
+const appJS = `const frame = document.getElementById('captcha');
+window.addEventListener('message', (e) => {
+  if (e.origin !== '` + apiOrigin + `' || e.source !== frame.contentWindow || !e.data) return;
+  if (e.data.type === 'astracaph-resize') { frame.width = e.data.width; frame.height = e.data.height; }
+  if (e.data.type === 'astracaph-verified') document.getElementById('token').value = e.data.detail.token;
 });`
+
+// appCSS: no frame border, so the frame is exactly the widget.
+const appCSS = `#captcha { display: block; border: 0; }`
 
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -61,6 +68,10 @@ func main() {
 	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
 		fmt.Fprint(w, appJS)
+	})
+	mux.HandleFunc("GET /app.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css")
+		fmt.Fprint(w, appCSS)
 	})
 	mux.HandleFunc("POST /submit", func(w http.ResponseWriter, r *http.Request) {
 		// The backend verifies remotely, as a non-Go backend would.

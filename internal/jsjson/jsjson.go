@@ -24,6 +24,11 @@ import (
 // ErrSyntax is returned for text that JSON.parse would reject.
 var ErrSyntax = errors.New("astracaph: jsjson: invalid JSON")
 
+// ErrDuplicateKey is returned by ParseStrict for an object that names a member twice.
+// JSON.parse keeps the last value; a verifier should not have to guess which one the
+// signer meant.
+var ErrDuplicateKey = errors.New("astracaph: jsjson: duplicate object key")
+
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 64
 
@@ -57,8 +62,14 @@ func (o *Object) Set(key string, v any) {
 }
 
 // Parse parses JSON text like JSON.parse.
-func Parse(data []byte) (any, error) {
-	p := parser{b: data}
+func Parse(data []byte) (any, error) { return parse(data, false) }
+
+// ParseStrict parses like Parse but refuses an object with a repeated key
+// (ErrDuplicateKey), at any depth. Keys are compared after unescaping.
+func ParseStrict(data []byte) (any, error) { return parse(data, true) }
+
+func parse(data []byte, strict bool) (any, error) {
+	p := parser{b: data, strict: strict}
 	p.ws()
 	v, err := p.value(0)
 	if err != nil {
@@ -72,8 +83,9 @@ func Parse(data []byte) (any, error) {
 }
 
 type parser struct {
-	b []byte
-	i int
+	b      []byte
+	i      int
+	strict bool // refuse duplicate keys
 }
 
 func (p *parser) ws() {
@@ -126,6 +138,9 @@ func (p *parser) object(depth int) (any, error) {
 		p.i++
 		return o, nil
 	}
+	// Set is a linear search; a large object built from hostile input gets a map so that
+	// duplicate detection stays linear.
+	var seen map[string]struct{}
 	for {
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
@@ -145,7 +160,28 @@ func (p *parser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.Set(k, v)
+		if p.strict {
+			if seen == nil && len(o.Keys) >= 8 {
+				seen = make(map[string]struct{}, 2*len(o.Keys))
+				for _, k := range o.Keys {
+					seen[k] = struct{}{}
+				}
+			}
+			dup := false
+			if seen != nil {
+				_, dup = seen[k]
+				seen[k] = struct{}{}
+			} else {
+				_, dup = o.Get(k)
+			}
+			if dup {
+				return nil, ErrDuplicateKey
+			}
+			o.Keys = append(o.Keys, k)
+			o.Values = append(o.Values, v)
+		} else {
+			o.Set(k, v)
+		}
 		p.ws()
 		if p.i >= len(p.b) {
 			return nil, ErrSyntax
@@ -343,6 +379,32 @@ func (p *parser) hex4() (rune, bool) {
 	}
 	p.i += 4
 	return r, true
+}
+
+// WellFormed returns s with every lone surrogate (held as WTF-8) replaced by U+FFFD: the
+// bytes TextEncoder produces for a JavaScript string, so what JavaScript hashes or signs.
+// It returns s itself when there is nothing to replace.
+func WellFormed(s string) string {
+	i := 0
+	for ; i+2 < len(s); i++ {
+		if s[i] == 0xED && s[i+1] >= 0xA0 {
+			break
+		}
+	}
+	if i+2 >= len(s) {
+		return s
+	}
+	out := make([]byte, 0, len(s))
+	for j := 0; j < len(s); {
+		if s[j] == 0xED && j+2 < len(s) && s[j+1] >= 0xA0 && s[j+1] <= 0xBF {
+			out = utf8.AppendRune(out, utf8.RuneError)
+			j += 3
+			continue
+		}
+		out = append(out, s[j])
+		j++
+	}
+	return string(out)
 }
 
 // appendWTF8 encodes r, including lone surrogates, as generalized UTF-8.

@@ -9,7 +9,7 @@ import (
 )
 
 func TestCanonicalVector(t *testing.T) {
-	// altcha.md §7.8: JSON.stringify(sortKeys({b:1, a:{z:"<&>\u2028é", y:null, x:true}, A:1.5, c:1e21}))
+	// docs/protocol-notes.md, "Test vectors": JSON.stringify(sortKeys({b:1, a:{z:"<&>\u2028é", y:null, x:true}, A:1.5, c:1e21}))
 	in := `{"b":1,"a":{"z":"<&>\u2028é","y":null,"x":true},"A":1.5,"c":1e21}`
 	v, err := Parse([]byte(in))
 	require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -20,11 +21,13 @@ type Redis struct {
 	bin  string
 	dir  string
 	port int
+	conf string // config file given first on the command line (Sentinel), or ""
 	args []string
 	// Addr is host:port, stable across Stop/Start.
 	Addr string
 
 	mu     sync.Mutex
+	paused bool
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once cmd.Wait returned
 }
@@ -43,7 +46,14 @@ func StartRedis(t testing.TB) (addr string, stop func()) {
 // directory is a fresh t.TempDir, kept across Stop/Start.
 func NewRedis(t testing.TB, extraArgs ...string) *Redis {
 	t.Helper()
-	r := &Redis{t: t, bin: LookPath(t, "redis-server"), dir: t.TempDir(), args: extraArgs}
+	return newRedis(t, "", extraArgs...)
+}
+
+// newRedis starts a server whose command line begins with conf (when not empty): Sentinel
+// needs a config file it can rewrite.
+func newRedis(t testing.TB, conf string, extraArgs ...string) *Redis {
+	t.Helper()
+	r := &Redis{t: t, bin: LookPath(t, "redis-server"), dir: t.TempDir(), conf: conf, args: extraArgs}
 	t.Cleanup(r.Stop)
 	// The free port is found by binding and releasing it, so another process can grab it
 	// in between: retry on a fresh port a few times.
@@ -82,9 +92,33 @@ func (r *Redis) Stop() {
 	if r.cmd == nil {
 		return
 	}
-	_ = r.cmd.Process.Kill()
+	_ = r.cmd.Process.Kill() // a paused process dies of SIGKILL too
 	<-r.exited
-	r.cmd, r.exited = nil, nil
+	r.cmd, r.exited, r.paused = nil, nil, false
+}
+
+// Running reports whether the server process is up and answering (started, not stopped
+// and not paused).
+func (r *Redis) Running() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cmd != nil && !r.paused
+}
+
+// Pause stops the process without killing it (SIGSTOP): it keeps its sockets but neither
+// reads nor answers, like a frozen or partitioned node. Resume continues it.
+func (r *Redis) Pause() { r.signal(syscall.SIGSTOP, true) }
+
+// Resume continues a paused server (SIGCONT).
+func (r *Redis) Resume() { r.signal(syscall.SIGCONT, false) }
+
+func (r *Redis) signal(sig syscall.Signal, paused bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cmd != nil {
+		_ = r.cmd.Process.Signal(sig)
+		r.paused = paused
+	}
 }
 
 func (r *Redis) start() error {
@@ -94,11 +128,15 @@ func (r *Redis) start() error {
 		return nil
 	}
 	out := &bytes.Buffer{}
-	args := append([]string{
+	var args []string
+	if r.conf != "" {
+		args = append(args, r.conf)
+	}
+	args = append(args,
 		"--save", "", "--appendonly", "no",
 		"--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
-		"--dir", r.dir, "--daemonize", "no", "--logfile", "",
-	}, r.args...)
+		"--dir", r.dir, "--daemonize", "no", "--logfile", "")
+	args = append(args, r.args...)
 	cmd := exec.Command(r.bin, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

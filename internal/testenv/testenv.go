@@ -39,14 +39,15 @@ func RepoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// SharedData returns the absolute path of ../shared/data/<rel> next to the repository, or
+// SharedData returns the absolute path of shared/data/<rel> in the directory that holds the
+// repository (the project's dataset directory, outside version control), or
 // skips the test with a clear message when it is absent. Datasets are never copied into the
 // repository.
 func SharedData(t testing.TB, rel string) string {
 	t.Helper()
 	p := filepath.Join(RepoRoot(), "..", "shared", "data", rel)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data not present: ../shared/data/%s", rel)
+		t.Skipf("dataset not present: %s (the shared/data directory beside the repository)", p)
 	}
 	return p
 }

@@ -1,12 +1,15 @@
-/* AstraCaph iframe page (GET /captcha/widget?theme=&siteKey=&parentOrigin=&lang=).
+// @ts-check
+/* AstraCaph iframe page (GET /captcha/widget?theme=&size=&siteKey=&parentOrigin=&lang=).
  * Talks to its parent with postMessage:
  *   out: {type:'astracaph-verified', detail:{token, success:true}} (only to a known parent origin),
  *        {type:'astracaph-error', detail:{error, success:false}}, {type:'astracaph-expired'},
- *        {type:'astracaph-resize', height}, {type:'astracaph-ready'}
+ *        {type:'astracaph-resize', width, height} (the widget's size in CSS pixels: size the
+ *        frame to it), {type:'astracaph-ready'}
  *   in:  {type:'astracaph-reset'}, {type:'astracaph-execute'} (only from the parent origin) */
 (function () {
   'use strict';
   var q = new URLSearchParams(location.search);
+  /** @param {string} u */
   function originOf(u) {
     try {
       var x = new URL(u);
@@ -16,6 +19,10 @@
   // The parent origin comes from the embedder's parameter or, failing that, the referrer.
   var parentOrigin = originOf(q.get('parentOrigin') || '') || originOf(document.referrer || '');
   var parentWin = window.parent !== window ? window.parent : null;
+  /**
+   * @param {object} msg
+   * @param {boolean} [secret] it carries the token: never sent to an unknown parent
+   */
   function post(msg, secret) {
     if (!parentWin) return;
     if (parentOrigin) parentWin.postMessage(msg, parentOrigin);
@@ -27,7 +34,7 @@
     sitekey: q.get('siteKey') || q.get('sitekey') || '',
     theme: theme === 'dark' || theme === 'light' ? theme : 'auto',
     lang: q.get('lang') || q.get('hl') || '',
-    size: q.get('size') === 'compact' ? 'compact' : 'normal',
+    size: /^(compact|flexible)$/.test(q.get('size') || '') ? q.get('size') : 'normal',
     api: location.origin,
     origin: parentOrigin || undefined,
     names: []
@@ -47,14 +54,16 @@
     if (d.type === 'astracaph-reset') window.astracaph.reset(id);
     else if (d.type === 'astracaph-execute') window.astracaph.execute(id).catch(function () { /* error message already posted */ });
   });
-  var lastHeight = 0;
+  // The parent sizes the frame to the widget: 300×65 (normal), 150×140 (compact), its own
+  // width × 65 (flexible); the visual step and error messages make it taller.
+  var root = el.querySelector('.astracaph'), last = '';
   function resize() {
-    var hgt = Math.ceil(document.documentElement.scrollHeight);
-    if (hgt === lastHeight) return;
-    lastHeight = hgt;
-    post({ type: 'astracaph-resize', height: hgt });
+    var r = root.getBoundingClientRect(), w = Math.ceil(r.width), hgt = Math.ceil(r.height);
+    if (w + 'x' + hgt === last || !hgt) return;
+    last = w + 'x' + hgt;
+    post({ type: 'astracaph-resize', width: w, height: hgt });
   }
-  if (window.ResizeObserver) new ResizeObserver(resize).observe(document.body);
+  if (window.ResizeObserver) new ResizeObserver(resize).observe(root);
   resize();
   post({ type: 'astracaph-ready' });
 })();

@@ -1,3 +1,4 @@
+// @ts-check
 /* AstraCaph proof-of-work solver; runs as a Web Worker or, loaded with <script>, on the
  * main thread (see __astracaphPow below). Worker protocol:
  *   in:  {type:'work', challenge, counterStart, counterStep} | {type:'abort'}
@@ -12,14 +13,17 @@
   var job = 0; // bumped on every work/abort so stale async chains stop
   var DEPTH = 4; // operations in flight: hides the promise round trip for cheap KDFs
 
+  /** @param {unknown} h */
   function hexToBytes(h) {
     if (typeof h !== 'string' || h.length % 2 || /[^0-9a-fA-F]/.test(h)) throw new Error('bad hex');
     var b = new Uint8Array(h.length / 2);
     for (var i = 0; i < b.length; i++) b[i] = parseInt(h.substr(i * 2, 2), 16);
     return b;
   }
+  /** @type {string[]} */
   var HEX = [];
   for (var i = 0; i < 256; i++) HEX[i] = (i < 16 ? '0' : '') + i.toString(16);
+  /** @param {Uint8Array} b */
   function bytesToHex(b) {
     var s = '';
     for (var i = 0; i < b.length; i++) s += HEX[b[i]];
@@ -27,6 +31,10 @@
   }
 
   // matcher compiles a lower-case hex prefix (odd length allowed) into a byte test.
+  /**
+   * @param {any} prefix
+   * @returns {(k: Uint8Array) => boolean}
+   */
   function matcher(prefix) {
     prefix = String(prefix || '').toLowerCase();
     var full = hexToBytes(prefix.slice(0, prefix.length & ~1));
@@ -39,9 +47,17 @@
     };
   }
 
+  /** @type {Object<string, number>} */
   var HASHES = { 'SHA-256': 1, 'SHA-384': 1, 'SHA-512': 1 };
 
   // kernel returns {derive(counter) → Promise<Uint8Array>, match(bytes) → bool}.
+  /**
+   * @typedef {{match: (k: Uint8Array) => boolean, derive: (c: number) => Promise<Uint8Array>, v1?: boolean, max?: number}} Kernel
+   */
+  /**
+   * @param {Challenge} ch
+   * @returns {Kernel}
+   */
   function kernel(ch) {
     if (ch && typeof ch.challenge === 'string') return kernelV1(ch);
     var p = ch && ch.parameters;
@@ -58,9 +74,11 @@
       var dv = new DataView(pw.buffer);
       var params = { name: 'PBKDF2', hash: alg.slice(7), salt: salt, iterations: cost };
       var bits = keyLength * 8;
+      /** @type {KeyUsage[]} */
       var imp = ['deriveBits'];
       return {
         match: match,
+        /** @param {number} c */
         derive: function (c) {
           dv.setUint32(nonce.length, c); // importKey copies the bytes synchronously
           return subtle.importKey('raw', pw, 'PBKDF2', false, imp).then(function (key) {
@@ -75,11 +93,17 @@
       buf.set(nonce, salt.length);
       var bdv = new DataView(buf.buffer);
       var off = salt.length + nonce.length;
+      /**
+       * @param {ArrayBuffer} d
+       * @param {number} left
+       * @returns {ArrayBuffer | Promise<ArrayBuffer>}
+       */
       var round = function (d, left) {
         return left > 0 ? subtle.digest(alg, d).then(function (x) { return round(x, left - 1); }) : d;
       };
       return {
         match: match,
+        /** @param {number} c */
         derive: function (c) {
           bdv.setUint32(off, c); // digest copies its input at call time
           return subtle.digest(alg, buf).then(function (d) {
@@ -94,6 +118,10 @@
     throw new Error('unsupported algorithm ' + alg);
   }
 
+  /**
+   * @param {Challenge} ch
+   * @returns {Kernel}
+   */
   function kernelV1(ch) {
     var alg = String(ch.algorithm || 'SHA-256').toUpperCase();
     if (!HASHES[alg]) throw new Error('unsupported algorithm ' + alg);
@@ -103,11 +131,13 @@
     return {
       v1: true,
       max: ch.maxnumber || ch.maxNumber || 1e7,
+      /** @param {Uint8Array} k */
       match: function (k) {
         if (k.length !== target.length) return false;
         for (var i = 0; i < k.length; i++) if (k[i] !== target[i]) return false;
         return true;
       },
+      /** @param {number} c */
       derive: function (c) {
         return subtle.digest(alg, enc.encode(salt + c)).then(function (d) { return new Uint8Array(d); });
       }
@@ -116,11 +146,20 @@
 
   // run searches counters start, start+step, … and reports through emit(msg); live() turns
   // false when the job was aborted or superseded.
+  /**
+   * @param {Challenge} ch
+   * @param {number} start
+   * @param {number} step
+   * @param {number} depth operations in flight
+   * @param {(m: PowMessage) => void} emit
+   * @param {() => boolean} live
+   */
   function run(ch, start, step, depth, emit, live) {
     var t0 = performance.now();
     var k = kernel(ch);
     var max = k.v1 ? k.max : 0xffffffff;
     var next = start, tried = 0, inflight = 0, done = false, lastReport = t0;
+    /** @param {PowMessage} msg */
     function finish(msg) {
       if (done) return;
       done = true;
@@ -137,6 +176,10 @@
       }
       if (!done && inflight === 0 && next > max) finish({ type: 'error', message: 'counter space exhausted' });
     }
+    /**
+     * @param {number} c
+     * @param {Uint8Array} key
+     */
     function onKey(c, key) {
       inflight--;
       if (done) return;
@@ -146,16 +189,24 @@
         finish({ type: 'solution', counter: c, derivedKey: bytesToHex(key), time: Math.round((performance.now() - t0) * 10) / 10, n: tried });
         return;
       }
-      if ((tried & 15) === 0) {
-        var now = performance.now();
-        if (now - lastReport > 100) {
-          lastReport = now;
-          emit({ type: 'progress', n: tried });
-        }
+      // Report about ten times a second whatever the KDF's cost: a slow one (ARGON2ID, SCRYPT)
+      // would otherwise leave the progress bar still for seconds.
+      var now = performance.now();
+      if (now - lastReport > 100) {
+        lastReport = now;
+        emit({ type: 'progress', n: tried });
       }
       launch();
     }
     launch();
+  }
+
+  // counterMin: AstraCaph signs the lower bound of a deterministic challenge's counter range
+  // into its data; starting there saves work a bot would save anyway.
+  /** @param {Challenge} ch */
+  function counterMin(ch) {
+    var d = ch && ch.parameters && ch.parameters.data, m = d && d.counterMin;
+    return typeof m === 'number' && m >= 0 && m < 4294967296 ? Math.floor(m) : 0;
   }
 
   var inWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;
@@ -166,7 +217,7 @@
     self.__astracaphPow = function (ch, depth, emit) {
       var live = true;
       if (!subtle) throw new Error('WebCrypto unavailable (insecure context?)');
-      run(ch, 0, 1, depth, emit, function () { return live; });
+      run(ch, counterMin(ch), 1, depth, emit, function () { return live; });
       return function abort() { live = false; };
     };
     return;
@@ -179,12 +230,14 @@
     try {
       if (!subtle) throw new Error('WebCrypto unavailable (insecure context?)');
       run(m.challenge, m.counterStart | 0, Math.max(1, m.counterStep | 0), DEPTH,
+        /** @param {PowMessage} msg */
         function (msg) { self.postMessage(msg); }, function () { return id === job; });
     } catch (err) {
       self.postMessage({ type: 'error', message: String(err && err.message || err) });
     }
   };
 
+  /** @type {Partial<WorkerNavigator>} */
   var nav = self.navigator || {};
   self.postMessage({
     type: 'env',

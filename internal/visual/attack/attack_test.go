@@ -74,10 +74,10 @@ func solvers(t *testing.T) []Solver {
 	return out
 }
 
-// TestVisualStepResistsMachineAttacks drives each attack through the real HTTP flow with
+// TestAttackMachineReadsVisualStep drives each attack through the real HTTP flow with
 // the always-step-up test key and requires that at most 5 % of steps are passed within
 // the 3 attempts the server allows.
-func TestVisualStepResistsMachineAttacks(t *testing.T) {
+func TestAttackMachineReadsVisualStep(t *testing.T) {
 	mode := os.Getenv(envMode)
 	if mode == "" {
 		t.Skipf("set %s=1 (HTTP) or =offline to run the visual attack suite (minutes; needs tesseract, ImageMagick, sox, PocketSphinx)", envMode)

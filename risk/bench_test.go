@@ -1,0 +1,48 @@
+package risk
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func benchInput() Input {
+	return Input{
+		Telemetry:     fullTelemetry(newRNG(77)),
+		IPClass:       IPResidential,
+		IPCountry:     "DE",
+		Header:        chromeHeaders(),
+		VelocityLevel: 1,
+		SolveMillis:   2412,
+		ServerElapsed: 3100 * time.Millisecond,
+		PoWWork:       7500,
+	}
+}
+
+func BenchmarkRiskScore(b *testing.B) {
+	var s Scorer
+	in := benchInput()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = s.Score(in)
+	}
+}
+
+func BenchmarkRiskParseAndScore(b *testing.B) {
+	var s Scorer
+	in := benchInput()
+	doc, err := json.Marshal(in.Telemetry)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		tel, err := ParseTelemetry(doc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in.Telemetry = tel
+		_ = s.Score(in)
+	}
+}

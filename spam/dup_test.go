@@ -1,0 +1,76 @@
+package spam
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type fakeCounter struct {
+	mu     sync.Mutex
+	n      map[string]int64
+	err    error
+	window time.Duration
+}
+
+func newSpamFakeCounter() *fakeCounter { return &fakeCounter{n: make(map[string]int64)} }
+
+func (c *fakeCounter) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return 0, c.err
+	}
+	c.window = window
+	c.n[key]++
+	return c.n[key], nil
+}
+
+func TestSpamDuplicate(t *testing.T) {
+	ctr := newSpamFakeCounter()
+	f := testFilter(t, WithDuplicates(ctr))
+	ctx := context.Background()
+	msg := "Get the best deal on our new product line today"
+	variants := []string{msg, "  GET the best deal, on our new product line today!!", "get THE best deal on our new product line today."}
+	for i, v := range variants {
+		r := f.Classify(ctx, text(v))
+		if want := i == 2; slices.Contains(r.Reasons, ReasonDuplicate) != want {
+			t.Errorf("submission %d: reasons %v, duplicate want %v", i+1, r.Reasons, want)
+		}
+	}
+	if ctr.window != time.Hour {
+		t.Errorf("window %v, want default 1h", ctr.window)
+	}
+	// Short texts are never counted.
+	for range 5 {
+		if r := f.Classify(ctx, text("thanks!")); slices.Contains(r.Reasons, ReasonDuplicate) {
+			t.Fatalf("short text flagged as duplicate: %v", r.Reasons)
+		}
+	}
+	if DuplicateKey("thanks!") != "" || DuplicateKey(msg) != DuplicateKey(strings.ToUpper(msg)+"...") {
+		t.Error("duplicate key normalisation")
+	}
+}
+
+// A store outage skips the duplicate signal only; the rest of the verdict stands.
+func TestSpamDuplicateStoreError(t *testing.T) {
+	ctr := newSpamFakeCounter()
+	ctr.err = errors.New("redis: connection refused")
+	var logs bytes.Buffer
+	f := testFilter(t, WithDuplicates(ctr), WithDuplicateThreshold(1, 0),
+		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	r := f.Classify(context.Background(), Input{Email: "x@mailinator.com",
+		Fields: map[string]string{"m": "a perfectly ordinary message of some length"}})
+	if r.Class != Bad || !slices.Contains(r.Reasons, ReasonEmailDisposable) || slices.Contains(r.Reasons, ReasonDuplicate) {
+		t.Fatalf("got %+v", r)
+	}
+	if !strings.Contains(logs.String(), "duplicate counter failed") {
+		t.Errorf("store error not logged: %q", logs.String())
+	}
+}
