@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/astracat/astracaph/internal/wire"
 )
 
 // The fast scanner and the strict decoder must agree wherever the fast one decides (it
@@ -13,7 +15,7 @@ import (
 
 func FuzzStrictMatchesFast(f *testing.F) {
 	for _, p := range []string{vDeterministicPayload, vServerPayload, v1Vector} {
-		b, _, _ := decodePayload(nil, p)
+		b, _, _ := decodePayload(p)
 		f.Add(string(b))
 	}
 	for _, s := range []string{
@@ -31,7 +33,7 @@ func FuzzStrictMatchesFast(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		if !utf8.ValidString(text) {
-			return // readings() only ever passes UTF-8 on
+			return // wire.Readings() only ever passes UTF-8 on
 		}
 		b := []byte(text)
 
@@ -48,7 +50,7 @@ func FuzzStrictMatchesFast(f *testing.F) {
 
 		var fs, ss rawServerPayload
 		err := fs.parseFast(b)
-		if err == nil && hasControl(fs.span) {
+		if err == nil && wire.HasControl(fs.span) {
 			err = ErrMalformedPayload // what every caller checks
 		}
 		if err != errNeedStrict {
@@ -72,8 +74,8 @@ func samePayload(t *testing.T, text string, a, b *rawPayload) {
 		}
 	}
 	sameNum := func(what string, x, y []byte) {
-		fx, okx := parseFloat(x)
-		fy, oky := parseFloat(y)
+		fx, okx := wire.ParseFloat(x)
+		fy, oky := wire.ParseFloat(y)
 		if okx != oky || (okx && fx != fy) {
 			t.Fatalf("%s: fast %q, strict %q for %q", what, x, y, text)
 		}
@@ -112,7 +114,7 @@ func FuzzDecodePayload(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, high, err := decodePayload(nil, s)
+		got, high, err := decodePayload(s)
 		want, werr := atobReference(s)
 		if (err == nil) != (werr == nil) {
 			t.Fatalf("%q: decodePayload error %v, atob error %v", s, err, werr)
@@ -168,14 +170,11 @@ func FuzzParseVerificationData(f *testing.F) {
 	f.Add("classification=GOOD&email=user%40example.com&expire=1767225600&fields=name%2Cmessage&fieldsHash=ab&id=abc123&reasons=a%2Cb&score=1.5&time=1767222000&verified=true")
 	f.Add("id=1&id=2&verified=+true&%69d=3&&=x&score=-1&expire=0x10&note=%zz%4&email=%FF%C3%A9 &fields=,a,,")
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseVerificationData(s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		d := parsedVD(s)
 		var db VerificationData
-		var a arena
+		var a wire.Arena
 		raw, ok := parseVerificationDataBytes(&db, []byte(s), &a)
-		if raw != s || !sameVD(d, db) || ok == hasControl([]byte(s)) {
+		if raw != s || !sameVD(d, db) || ok == wire.HasControl([]byte(s)) {
 			t.Fatalf("[]byte entry point differs for %q:\n%+v\n%+v", s, d, db)
 		}
 		ref := map[string]string{}
@@ -184,7 +183,7 @@ func FuzzParseVerificationData(f *testing.F) {
 				continue
 			}
 			k, v, _ := strings.Cut(pair, "=")
-			ref[formDecode(k)] = formDecode(v)
+			ref[wire.FormDecode(k)] = wire.FormDecode(v)
 		}
 		check := func(name, got string) {
 			if want := strings.TrimSpace(ref[name]); got != want {
@@ -207,6 +206,19 @@ func FuzzParseVerificationData(f *testing.F) {
 			t.Fatalf("fields capacity %d > length %d: an append would overwrite reasons", cap(d.Fields), len(d.Fields))
 		}
 	})
+}
+
+// decodePayload decodes base64 as every verifier does (scratch.decode), outside the pool.
+func decodePayload(s string) ([]byte, bool, error) {
+	var sc scratch
+	return sc.decode(s)
+}
+
+// parsedVD parses a verificationData text.
+func parsedVD(s string) VerificationData {
+	var d VerificationData
+	parseVerificationData(&d, s)
+	return d
 }
 
 func sameVD(a, b VerificationData) bool {

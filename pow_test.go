@@ -257,7 +257,7 @@ func FuzzVerifySolution(f *testing.F) {
 		}
 		if res.Verified && payload != vDeterministicPayload {
 			// Only payloads signed with the key can verify; the seed is the only one.
-			b, _, _ := decodePayload(nil, payload)
+			b, _, _ := decodePayload(payload)
 			if !strings.Contains(string(b), "e49766ea7e876429f73afe7f5802e5bb32ca0ce5952646e14e0337f59125f33c") && !strings.Contains(string(b), "752edbbcf8") {
 				t.Fatalf("unexpected verification of %q", b)
 			}

@@ -370,9 +370,6 @@ func (c *Captcha) redeemFailed(ctx context.Context, ip netip.Addr, err error) {
 // challenge's binding id with a key derived from the master secret, so any server sharing
 // the secret checks any answer.
 
-// ErrBadProofID reports a binding id the environment check is not served for.
-var ErrBadProofID = errors.New("astracaph: bad environment-check id")
-
 // envProofMaxID bounds the binding id (v2 challengeId, or a v1 salt with its parameters).
 const envProofMaxID = risk.TelemetryMaxString
 

@@ -31,14 +31,6 @@ import (
 // store without the master secret yields neither. The master secret must therefore stay
 // stable and be shared by every server (ASTRACAPH_TOKEN_SECRET).
 
-// Site errors.
-var (
-	ErrSiteNotFound  = errors.New("astracaph: site not found")
-	ErrSiteExists    = errors.New("astracaph: a site for this domain already exists")
-	ErrInvalidDomain = errors.New("astracaph: invalid domain")
-	ErrForbidden     = errors.New("astracaph: secret does not match the site")
-)
-
 // Turnstile-style test keys (docs/protocol-notes.md, "Widget conventions and test keys") for integrators' own test suites. They work
 // without registration: the site keys drive the widget flow, the secrets make Verify
 // always pass, always fail, or report an already spent token.
@@ -54,6 +46,11 @@ const (
 	siteSecretPrefix   = "sk_live_"
 	defaultRotationGap = 24 * time.Hour
 )
+
+// isTestSiteKey reports whether k is one of the test site keys.
+func isTestSiteKey(k string) bool {
+	return k == TestSiteKeyPass || k == TestSiteKeyBlock || k == TestSiteKeyStepUp
+}
 
 // Site is the public view of a registered site.
 type Site struct {
@@ -277,7 +274,7 @@ func (c *Captcha) storeSite(ctx context.Context, cfg SiteConfig) error {
 		AllowALTCHAWidget: cfg.AllowALTCHAWidget}
 	if err := c.store.CreateSite(ctx, rec); err != nil {
 		if errors.Is(err, ErrExists) {
-			return ErrSiteExists
+			return errSiteExists
 		}
 		return err
 	}
@@ -335,7 +332,7 @@ func (c *Captcha) SeedSites(ctx context.Context, sites []SiteConfig) error {
 func (c *Captcha) GetSite(ctx context.Context, siteKey string) (Site, error) {
 	r, err := c.store.GetSite(ctx, siteKey)
 	if errors.Is(err, ErrNotFound) {
-		return Site{}, ErrSiteNotFound
+		return Site{}, errSiteNotFound
 	}
 	if err != nil {
 		return Site{}, err
@@ -351,7 +348,7 @@ func (c *Captcha) SiteByDomain(ctx context.Context, domain string) (Site, error)
 	}
 	r, err := c.store.GetSiteByDomain(ctx, d)
 	if errors.Is(err, ErrNotFound) {
-		return Site{}, ErrSiteNotFound
+		return Site{}, errSiteNotFound
 	}
 	if err != nil {
 		return Site{}, err
@@ -381,7 +378,7 @@ func (c *Captcha) DeleteSite(ctx context.Context, domain, secret string) error {
 	}
 	r, err := c.store.GetSiteByDomain(ctx, d)
 	if errors.Is(err, ErrNotFound) {
-		return ErrSiteNotFound
+		return errSiteNotFound
 	}
 	if err != nil {
 		return err
@@ -391,7 +388,7 @@ func (c *Captcha) DeleteSite(ctx context.Context, domain, secret string) error {
 	case errors.Is(err, ErrSecretInvalid):
 		return ErrForbidden
 	case errors.Is(err, ErrNotFound):
-		return ErrSiteNotFound
+		return errSiteNotFound
 	case err != nil:
 		return err
 	}
@@ -407,7 +404,7 @@ func (c *Captcha) RotateSecret(ctx context.Context, siteKey, currentSecret strin
 	}
 	r, err := c.store.GetSite(ctx, siteKey)
 	if errors.Is(err, ErrNotFound) {
-		return SiteCredentials{}, ErrSiteNotFound
+		return SiteCredentials{}, errSiteNotFound
 	}
 	if err != nil {
 		return SiteCredentials{}, err

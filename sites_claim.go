@@ -23,14 +23,6 @@ import (
 // claim id then replaces the squatter's site (its secret stops working at once) with a
 // new one. The claim lives an hour, server-side; the token is compared in constant time.
 
-// Claim errors.
-var (
-	ErrClaimNotFound   = errors.New("astracaph: domain claim not found or expired")
-	ErrClaimNotProven  = errors.New("astracaph: domain control not proven (publish the claim token in DNS or at the well-known URL)")
-	ErrClaimOtherSite  = errors.New("astracaph: the claim is for another domain")
-	ErrFetchNotAllowed = errors.New("astracaph: refusing to fetch from a private or loopback address")
-)
-
 const (
 	claimTTL       = time.Hour
 	claimPrefix    = "claim:"

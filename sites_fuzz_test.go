@@ -27,20 +27,3 @@ func FuzzNormalizeDomainOrigin(f *testing.F) {
 		}
 	})
 }
-
-func FuzzParseSiteConfig(f *testing.F) {
-	f.Add(`[{"name":"Blog","siteKey":"pk_live_x","secret":"sk_live_0123456789abcdef","origins":["https://blog.example"],"createdAt":"2026-01-01T00:00:00Z"}]`)
-	f.Add(`[]`)
-	f.Add(`{`)
-	f.Fuzz(func(t *testing.T, s string) {
-		sites, err := astracaph.ParseSiteConfig([]byte(s))
-		if err != nil {
-			return
-		}
-		c, err := astracaph.New(astracaph.WithSecret([]byte("0123456789abcdef0123456789abcdef")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = c.SeedSites(t.Context(), sites) // must not panic; errors are fine
-	})
-}

@@ -24,17 +24,6 @@ import (
 // (docs/visual.md), so the token it yields carries at most VisualSolvedScore, and each
 // client prefix may open only so many steps per window (WithVisualLimit).
 
-// Visual step errors.
-var (
-	ErrVisualNotFound = errors.New("astracaph: visual challenge not found or expired")
-	ErrVisualUsed     = errors.New("astracaph: visual challenge resource already served")
-	ErrWrongAnswer    = errors.New("astracaph: wrong answer")
-	ErrNoAttemptsLeft = errors.New("astracaph: no attempts left")
-	// ErrVisualRateLimited refuses a redemption that would open one visual step too
-	// many for the client's network prefix (the server answers 429).
-	ErrVisualRateLimited = errors.New("astracaph: too many visual challenges from this network; try again later")
-)
-
 // VisualSolvedScore is the highest score of a token issued after a visual step, whether
 // the code was typed or the heavy proof of work waited out: below the 0.5 that sites
 // commonly require for sensitive actions, so they can tell such tokens apart.
@@ -69,15 +58,6 @@ func WithVisualLimit(n int, window time.Duration) Option {
 		return nil
 	}
 }
-
-// VisualLimitError is the ErrVisualRateLimited refusal with the time until the client's
-// window ends (the server's Retry-After).
-type VisualLimitError struct{ RetryAfter time.Duration }
-
-func (e *VisualLimitError) Error() string { return ErrVisualRateLimited.Error() }
-
-// Unwrap makes errors.Is(err, ErrVisualRateLimited) true.
-func (e *VisualLimitError) Unwrap() error { return ErrVisualRateLimited }
 
 // allowVisual counts one visual step for the client's prefix in a fixed window and refuses
 // it over the cap. A store failure refuses too (fail closed).
@@ -227,16 +207,6 @@ type VisualAnswer struct {
 	Payload  string
 	ClientIP netip.Addr // counts wrong answers towards the prefix's recent failures
 }
-
-// AnswerError carries the attempts left after a wrong answer.
-type AnswerError struct{ AttemptsLeft int }
-
-func (e *AnswerError) Error() string {
-	return fmt.Sprintf("astracaph: wrong answer (%d attempts left)", e.AttemptsLeft)
-}
-
-// Unwrap makes errors.Is(err, ErrWrongAnswer) true.
-func (e *AnswerError) Unwrap() error { return ErrWrongAnswer }
 
 // takeAttempt claims the next of the step's attempts and returns its number (1-based;
 // visualAttempts+1 when none is left). Attempts are single-use keys, not a counter: the

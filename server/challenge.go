@@ -107,7 +107,7 @@ func (s *Server) flowError(r *http.Request, err error) (int, string) {
 		return http.StatusForbidden, "origin-not-allowed"
 	case errors.Is(err, astracaph.ErrOpenModeDisabled):
 		return http.StatusForbidden, "site-key-required"
-	case errors.Is(err, astracaph.ErrSiteNotFound):
+	case errors.Is(err, astracaph.ErrNotFound):
 		return http.StatusNotFound, "site-not-found"
 	case errors.Is(err, astracaph.ErrVisualNotFound):
 		return http.StatusNotFound, "expired"

@@ -169,7 +169,7 @@ func parseServeFlags(args, environ []string, stderr io.Writer) (serveConfig, err
 				return c, fmt.Errorf("ASTRACAPH_SITE_CONFIG: %w", err)
 			}
 		}
-		if c.sites, err = astracaph.ParseSiteConfig(data); err != nil {
+		if c.sites, err = parseSiteConfig(data); err != nil {
 			return c, err // the error names ASTRACAPH_SITE_CONFIG
 		}
 	}

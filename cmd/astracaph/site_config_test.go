@@ -1,4 +1,4 @@
-package astracaph_test
+package main
 
 import (
 	"testing"
@@ -12,7 +12,7 @@ import (
 // of an array gave a raw Go unmarshalling error.
 func TestParseSiteConfigIsStrict(t *testing.T) {
 	ok := `[{"name":"Blog","siteKey":"pk_live_x","secret":"sk_live_0123456789abcdef","domain":"blog.example","origins":["https://blog.example"],"createdAt":"2026-01-01T00:00:00Z"}]`
-	sites, err := astracaph.ParseSiteConfig([]byte("  \n" + ok + "\n"))
+	sites, err := parseSiteConfig([]byte("  \n" + ok + "\n"))
 	require.NoError(t, err)
 	require.Len(t, sites, 1)
 	require.Equal(t, "Blog", sites[0].Name)
@@ -31,10 +31,28 @@ func TestParseSiteConfigIsStrict(t *testing.T) {
 		`[{"name":"a"}`:                     "the JSON ends early",
 		`[{"name":"a"},]`:                   "invalid JSON at byte",
 		``:                                  "empty document",
+		`{`:                                 "got a single object",
 	} {
-		_, err := astracaph.ParseSiteConfig([]byte(doc))
-		require.ErrorIs(t, err, astracaph.ErrSiteConfig, doc)
+		_, err := parseSiteConfig([]byte(doc))
+		require.ErrorIs(t, err, errSiteConfig, doc)
 		require.Contains(t, err.Error(), want, doc)
 		require.NotContains(t, err.Error(), "json: cannot unmarshal", doc)
 	}
+}
+
+func FuzzParseSiteConfig(f *testing.F) {
+	f.Add(`[{"name":"Blog","siteKey":"pk_live_x","secret":"sk_live_0123456789abcdef","origins":["https://blog.example"],"createdAt":"2026-01-01T00:00:00Z"}]`)
+	f.Add(`[]`)
+	f.Add(`{`)
+	f.Fuzz(func(t *testing.T, s string) {
+		sites, err := parseSiteConfig([]byte(s))
+		if err != nil {
+			return
+		}
+		c, err := astracaph.New(astracaph.WithSecret([]byte("0123456789abcdef0123456789abcdef")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SeedSites(t.Context(), sites) // must not panic; errors are fine
+	})
 }

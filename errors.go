@@ -1,0 +1,101 @@
+package astracaph
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Every sentinel error of the package, for callers (and the HTTP layer) to branch on with
+// errors.Is. The package doc says when an error is returned rather than an error code or
+// a result flag.
+var (
+	// The flow: Challenge, Redeem, AnswerVisual.
+	ErrInvalidSolution  = errors.New("astracaph: invalid solution")
+	ErrChallengeExpired = errors.New("astracaph: challenge expired")
+	ErrChallengeUsed    = errors.New("astracaph: challenge already used")
+	ErrSiteMismatch     = errors.New("astracaph: challenge was issued for another site")
+	ErrOriginNotAllowed = errors.New("astracaph: origin not allowed for this site")
+	ErrOriginRequired   = errors.New("astracaph: origin required")
+	ErrOpenModeDisabled = errors.New("astracaph: a site key is required")
+	ErrPoWV1Disabled    = errors.New("astracaph: legacy PoW v1 is not enabled on this server")
+	ErrNoExpiry         = errors.New("astracaph: challenge has no expiry")
+	// ErrBadProofID reports a binding id the environment check is not served for.
+	ErrBadProofID = errors.New("astracaph: bad environment-check id")
+
+	// The protocol: payload decoding, challenge creation and verification.
+	ErrMalformedPayload = errors.New("astracaph: malformed payload")
+	// ErrTestPayload is returned for the official widget's test-mode payload, which
+	// carries no proof of work and must never verify.
+	ErrTestPayload      = errors.New("astracaph: test-mode payload rejected")
+	ErrUnknownAlgorithm = errors.New("astracaph: unknown algorithm")
+	ErrEmptyKey         = errors.New("astracaph: empty HMAC key")
+	ErrUnsolvable       = errors.New("astracaph: parameters the official widget cannot solve")
+	ErrInvalidOptions   = errors.New("astracaph: invalid challenge options")
+	ErrNoSolution       = errors.New("astracaph: no solution found")
+
+	// Sites and domain claims. A missing site is ErrNotFound and a domain registered
+	// twice ErrExists, as the store reports them.
+	ErrInvalidDomain   = errors.New("astracaph: invalid domain")
+	ErrForbidden       = errors.New("astracaph: secret does not match the site")
+	ErrClaimNotFound   = errors.New("astracaph: domain claim not found or expired")
+	ErrClaimNotProven  = errors.New("astracaph: domain control not proven (publish the claim token in DNS or at the well-known URL)")
+	ErrClaimOtherSite  = errors.New("astracaph: the claim is for another domain")
+	ErrFetchNotAllowed = errors.New("astracaph: refusing to fetch from a private or loopback address")
+
+	// Stores (see Store).
+	ErrNotFound      = errors.New("astracaph: not found")
+	ErrExists        = errors.New("astracaph: already exists")
+	ErrSecretInvalid = errors.New("astracaph: secret does not match")
+	ErrStoreFull     = errors.New("astracaph: store is full")
+	ErrStore         = errors.New("astracaph: store unavailable")
+	// ErrBeforeEpoch: the item being consumed was issued before the store's epoch, the
+	// moment from which the store remembers what was spent (its start for the memory store;
+	// the last data loss detected in Redis). It may have been spent already, so it is
+	// refused: the user solves a new challenge.
+	ErrBeforeEpoch = errors.New("astracaph: issued before the store's epoch (its memory of spent items starts later)")
+
+	// The visual step.
+	ErrVisualNotFound = errors.New("astracaph: visual challenge not found or expired")
+	ErrVisualUsed     = errors.New("astracaph: visual challenge resource already served")
+	ErrWrongAnswer    = errors.New("astracaph: wrong answer")
+	ErrNoAttemptsLeft = errors.New("astracaph: no attempts left")
+	// ErrVisualRateLimited refuses a redemption that would open one visual step too
+	// many for the client's network prefix (the server answers 429).
+	ErrVisualRateLimited = errors.New("astracaph: too many visual challenges from this network; try again later")
+)
+
+// What the site operations return for a missing site and a taken domain: the store's
+// sentinels, with messages that name the site.
+var (
+	errSiteNotFound error = &refinedError{ErrNotFound, "astracaph: site not found"}
+	errSiteExists   error = &refinedError{ErrExists, "astracaph: a site for this domain already exists"}
+)
+
+// refinedError is a sentinel with a more specific message: errors.Is finds the sentinel.
+type refinedError struct {
+	kind error
+	msg  string
+}
+
+func (e *refinedError) Error() string { return e.msg }
+func (e *refinedError) Unwrap() error { return e.kind }
+
+// AnswerError carries the attempts left after a wrong answer to a visual step.
+type AnswerError struct{ AttemptsLeft int }
+
+func (e *AnswerError) Error() string {
+	return fmt.Sprintf("astracaph: wrong answer (%d attempts left)", e.AttemptsLeft)
+}
+
+// Unwrap makes errors.Is(err, ErrWrongAnswer) true.
+func (e *AnswerError) Unwrap() error { return ErrWrongAnswer }
+
+// VisualLimitError is the ErrVisualRateLimited refusal with the time until the client's
+// window ends (the server's Retry-After).
+type VisualLimitError struct{ RetryAfter time.Duration }
+
+func (e *VisualLimitError) Error() string { return ErrVisualRateLimited.Error() }
+
+// Unwrap makes errors.Is(err, ErrVisualRateLimited) true.
+func (e *VisualLimitError) Unwrap() error { return ErrVisualRateLimited }
