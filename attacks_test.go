@@ -90,7 +90,7 @@ func TestAttackResignedTokenWithChangedClaims(t *testing.T) {
 // that site's origins now, so a token can never pass as another site's and removing an
 // origin from a site stops its outstanding tokens verifying by that origin.
 func TestAttackSiteTokenVerifiedByForeignOrigin(t *testing.T) {
-	st := astracaph.NewMemoryStore(0)
+	st := astracaph.NewMemoryStore(astracaph.MemoryOptions{})
 	c := newCaptcha(t, astracaph.WithStore(st))
 	ctx := context.Background()
 	site, err := c.RegisterSite(ctx, astracaph.SiteRequest{Domain: "shop.example", Origins: []string{"https://partner.example"}})

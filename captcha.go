@@ -214,7 +214,7 @@ func New(opts ...Option) (*Captcha, error) {
 		warn.Warn("astracaph: no master secret configured; using a random development secret: tokens and sites will not survive a restart and servers cannot share work (set ASTRACAPH_TOKEN_SECRET, e.g. to the output of: openssl rand -hex 32)")
 	}
 	if c.store == nil {
-		ms := NewMemoryStore(0)
+		ms := NewMemoryStore(MemoryOptions{})
 		ms.epoch = time.UnixMilli(c.now().UnixMilli()) // the engine's clock: a test clock's ids are not "before" it
 		c.store = ms
 	}

@@ -266,7 +266,7 @@ func TestSecretRotationOverlap(t *testing.T) {
 }
 
 func TestSecretsNotStoredInPlainText(t *testing.T) {
-	st := astracaph.NewMemoryStore(0)
+	st := astracaph.NewMemoryStore(astracaph.MemoryOptions{})
 	c := newCaptcha(t, astracaph.WithStore(st))
 	s, err := c.RegisterSite(context.Background(), astracaph.SiteRequest{Domain: "dump.test"})
 	require.NoError(t, err)

@@ -41,27 +41,24 @@ type MemoryStore struct {
 	maxSites int
 }
 
-// DefaultMemoryEntries is the default bound of each record kind of a MemoryStore.
-const DefaultMemoryEntries = 1_000_000
+// defaultMemoryEntries is the default bound of spent keys and of counters.
+const defaultMemoryEntries = 1_000_000
 
-// MemoryLimits bounds each kind of record of a MemoryStore (0 selects the default).
-type MemoryLimits struct {
-	Spent    int // single-use keys; default DefaultMemoryEntries
+// MemoryOptions bounds each kind of record of a MemoryStore; zero values select the
+// defaults.
+type MemoryOptions struct {
+	Spent    int // single-use keys; default 1,000,000
 	Counters int // rate counters and leaky buckets (evicted at the bound); default Spent
 	State    int // short-lived state; default Spent/4
 	Sites    int // registered sites; default 100,000
 }
 
-// NewMemoryStore returns a MemoryStore holding at most maxEntries spent keys and as many
-// counters (0 = DefaultMemoryEntries), a quarter as many state values and 100,000 sites.
-func NewMemoryStore(maxEntries int) *MemoryStore {
-	return NewMemoryStoreLimits(MemoryLimits{Spent: maxEntries})
-}
-
-// NewMemoryStoreLimits returns a MemoryStore with explicit bounds per record kind.
-func NewMemoryStoreLimits(l MemoryLimits) *MemoryStore {
+// NewMemoryStore returns a MemoryStore bounded by l: with MemoryOptions{}, at most a
+// million spent keys and as many counters, a quarter as many state values and 100,000
+// sites.
+func NewMemoryStore(l MemoryOptions) *MemoryStore {
 	if l.Spent <= 0 {
-		l.Spent = DefaultMemoryEntries
+		l.Spent = defaultMemoryEntries
 	}
 	if l.Counters <= 0 {
 		l.Counters = l.Spent
@@ -80,9 +77,6 @@ func NewMemoryStoreLimits(l MemoryLimits) *MemoryStore {
 	m.counters = newExpiring(l.Counters, true)
 	return m
 }
-
-// Epoch returns the moment this store's memory starts: it knows nothing spent before.
-func (m *MemoryStore) Epoch() time.Time { return m.epoch }
 
 // Ping always succeeds.
 func (m *MemoryStore) Ping(context.Context) error { return nil }

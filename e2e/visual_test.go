@@ -47,7 +47,7 @@ func (p *peekStore) code(id string) string {
 // answer counted, then passes with the right code; a second stepped-up client passes by
 // "verify by waiting". Both tokens pass middleware.Protect; no CSP violation.
 func TestVisualStep(t *testing.T) {
-	st := &peekStore{MemoryStore: astracaph.NewMemoryStore(0), codes: map[string]string{}}
+	st := &peekStore{MemoryStore: astracaph.NewMemoryStore(astracaph.MemoryOptions{}), codes: map[string]string{}}
 	stepUp := func(ctx context.Context, rc astracaph.RiskContext) (astracaph.Assessment, error) {
 		return astracaph.Assessment{Action: astracaph.ActionStepUp, Score: 0.3, Reasons: []string{"test.STEP_UP"}}, nil
 	}

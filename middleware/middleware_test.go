@@ -488,7 +488,7 @@ func (s *flakyStore) ConsumeOnce(ctx context.Context, key, value string, issued 
 }
 
 func TestStoreFailureIsUnavailable(t *testing.T) {
-	st := &flakyStore{Store: astracaph.NewMemoryStore(0)}
+	st := &flakyStore{Store: astracaph.NewMemoryStore(astracaph.MemoryOptions{})}
 	c := newCaptcha(t, astracaph.WithStore(st))
 	h := &recorder{}
 	var logs bytes.Buffer

@@ -39,7 +39,7 @@ type env struct {
 // opts may mix astracaph.Option and server.Option values.
 func newEnv(t testing.TB, opts ...any) *env {
 	t.Helper()
-	st := &flakyStore{MemoryStore: astracaph.NewMemoryStore(0)}
+	st := &flakyStore{MemoryStore: astracaph.NewMemoryStore(astracaph.MemoryOptions{})}
 	copts := []astracaph.Option{astracaph.WithSecret([]byte(masterSecret)), astracaph.WithPoW(fastPoW), astracaph.WithStore(st)}
 	var sopts []server.Option
 	for _, o := range opts {

@@ -118,7 +118,7 @@ func TestLoadtestFlow(t *testing.T) {
 // servers sharing a Redis would.
 func startLoadServers(t *testing.T, n int, pow astracaph.PoWConfig) ([]string, []*eventCounter) {
 	t.Helper()
-	st := astracaph.NewMemoryStore(0)
+	st := astracaph.NewMemoryStore(astracaph.MemoryOptions{})
 	var urls []string
 	var ecs []*eventCounter
 	for range n {

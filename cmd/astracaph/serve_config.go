@@ -282,7 +282,7 @@ func (c *serveConfig) validatePoW(fe flagEnv) error {
 	done := make(chan error, 1)
 	go func() {
 		_, err := astracaph.New(astracaph.WithSecret([]byte("validation-only-master-secret")), astracaph.WithPoW(p),
-			astracaph.WithStore(astracaph.NewMemoryStore(1)))
+			astracaph.WithStore(astracaph.NewMemoryStore(astracaph.MemoryOptions{Spent: 1})))
 		done <- err
 	}()
 	select {
