@@ -379,6 +379,18 @@ func (st *issuerState) currentKey(now time.Time) *issuerKey {
 	return best
 }
 
+// Ready reports whether some issuer has a current key, that is whether Challenges can
+// issue a challenge now (a server offers Privacy Pass only then).
+func (is *Issuers) Ready() bool {
+	now := is.cfg.now()
+	for _, st := range is.snap.Load().issuers {
+		if st.currentKey(now) != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // IssuerStatus describes one issuer for health checks and logs.
 type IssuerStatus struct {
 	Name        string

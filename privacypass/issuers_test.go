@@ -63,9 +63,15 @@ func TestIssuersWithoutKeysIssueNoChallenge(t *testing.T) {
 	srv.fail(issuerA, http.StatusServiceUnavailable)
 	is, err := NewIssuers([]IssuerConfig{{Name: issuerA}}, WithHTTPClient(srv.client()))
 	require.NoError(t, err)
+	assert.False(t, is.Ready(), "nothing fetched yet")
 	require.ErrorIs(t, is.Refresh(context.Background()), ErrDirectory)
+	assert.False(t, is.Ready())
 	_, err = is.Challenges(nil, time.Minute, originA)
 	assert.ErrorIs(t, err, ErrNoIssuerKey, "the caller falls back to the proof of work")
+
+	srv.set(issuerA, directoryJSON(t, newTestKey(t, 0).entry(0)))
+	require.NoError(t, is.Refresh(context.Background()))
+	assert.True(t, is.Ready())
 }
 
 // A directory refresh that fails (server error, garbage, no usable key, oversized body)
@@ -181,6 +187,11 @@ func TestIssuersNotBefore(t *testing.T) {
 
 	c := f.challenge(t, issuerA, originA)
 	assert.Equal(t, newTestKey(t, 0).raw, c.Header.TokenKey, "a key is not advertised before its not-before")
+	f.srv.set(issuerA, directoryJSON(t, newTestKey(t, 1).entry(later)))
+	require.NoError(t, f.is.Refresh(context.Background()))
+	assert.False(t, f.is.Ready(), "only a future key: nothing to advertise yet")
+	f.srv.set(issuerA, directoryJSON(t, newTestKey(t, 0).entry(0), newTestKey(t, 1).entry(later)))
+	require.NoError(t, f.is.Refresh(context.Background()))
 
 	early := c.Header
 	early.TokenKey = newTestKey(t, 1).raw
