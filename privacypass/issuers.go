@@ -226,10 +226,12 @@ func (is *Issuers) Refresh(ctx context.Context) error {
 	return is.refresh(ctx, true)
 }
 
-// Run refreshes every issuer at once, then each again when it is due, until ctx is done.
-// Failures are logged (and keep the previous keys); Run returns ctx.Err().
+// Run refreshes every issuer that is due (at first, every one not refreshed yet: a caller
+// may Refresh before, to wait for the keys, without fetching twice), then each again when
+// it is due, until ctx is done. Failures are logged (and keep the previous keys); Run
+// returns ctx.Err().
 func (is *Issuers) Run(ctx context.Context) error {
-	_ = is.refresh(ctx, true)
+	_ = is.refresh(ctx, false)
 	for {
 		wait := is.cfg.maxRefresh
 		now := is.cfg.now()

@@ -277,6 +277,20 @@ func TestIssuersRun(t *testing.T) {
 	}
 }
 
+// A server that waited for the keys at start (Refresh) and then runs the refresh loop does
+// not fetch every directory a second time: Run fetches only what is due.
+func TestIssuersRunAfterRefreshFetchesOnlyWhenDue(t *testing.T) {
+	f := newFixture(t, []string{issuerA}, []int{0})
+	require.Equal(t, 1, f.srv.hitCount(issuerA))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.is.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond) // time for a (wrong) immediate fetch
+	cancel()
+	<-done
+	assert.Equal(t, 1, f.srv.hitCount(issuerA), "the next refresh is an hour away")
+}
+
 // Attack: an issuer (or anyone who can make it answer) redirects the directory fetch to
 // plain HTTP, where keys could be substituted on the path.
 func TestIssuersRefuseRedirectToPlainHTTP(t *testing.T) {
