@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -137,27 +138,46 @@ func (s *Server) Issuers(t testing.TB, names []string, opts ...privacypass.Optio
 // Authorization value of the retried request.
 func (s *Server) Answer(t testing.TB, wwwAuthenticate, issuer string) string {
 	t.Helper()
+	auth, err := s.Respond(wwwAuthenticate, issuer)
+	require.NoError(t, err)
+	return auth
+}
+
+// Respond is Answer for a goroutine other than the test's: it returns its failure.
+func (s *Server) Respond(wwwAuthenticate, issuer string) (string, error) {
 	s.mu.Lock()
 	key := s.keys[issuer]
 	s.mu.Unlock()
-	require.NotNil(t, key, "issuer %s is not served", issuer)
-	return Mint(t, Pick(t, wwwAuthenticate, issuer), key).Authorization()
+	if key == nil {
+		return "", fmt.Errorf("pattest: issuer %s is not served", issuer)
+	}
+	w, err := pick(wwwAuthenticate, issuer)
+	if err != nil {
+		return "", err
+	}
+	tok, err := mint(w, key)
+	return tok.Authorization(), err
 }
 
 // Pick returns the challenge of issuer in a WWW-Authenticate value.
 func Pick(t testing.TB, wwwAuthenticate, issuer string) privacypass.WWWAuthenticate {
 	t.Helper()
-	ws, err := privacypass.ParseWWWAuthenticate(wwwAuthenticate)
+	w, err := pick(wwwAuthenticate, issuer)
 	require.NoError(t, err)
+	return w
+}
+
+func pick(wwwAuthenticate, issuer string) (privacypass.WWWAuthenticate, error) {
+	ws, err := privacypass.ParseWWWAuthenticate(wwwAuthenticate)
+	if err != nil {
+		return privacypass.WWWAuthenticate{}, err
+	}
 	for _, w := range ws {
-		tc, err := privacypass.ParseTokenChallenge(w.Challenge)
-		require.NoError(t, err)
-		if tc.IssuerName == issuer {
-			return w
+		if tc, err := privacypass.ParseTokenChallenge(w.Challenge); err == nil && tc.IssuerName == issuer {
+			return w, nil
 		}
 	}
-	t.Fatalf("no challenge for %s in %q", issuer, wwwAuthenticate)
-	return privacypass.WWWAuthenticate{}
+	return privacypass.WWWAuthenticate{}, fmt.Errorf("pattest: no challenge for %s in %q", issuer, wwwAuthenticate)
 }
 
 // Mint runs RFC 9578's publicly verifiable issuance for challenge w: the client blinds the
@@ -166,21 +186,38 @@ func Pick(t testing.TB, wwwAuthenticate, issuer string) privacypass.WWWAuthentic
 // token that names the advertised key but is signed by another: wrongly signed.
 func Mint(t testing.TB, w privacypass.WWWAuthenticate, sk *rsa.PrivateKey) privacypass.Token {
 	t.Helper()
-	tok := privacypass.Token{TokenType: privacypass.TokenTypeBlindRSA, ChallengeDigest: sha256.Sum256(w.Challenge), TokenKeyID: privacypass.TokenKeyID(w.TokenKey)}
-	_, err := rand.Read(tok.Nonce[:])
+	tok, err := mint(w, sk)
 	require.NoError(t, err)
-	client, err := blindrsa.NewClient(blindrsa.SHA384PSSDeterministic, &sk.PublicKey)
-	require.NoError(t, err)
-	prepared, err := client.Prepare(rand.Reader, tok.TokenInput())
-	require.NoError(t, err)
-	blinded, state, err := client.Blind(rand.Reader, prepared)
-	require.NoError(t, err)
-	blindSig, err := blindrsa.NewSigner(sk).BlindSign(blinded)
-	require.NoError(t, err)
-	sig, err := client.Finalize(state, blindSig)
-	require.NoError(t, err)
-	copy(tok.Authenticator[:], sig)
 	return tok
+}
+
+func mint(w privacypass.WWWAuthenticate, sk *rsa.PrivateKey) (privacypass.Token, error) {
+	tok := privacypass.Token{TokenType: privacypass.TokenTypeBlindRSA, ChallengeDigest: sha256.Sum256(w.Challenge), TokenKeyID: privacypass.TokenKeyID(w.TokenKey)}
+	if _, err := rand.Read(tok.Nonce[:]); err != nil {
+		return tok, err
+	}
+	client, err := blindrsa.NewClient(blindrsa.SHA384PSSDeterministic, &sk.PublicKey)
+	if err != nil {
+		return tok, err
+	}
+	prepared, err := client.Prepare(rand.Reader, tok.TokenInput())
+	if err != nil {
+		return tok, err
+	}
+	blinded, state, err := client.Blind(rand.Reader, prepared)
+	if err != nil {
+		return tok, err
+	}
+	blindSig, err := blindrsa.NewSigner(sk).BlindSign(blinded)
+	if err != nil {
+		return tok, err
+	}
+	sig, err := client.Finalize(state, blindSig)
+	if err != nil {
+		return tok, err
+	}
+	copy(tok.Authenticator[:], sig)
+	return tok, nil
 }
 
 // Directory is the issuer directory JSON publishing pub (also a static keys file).
