@@ -455,3 +455,37 @@ func FuzzPrivateTokenChallenge(f *testing.F) {
 		t.Fatalf("unexpected error %v", err)
 	})
 }
+
+// BenchmarkPrivateTokenChallenge: the 401 every widget's private-token request gets when
+// the browser holds no token — check the PoW challenge, build the issuers' challenges.
+func BenchmarkPrivateTokenChallenge(b *testing.B) {
+	e := newPATEnv(b)
+	req := e.request(e.challenge(b, ""), "")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.c.PrivateTokenChallenge(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRedeemPrivateToken: verify a token (RSA-PSS 2048), consume it and the challenge,
+// sign a site token. Minting the tokens (blind signing) is outside the timer and slow: run
+// it with a fixed count, e.g. -benchtime 300x.
+func BenchmarkRedeemPrivateToken(b *testing.B) {
+	e := newPATEnv(b)
+	ctx := context.Background()
+	reqs := make([]astracaph.PrivateTokenRequest, b.N)
+	for i := range reqs {
+		reqs[i] = e.request(e.challenge(b, ""), "")
+		reqs[i].Token = e.token(b, reqs[i], pattest.IssuerA)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := e.c.RedeemPrivateToken(ctx, reqs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
