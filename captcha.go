@@ -74,6 +74,7 @@ type Captcha struct {
 	kdfLimit     KDFLimit
 	epochReady   atomic.Bool // the store's epoch exists (EpochStarter)
 	domains      DomainVerifier
+	visualLimit  visualLimit
 	privacyPass  *privacypass.Issuers // Private Access Tokens (privatetoken.go); nil: off
 
 	// countFailures records failed redemptions and visual answers per client prefix
@@ -497,7 +498,7 @@ func (c *Captcha) Redeem(ctx context.Context, req RedeemRequest) (Decision, erro
 		d.Token, d.ExpiresAt, err = c.issueToken(ctx, b, a)
 		return d, err
 	case ActionStepUp:
-		d.Visual, err = c.newVisualStep(ctx, site, b.origin, a)
+		d.Visual, err = c.newVisualStep(ctx, site, b.origin, a, req.ClientIP)
 		return d, err
 	}
 	c.recordFailure(ctx, req.ClientIP)

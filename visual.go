@@ -19,6 +19,10 @@ import (
 // "verify by waiting" alternative — a heavy proof of work that asks nothing cognitive
 // (WCAG 3.3.8). The code and the rendering seed stay in the store; the client only ever
 // receives the rendered image and audio, each served once.
+//
+// A passed step is weak evidence: machine attacks still pass a few per cent of steps
+// (docs/visual.md), so the token it yields carries at most VisualSolvedScore, and each
+// client prefix may open only so many steps per window (WithVisualLimit).
 
 // Visual step errors.
 var (
@@ -26,7 +30,76 @@ var (
 	ErrVisualUsed     = errors.New("astracaph: visual challenge resource already served")
 	ErrWrongAnswer    = errors.New("astracaph: wrong answer")
 	ErrNoAttemptsLeft = errors.New("astracaph: no attempts left")
+	// ErrVisualRateLimited refuses a redemption that would open one visual step too
+	// many for the client's network prefix (the server answers 429).
+	ErrVisualRateLimited = errors.New("astracaph: too many visual challenges from this network; try again later")
 )
+
+// VisualSolvedScore is the highest score of a token issued after a visual step, whether
+// the code was typed or the heavy proof of work waited out: below the 0.5 that sites
+// commonly require for sensitive actions, so they can tell such tokens apart.
+const VisualSolvedScore = 0.3
+
+// Default visual step limit per client prefix (ClientPrefix): 20 steps per 10 minutes.
+// A person who fails a step and reloads a few times stays far below it; a script that
+// passes a few per cent of steps gets about one token per window and address.
+const (
+	DefaultVisualLimit       = 20
+	DefaultVisualLimitWindow = 10 * time.Minute
+)
+
+// visualLimit is the WithVisualLimit setting; the zero value means the defaults.
+type visualLimit struct {
+	n      int
+	window time.Duration
+	set    bool
+}
+
+// WithVisualLimit caps the visual steps one client prefix can open per window
+// (default DefaultVisualLimit per DefaultVisualLimitWindow; n <= 0 turns the cap off).
+// Over the cap, Redeem returns ErrVisualRateLimited instead of a step. The count lives
+// in the store, so it holds across servers sharing one. Redemptions without a client
+// address and the Turnstile-style test site keys are not counted.
+func WithVisualLimit(n int, window time.Duration) Option {
+	return func(c *Captcha) error {
+		if n > 0 && window <= 0 {
+			return fmt.Errorf("astracaph: visual limit window must be positive")
+		}
+		c.visualLimit = visualLimit{n: n, window: window, set: true}
+		return nil
+	}
+}
+
+// VisualLimitError is the ErrVisualRateLimited refusal with the time until the client's
+// window ends (the server's Retry-After).
+type VisualLimitError struct{ RetryAfter time.Duration }
+
+func (e *VisualLimitError) Error() string { return ErrVisualRateLimited.Error() }
+
+// Unwrap makes errors.Is(err, ErrVisualRateLimited) true.
+func (e *VisualLimitError) Unwrap() error { return ErrVisualRateLimited }
+
+// allowVisual counts one visual step for the client's prefix in a fixed window and refuses
+// it over the cap. A store failure refuses too (fail closed).
+func (c *Captcha) allowVisual(ctx context.Context, site string, ip netip.Addr) error {
+	n, window := DefaultVisualLimit, DefaultVisualLimitWindow
+	if c.visualLimit.set {
+		n, window = c.visualLimit.n, c.visualLimit.window
+	}
+	if n <= 0 || !ip.IsValid() || isTestSiteKey(site) {
+		return nil
+	}
+	now := c.now().UnixNano()
+	win := now / int64(window)
+	count, err := c.store.Incr(ctx, "vrl:"+ClientPrefix(ip)+":"+strconv.FormatInt(win, 10), window)
+	if err != nil {
+		return err
+	}
+	if count > int64(n) {
+		return &VisualLimitError{RetryAfter: time.Duration((win+1)*int64(window) - now)}
+	}
+	return nil
+}
 
 const (
 	visualCodeLen  = 6
@@ -60,7 +133,10 @@ type visualState struct {
 	Expires time.Time  `json:"expires"`
 }
 
-func (c *Captcha) newVisualStep(ctx context.Context, site, origin string, a Assessment) (*VisualStep, error) {
+func (c *Captcha) newVisualStep(ctx context.Context, site, origin string, a Assessment, ip netip.Addr) (*VisualStep, error) {
+	if err := c.allowVisual(ctx, site, ip); err != nil {
+		return nil, err
+	}
 	code, err := visual.NewCode(c.rand, visualCodeLen)
 	if err != nil {
 		return nil, err
@@ -230,7 +306,7 @@ func (c *Captcha) AnswerVisual(ctx context.Context, ans VisualAnswer) (Decision,
 	a := st.Assess
 	a.Action = ActionPass
 	a.Reasons = append(a.Reasons, "human.VISUAL_SOLVED")
-	a.Score = max(a.Score, 0.5)
+	a.Score = min(a.Score, VisualSolvedScore) // weak evidence: see VisualSolvedScore
 	d := Decision{Action: ActionPass, Score: a.Score, Reasons: a.Reasons, Classification: a.Classification}
 	d.Token, d.ExpiresAt, err = c.issueToken(ctx, binding{site: st.Site, origin: st.Origin}, a)
 	return d, err

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -119,6 +120,8 @@ func (s *Server) flowError(r *http.Request, err error) (int, string) {
 		return http.StatusForbidden, "no-attempts-left"
 	case errors.Is(err, astracaph.ErrWrongAnswer):
 		return http.StatusForbidden, "wrong-answer"
+	case errors.Is(err, astracaph.ErrVisualRateLimited):
+		return http.StatusTooManyRequests, "rate-limited"
 	}
 	s.cfg.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	return http.StatusServiceUnavailable, "unavailable"
@@ -211,6 +214,10 @@ func (s *Server) answerDecision(w http.ResponseWriter, r *http.Request, start ti
 		var ae *astracaph.AnswerError
 		if errors.As(err, &ae) {
 			body["attemptsLeft"] = ae.AttemptsLeft
+		}
+		var le *astracaph.VisualLimitError
+		if errors.As(err, &le) {
+			w.Header().Set("Retry-After", strconv.Itoa(int(le.RetryAfter.Seconds())+1))
 		}
 		writeJSON(w, status, body)
 		s.emit(r, start, Event{Kind: kind, Status: status, Error: code})

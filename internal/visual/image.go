@@ -137,7 +137,7 @@ func (v wave) apply(p vec) vec {
 }
 
 func (s *imageScratch) draw(set glyphSet, code string, seed []byte, w, h int, theme Theme) *image.RGBA {
-	rng := newRNG("astracaph/visual/png/v1", seed)
+	rng := newRNG("astracaph/visual/png/v2", seed)
 	s.canvas = rgbaBuffer(s.canvas, w, h)
 	s.warped = rgbaBuffer(s.warped, w, h)
 	pal := newPalette(rng, theme, len(code))
@@ -150,17 +150,23 @@ func (s *imageScratch) draw(set glyphSet, code string, seed []byte, w, h int, th
 		s.curve(rng, w, h, pal.faint[i%len(pal.faint)], span(rng, 2, 5), 0.35)
 	}
 
-	s.layoutGlyphs(rng, set, code, w, h)
+	stem := s.layoutGlyphs(rng, set, code, w, h)
+	// A line beneath the glyphs in a text colour welds them together once
+	// thresholded; the glyphs drawn over it keep their shape.
+	s.slash(rng, w, h, pal.text[rng.IntN(n)], stem*span(rng, 0.5, 0.65), rng.IntN(2) == 0)
 	for i := range s.placed {
 		g := &s.placed[i]
 		s.fillOutline(g.o, s.gpts[g.start:g.end], pal.text[i])
 	}
-
-	// Strokes crossing the glyphs: one or two in text colours (they must not
-	// be filterable by colour), a few thin ones in other colours.
-	for i, k := 0, 1+rng.IntN(2); i < k; i++ {
-		s.curve(rng, w, h, pal.text[rng.IntN(n)], span(rng, 1.6, 2.6), 1)
+	// Strings of beads about as wide as the letters' strokes (0.7–0.9 of a
+	// stem), in text colours, run across the text over the glyphs: neither a
+	// colour filter nor a morphological opening removes them without removing
+	// the letters' strokes, yet people see a dotted line, not a letter.
+	for i := 0; i < 2; i++ {
+		s.beads(rng, w, h, pal.text[rng.IntN(n)], stem*span(rng, 0.7, 0.9))
 	}
+
+	// A few thin strokes in text and other colours add texture.
 	for i, k := 0, 2+rng.IntN(3); i < k; i++ {
 		c := pal.faint[rng.IntN(len(pal.faint))]
 		if rng.IntN(2) == 0 {
@@ -209,12 +215,17 @@ type placement struct {
 	start, end int
 }
 
+// stemEm is the stem width of the bold faces in em (Go Bold's "H" stem is
+// about 0.15 em wide); clutter strokes are drawn that thick.
+const stemEm = 0.15
+
 // layoutGlyphs jitters every glyph (face, size, rotation, shear, vertical
 // offset) and then lays them out left to right from their actual extents,
-// so neighbours may touch or overlap slightly (which hampers segmentation)
-// but never pile up into an unreadable blob. The result is in s.placed and
-// s.gpts, bent by a wave that follows the absolute position.
-func (s *imageScratch) layoutGlyphs(rng *rand.Rand, set glyphSet, code string, w, h int) {
+// so neighbours overlap (which hampers segmentation) but never pile up into
+// an unreadable blob. The result is in s.placed and s.gpts, bent by a wave
+// that follows the absolute position. It returns the mean stem width in
+// pixels.
+func (s *imageScratch) layoutGlyphs(rng *rand.Rand, set glyphSet, code string, w, h int) float32 {
 	fw, fh := float32(w), float32(h)
 	warp := wave{
 		ax: fh * span(rng, 0.02, 0.05), ay: fh * span(rng, 0.05, 0.09),
@@ -228,7 +239,7 @@ func (s *imageScratch) layoutGlyphs(rng *rand.Rand, set glyphSet, code string, w
 	capH := fh * 0.5 // target glyph height before jitter
 	s.gpts, s.placed = s.gpts[:0], s.placed[:0]
 	var widths, gaps [MaxCodeLen]float32
-	var total float32
+	var total, stems float32
 	for i := 0; i < n; i++ {
 		face := rng.IntN(len(set))
 		o := &set[face][alphabetIndex(code[i])]
@@ -244,6 +255,7 @@ func (s *imageScratch) layoutGlyphs(rng *rand.Rand, set glyphSet, code string, w
 			shear -= 0.12
 		}
 		sx := size * span(rng, 0.85, 1.15) // independent x/y scale
+		stems += sx * stemEm
 		sy := size * span(rng, 0.9, 1.1)
 		cy := fh/2 + fh*span(rng, -0.1, 0.1)
 		start := len(s.gpts)
@@ -265,7 +277,8 @@ func (s *imageScratch) layoutGlyphs(rng *rand.Rand, set glyphSet, code string, w
 		widths[i] = maxX - minX
 		total += widths[i]
 		if i < n-1 {
-			gaps[i] = slot * span(rng, -0.08, 0.12)
+			// Negative gaps: neighbours overlap by up to an eighth of a slot.
+			gaps[i] = slot * span(rng, -0.12, 0)
 			total += gaps[i]
 		}
 	}
@@ -280,6 +293,7 @@ func (s *imageScratch) layoutGlyphs(rng *rand.Rand, set glyphSet, code string, w
 		}
 		x += (widths[i] + gaps[i]) * squeeze
 	}
+	return stems * squeeze / float32(n)
 }
 
 // fillOutline rasterises a transformed glyph into its bounding box only.
@@ -372,7 +386,7 @@ func (s *imageScratch) bbox(pts []vec) (image.Rectangle, bool) {
 
 // curve strokes a random cubic Bézier running across the image, tapered at
 // the ends, with the given colour, width and opacity.
-func (s *imageScratch) curve(rng *rand.Rand, w, h int, c color.RGBA, width float32, alpha float32) {
+func (s *imageScratch) curve(rng *rand.Rand, w, h int, c color.RGBA, width, alpha float32) {
 	fw, fh := float32(w), float32(h)
 	p0 := vec{-0.05 * fw, fh * span(rng, 0.1, 0.9)}
 	p3 := vec{1.05 * fw, fh * span(rng, 0.1, 0.9)}
@@ -381,6 +395,77 @@ func (s *imageScratch) curve(rng *rand.Rand, w, h int, c color.RGBA, width float
 	if rng.IntN(2) == 0 { // sometimes run right to left
 		p0, p3 = p3, p0
 	}
+	s.stroke(p0, p1, p2, p3, c, width, alpha)
+}
+
+// slash strokes a gently bent line that runs across the whole text band
+// diagonally, falling (down) or rising: it crosses every glyph briefly
+// instead of running along their horizontal bars, which is what lets people
+// look through it.
+func (s *imageScratch) slash(rng *rand.Rand, w, h int, c color.RGBA, width float32, down bool) {
+	fw, fh := float32(w), float32(h)
+	y0, y3 := fh*span(rng, 0.12, 0.32), fh*span(rng, 0.68, 0.88)
+	if !down {
+		y0, y3 = y3, y0
+	}
+	bendY := func(t float32) float32 { return y0 + (y3-y0)*t + fh*span(rng, -0.1, 0.1) }
+	s.stroke(vec{-0.05 * fw, y0}, vec{fw / 3, bendY(1.0 / 3)}, vec{2 * fw / 3, bendY(2.0 / 3)}, vec{1.05 * fw, y3}, c, width, 1)
+}
+
+// beads places discs of diameter d along a random gentle curve across the
+// text band, about one diameter apart.
+func (s *imageScratch) beads(rng *rand.Rand, w, h int, c color.RGBA, d float32) {
+	fw, fh := float32(w), float32(h)
+	p := [4]vec{
+		{-0.02 * fw, fh * span(rng, 0.2, 0.8)}, {fw * span(rng, 0.2, 0.45), fh * span(rng, 0.1, 0.9)},
+		{fw * span(rng, 0.55, 0.8), fh * span(rng, 0.1, 0.9)}, {1.02 * fw, fh * span(rng, 0.2, 0.8)},
+	}
+	step := d * span(rng, 2, 2.5) // centre to centre
+	const fine = 256
+	prev := p[0]
+	s.disc(prev, d/2, c)
+	var run float32
+	for i := 1; i <= fine; i++ {
+		t := float32(i) / fine
+		u := 1 - t
+		q := vec{
+			u*u*u*p[0].x + 3*u*u*t*p[1].x + 3*u*t*t*p[2].x + t*t*t*p[3].x,
+			u*u*u*p[0].y + 3*u*u*t*p[1].y + 3*u*t*t*p[2].y + t*t*t*p[3].y,
+		}
+		run += float32(math.Hypot(float64(q.x-prev.x), float64(q.y-prev.y)))
+		prev = q
+		if run >= step {
+			run = 0
+			s.disc(q, d/2*span(rng, 0.9, 1.1), c)
+		}
+	}
+}
+
+// disc paints an antialiased disc.
+func (s *imageScratch) disc(ctr vec, r float32, c color.RGBA) {
+	img := s.canvas
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	x0, x1 := max(0, int(ctr.x-r-1)), min(w-1, int(ctr.x+r+1))
+	y0, y1 := max(0, int(ctr.y-r-1)), min(h-1, int(ctr.y+r+1))
+	for y := y0; y <= y1; y++ {
+		for x := x0; x <= x1; x++ {
+			dx, dy := float32(x)+0.5-ctr.x, float32(y)+0.5-ctr.y
+			cov := r + 0.5 - float32(math.Sqrt(float64(dx*dx+dy*dy)))
+			if cov <= 0 {
+				continue
+			}
+			a := int(255 * min(1, cov))
+			o := img.PixOffset(x, y)
+			px := img.Pix[o : o+3 : o+3]
+			px[0] = blend(px[0], c.R, a)
+			px[1] = blend(px[1], c.G, a)
+			px[2] = blend(px[2], c.B, a)
+		}
+	}
+}
+
+// stroke fills a tapered cubic Bézier stroke.
+func (s *imageScratch) stroke(p0, p1, p2, p3 vec, c color.RGBA, width, alpha float32) {
 	const steps = 32
 	pts := s.pts[:0]
 	var centre [steps + 1]vec

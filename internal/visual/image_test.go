@@ -7,7 +7,9 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -212,4 +214,46 @@ func TestRenderPNGConcurrent(t *testing.T) {
 	for i := 0; i < 4*len(want); i++ {
 		assert.NoError(t, <-errs)
 	}
+}
+
+// The glyphs keep the size they had before the clutter was thickened (low-vision users),
+// and overlap their neighbours (segmentation) without piling up. Boxes are those of the
+// outline points, control points included, so they are a little generous.
+func TestGlyphLayoutKeepsSizeAndBoundsOverlap(t *testing.T) {
+	set, err := glyphs()
+	require.NoError(t, err)
+	var s imageScratch
+	s.canvas = rgbaBuffer(nil, DefaultWidth, DefaultHeight)
+	var heights, overlaps []float64
+	minStem, maxStem := math.Inf(1), 0.0
+	for i := 0; i < 300; i++ {
+		src := rand.NewChaCha8([32]byte{'l', byte(i), byte(i >> 8)})
+		code, err := NewCode(src, 6)
+		require.NoError(t, err)
+		stem := float64(s.layoutGlyphs(rand.New(src), set, code, DefaultWidth, DefaultHeight))
+		minStem, maxStem = min(minStem, stem), max(maxStem, stem)
+		var prev [4]float32
+		for k, g := range s.placed {
+			b := [4]float32{math.MaxFloat32, math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
+			for _, p := range s.gpts[g.start:g.end] {
+				b = [4]float32{min(b[0], p.x), min(b[1], p.y), max(b[2], p.x), max(b[3], p.y)}
+			}
+			heights = append(heights, float64(b[3]-b[1]))
+			if k > 0 {
+				overlaps = append(overlaps, float64(prev[2]-b[0])/float64(min(prev[2]-prev[0], b[2]-b[0])))
+			}
+			prev = b
+		}
+	}
+	slices.Sort(heights)
+	slices.Sort(overlaps)
+	q := func(x []float64, f float64) float64 { return x[int(f*float64(len(x)-1))] }
+	t.Logf("stem %.1f–%.1f px; glyph height 5th/50th percentile %.1f/%.1f px; neighbour overlap 50th/99th percentile %.0f/%.0f %%",
+		minStem, maxStem, q(heights, 0.05), q(heights, 0.5), 100*q(overlaps, 0.5), 100*q(overlaps, 0.99))
+	assert.GreaterOrEqual(t, minStem, 6.0, "stem width in pixels")
+	assert.LessOrEqual(t, maxStem, 10.0, "stem width in pixels")
+	assert.GreaterOrEqual(t, q(heights, 0.05), 0.4*DefaultHeight, "glyphs stay large")
+	assert.GreaterOrEqual(t, q(heights, 0.5), 0.5*DefaultHeight, "glyphs stay large")
+	assert.Greater(t, q(overlaps, 0.5), 0.0, "neighbours usually overlap")
+	assert.Less(t, q(overlaps, 0.99), 0.4, "neighbours never pile up")
 }

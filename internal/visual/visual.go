@@ -20,13 +20,16 @@
 // rhyme (at most one letter from each of the "ee", "eh", "ay" and "you"
 // groups).
 //
-// The voice samples under voice/ were generated once, at development time,
-// with eSpeak NG 1.51 (`espeak-ng -v en-us`), then trimmed, low-pass filtered
-// and resampled to 8 kHz 16-bit mono by voice/gen.sh; see voice/README.md.
-// The image uses the Go fonts shipped in golang.org/x/image/font/gofont
-// (BSD-style licence).
+// The voice samples under voice/ (four voices, two registers) were generated
+// once, at development time, with eSpeak NG 1.51, then trimmed, low-pass
+// filtered and resampled to 8 kHz 16-bit mono by voice/gen.sh; see
+// voice/README.md. The image uses the Go fonts shipped in
+// golang.org/x/image/font/gofont (BSD-style licence).
 //
-// These challenges are friction, not security: the generator is open source,
+// The renders are measured against machine attacks (OCR with preprocessing,
+// a speech recogniser with the code grammar, template matching against the
+// public voice samples; internal/visual/attack and docs/visual.md). Still,
+// these challenges are friction, not security: the generator is open source,
 // so an attacker can train an OCR or speech model on unlimited labelled
 // samples. Always offer the no-cognitive-test path next to them.
 package visual

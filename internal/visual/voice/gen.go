@@ -29,6 +29,7 @@ func main() {
 	in := flag.String("in", "", "directory with espeak-ng WAVs named <char>.wav")
 	out := flag.String("out", ".", "output directory")
 	chars := flag.String("chars", "", "characters to process")
+	voice := flag.String("voice", "", "voice name: output files are <char>_<voice>.wav")
 	flag.Parse()
 	for _, c := range *chars {
 		name := string(c) + ".wav"
@@ -37,10 +38,11 @@ func main() {
 			log.Fatalf("%s: %v", name, err)
 		}
 		y := process(x, rate)
-		if err := writeWAV(filepath.Join(*out, name), y); err != nil {
-			log.Fatalf("%s: %v", name, err)
+		outName := string(c) + "_" + *voice + ".wav"
+		if err := writeWAV(filepath.Join(*out, outName), y); err != nil {
+			log.Fatalf("%s: %v", outName, err)
 		}
-		fmt.Printf("%s: %d samples (%.0f ms)\n", name, len(y), 1000*float64(len(y))/outRate)
+		fmt.Printf("%s: %d samples (%.0f ms)\n", outName, len(y), 1000*float64(len(y))/outRate)
 	}
 }
 

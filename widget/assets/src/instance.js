@@ -106,6 +106,7 @@ class Instance {
     this.code = vp.code;
     this.codeErr = vp.codeErr;
     this.audio = vp.audio;
+    this.audioHint = vp.audioHint;
     this.vbtn = vp.vbtn;
     this.visual = vp.group;
     var brand = h('div', { class: 'astracaph__brand' }, [

@@ -15,6 +15,8 @@ function visualParts(id, t) {
     spellcheck: 'false', 'aria-describedby': id + '-ce'
   });
   var codeErr = h('p', { class: 'astracaph__cerr', id: id + '-ce' });
+  // Shown once the audio plays: the clip mixes the code with a reversed second voice.
+  var audioHint = h('p', { class: 'astracaph__ahint', id: id + '-ah', hidden: true }, [t.audioHint]);
   var audio = h('audio', { class: 'astracaph__audio', preload: 'none' });
   var vbtn = {
     verify: h('button', { type: 'button', class: 'astracaph__btn astracaph__btn--primary' }, [t.verify]),
@@ -28,11 +30,12 @@ function visualParts(id, t) {
     h('label', { class: 'astracaph__clabel', for: id + '-code' }, [t.code]),
     code,
     codeErr,
+    audioHint,
     h('div', { class: 'astracaph__actions' }, [vbtn.verify, vbtn.audio, vbtn.reload]),
     vbtn.wait,
     audio
   ]);
-  return { group: group, img: img, code: code, codeErr: codeErr, audio: audio, vbtn: vbtn };
+  return { group: group, img: img, code: code, codeErr: codeErr, audio: audio, audioHint: audioHint, vbtn: vbtn };
 }
 
 /** @param {Instance} me */
@@ -50,6 +53,8 @@ function visualWire(me) {
     if (!me.audio.getAttribute('src') && me.vis) me.audio.src = me.url(me.vis.audio); // single-use URL: fetched once
     var p = me.audio.play();
     if (p && p.catch) p.catch(function () { /* autoplay policy or used URL; the button stays usable */ });
+    me.audioHint.hidden = false;
+    me.code.setAttribute('aria-describedby', me.id + '-ce ' + me.id + '-ah');
     me.code.focus();
   });
   me.vbtn.reload.addEventListener('click', function () { if (!me.answering) me.start(); });
@@ -89,6 +94,8 @@ function visualShow(me, v) {
   if (me.size === 'invisible' && !me.returnTo && D.activeElement !== D.body) me.returnTo = /** @type {HTMLElement} */ (D.activeElement);
   me.audio.removeAttribute('src');
   me.audio.load();
+  me.audioHint.hidden = true;
+  me.code.setAttribute('aria-describedby', me.id + '-ce');
   me.img.src = me.url(v.image) + (dark ? '?theme=dark' : ''); // single-use: set once per visual challenge
   me.code.value = '';
   if (v.length) me.code.setAttribute('maxlength', String(v.length));
