@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"github.com/astracat/astracaph/privacypass"
 )
 
 // Captcha is the engine. It is safe for concurrent use.
@@ -35,6 +37,7 @@ type Captcha struct {
 	epochReady   atomic.Bool // the store's epoch exists (EpochStarter)
 	domains      DomainVerifier
 	visualLimit  visualLimit
+	privacyPass  *privacypass.Issuers // Private Access Tokens (privatetoken.go); nil: off
 
 	// countFailures records failed redemptions and visual answers per client prefix
 	// (risk.go); widgetOnly: the risk engine requires our widget (risk.go).

@@ -92,33 +92,48 @@ func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (Solu
 	case sol.ExpiresAt.IsZero() && !c.noExpiryOK:
 		return sol, binding{}, ErrNoExpiry
 	}
-	site := challengeSiteKey(sol)
-	if sol.Version == 1 && !c.PoWV1Allowed(ctx, site) {
-		return sol, binding{}, ErrPoWV1Disabled
-	}
-	if req.SiteKey != "" && req.SiteKey != site {
-		return sol, binding{}, ErrSiteMismatch
-	}
-	if site == "" && !c.openMode {
-		return sol, binding{}, ErrOpenModeDisabled
-	}
-	b, err := c.bindOrigin(ctx, site, req.Origin)
+	b, err := c.bindChallenge(ctx, sol, req.SiteKey, req.Origin)
 	if err != nil {
 		return sol, binding{}, err
 	}
-	first, _, err := c.store.ConsumeOnce(ctx, "ch:"+sol.ReplayKey(), "", c.issuedAt(sol), c.replayTTL(sol))
-	if errors.Is(err, ErrBeforeEpoch) {
-		// The store forgot what was spent before its epoch: this solution may have been
-		// redeemed already. The widget fetches a new challenge.
-		return sol, binding{}, fmt.Errorf("%w: %w", ErrChallengeExpired, err)
-	}
-	if err != nil {
+	if err := c.consumeChallenge(ctx, sol); err != nil {
 		return sol, binding{}, err
-	}
-	if !first {
-		return sol, binding{}, ErrChallengeUsed
 	}
 	return sol, b, nil
+}
+
+// bindChallenge checks a verified challenge's site against the one the request names and
+// binds the token to come to that site and origin.
+func (c *Captcha) bindChallenge(ctx context.Context, sol SolutionResult, siteKey, origin string) (binding, error) {
+	site := challengeSiteKey(sol)
+	if sol.Version == 1 && !c.PoWV1Allowed(ctx, site) {
+		return binding{}, ErrPoWV1Disabled
+	}
+	if siteKey != "" && siteKey != site {
+		return binding{}, ErrSiteMismatch
+	}
+	if site == "" && !c.openMode {
+		return binding{}, ErrOpenModeDisabled
+	}
+	return c.bindOrigin(ctx, site, origin)
+}
+
+// consumeChallenge spends a challenge once, whichever way it is answered (a proof of work
+// or a private token: privatetoken.go), so it earns one token.
+func (c *Captcha) consumeChallenge(ctx context.Context, sol SolutionResult) error {
+	first, _, err := c.store.ConsumeOnce(ctx, "ch:"+sol.ReplayKey(), "", c.issuedAt(sol), c.replayTTL(sol))
+	if errors.Is(err, ErrBeforeEpoch) {
+		// The store forgot what was spent before its epoch: this challenge may have been
+		// redeemed already. The widget fetches a new one.
+		return fmt.Errorf("%w: %w", ErrChallengeExpired, err)
+	}
+	if err != nil {
+		return err
+	}
+	if !first {
+		return ErrChallengeUsed
+	}
+	return nil
 }
 
 // replayTTL is how long a redeemed challenge must stay recorded: until it expires, or 30

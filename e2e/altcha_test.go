@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/pattest"
 	"github.com/astracat/astracaph/internal/testenv"
 )
 
@@ -87,9 +88,11 @@ const altchaFormPage = `<!doctype html>
 // /api/v1/challenge/verify; 2.3.0 gets a PoW v1 challenge (?v=1) and the same verify URL.
 // Both run under the same strict CSP as our widget (their "external" builds plus CSS file).
 // Each ends in state "verified" with our token in the "altcha" field, and the form post
-// passes middleware.Protect. The risk engine runs as `serve -allow-altcha-widget` does: the
-// official widget sends no telemetry, so the operator must allow it (a default server sends
-// such a redemption to the visual step, which the official widget cannot show).
+// passes middleware.Protect. Private Access Tokens are on: the v2 challenge carries the
+// privateToken offer, which the official widget ignores. The risk engine runs as
+// `serve -allow-altcha-widget` does: the official widget sends no telemetry, so the operator
+// must allow it (a default server sends such a redemption to the visual step, which the
+// official widget cannot show).
 func TestOfficialWidgetInterop(t *testing.T) {
 	root3, ext3 := altchaDist(t, altcha3, "./external")
 	_, css3 := altchaDist(t, altcha3, "./altcha.css")
@@ -100,8 +103,11 @@ func TestOfficialWidgetInterop(t *testing.T) {
 	_, err := os.Stat(filepath.Join(root3, worker3))
 	require.NoError(t, err)
 
-	// Widget 2.x speaks only PoW v1, which a server must enable (-pow-v1).
-	c := newEngine(t, astracaph.WithPoWV1(true), astracaph.WithRiskEngine(astracaph.RiskEngineOptions{AllowALTCHAWidget: true}))
+	// Widget 2.x speaks only PoW v1, which a server must enable (-pow-v1). Private Access
+	// Tokens are on: the official widgets ignore the challenge's privateToken offer.
+	iss := pattest.Start(t, pattest.IssuerA)
+	c := newEngine(t, astracaph.WithPoWV1(true), astracaph.WithRiskEngine(astracaph.RiskEngineOptions{AllowALTCHAWidget: true}),
+		astracaph.WithPrivacyPass(iss.Issuers(t, []string{pattest.IssuerA})))
 	s := newSite(t, c)
 	s.serveDir("/altcha3/", root3)
 	s.serveDir("/altcha2/", root2)

@@ -44,6 +44,6 @@
 // obtained for another site does not verify here (and a token from here is worthless
 // elsewhere).
 //
-// See docs/privacypass.md for the flow, the public issuers and the planned wiring into
-// the engine, the server and the widget.
+// See docs/privacypass.md for the flow, the public issuers and how the engine
+// (astracaph.WithPrivacyPass), the server and the widget use this package.
 package privacypass

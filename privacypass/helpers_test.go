@@ -219,6 +219,8 @@ func (l *logBuffer) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
+var errStoreDown = errors.New("store down")
+
 // mapStore is a minimal single-use store with the ConsumeOnce contract of the engine's
 // stores; fail makes it report an infrastructure error.
 type mapStore struct {
@@ -231,7 +233,7 @@ func (s *mapStore) ConsumeOnce(_ context.Context, key, value string, _ time.Time
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail {
-		return false, "", errors.New("store down")
+		return false, "", errStoreDown
 	}
 	if s.m == nil {
 		s.m = map[string]string{}

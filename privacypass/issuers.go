@@ -226,10 +226,12 @@ func (is *Issuers) Refresh(ctx context.Context) error {
 	return is.refresh(ctx, true)
 }
 
-// Run refreshes every issuer at once, then each again when it is due, until ctx is done.
-// Failures are logged (and keep the previous keys); Run returns ctx.Err().
+// Run refreshes every issuer that is due (at first, every one not refreshed yet: a caller
+// may Refresh before, to wait for the keys, without fetching twice), then each again when
+// it is due, until ctx is done. Failures are logged (and keep the previous keys); Run
+// returns ctx.Err().
 func (is *Issuers) Run(ctx context.Context) error {
-	_ = is.refresh(ctx, true)
+	_ = is.refresh(ctx, false)
 	for {
 		wait := is.cfg.maxRefresh
 		now := is.cfg.now()
@@ -377,6 +379,18 @@ func (st *issuerState) currentKey(now time.Time) *issuerKey {
 		}
 	}
 	return best
+}
+
+// Ready reports whether some issuer has a current key, that is whether Challenges can
+// issue a challenge now (a server offers Privacy Pass only then).
+func (is *Issuers) Ready() bool {
+	now := is.cfg.now()
+	for _, st := range is.snap.Load().issuers {
+		if st.currentKey(now) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // IssuerStatus describes one issuer for health checks and logs.

@@ -63,9 +63,15 @@ func TestIssuersWithoutKeysIssueNoChallenge(t *testing.T) {
 	srv.fail(issuerA, http.StatusServiceUnavailable)
 	is, err := NewIssuers([]IssuerConfig{{Name: issuerA}}, WithHTTPClient(srv.client()))
 	require.NoError(t, err)
+	assert.False(t, is.Ready(), "nothing fetched yet")
 	require.ErrorIs(t, is.Refresh(context.Background()), ErrDirectory)
+	assert.False(t, is.Ready())
 	_, err = is.Challenges(nil, time.Minute, originA)
 	assert.ErrorIs(t, err, ErrNoIssuerKey, "the caller falls back to the proof of work")
+
+	srv.set(issuerA, directoryJSON(t, newTestKey(t, 0).entry(0)))
+	require.NoError(t, is.Refresh(context.Background()))
+	assert.True(t, is.Ready())
 }
 
 // A directory refresh that fails (server error, garbage, no usable key, oversized body)
@@ -181,6 +187,11 @@ func TestIssuersNotBefore(t *testing.T) {
 
 	c := f.challenge(t, issuerA, originA)
 	assert.Equal(t, newTestKey(t, 0).raw, c.Header.TokenKey, "a key is not advertised before its not-before")
+	f.srv.set(issuerA, directoryJSON(t, newTestKey(t, 1).entry(later)))
+	require.NoError(t, f.is.Refresh(context.Background()))
+	assert.False(t, f.is.Ready(), "only a future key: nothing to advertise yet")
+	f.srv.set(issuerA, directoryJSON(t, newTestKey(t, 0).entry(0), newTestKey(t, 1).entry(later)))
+	require.NoError(t, f.is.Refresh(context.Background()))
 
 	early := c.Header
 	early.TokenKey = newTestKey(t, 1).raw
@@ -264,6 +275,20 @@ func TestIssuersRun(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
+}
+
+// A server that waited for the keys at start (Refresh) and then runs the refresh loop does
+// not fetch every directory a second time: Run fetches only what is due.
+func TestIssuersRunAfterRefreshFetchesOnlyWhenDue(t *testing.T) {
+	f := newFixture(t, []string{issuerA}, []int{0})
+	require.Equal(t, 1, f.srv.hitCount(issuerA))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.is.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond) // time for a (wrong) immediate fetch
+	cancel()
+	<-done
+	assert.Equal(t, 1, f.srv.hitCount(issuerA), "the next refresh is an hour away")
 }
 
 // Attack: an issuer (or anyone who can make it answer) redirects the directory fetch to

@@ -175,7 +175,8 @@ func (is *Issuers) Redeem(ctx context.Context, store ReplayStore, issued time.Ti
 	}
 	first, _, err := store.ConsumeOnce(ctx, r.ReplayKey(), r.ReplayValue(), issued, ttl)
 	if err != nil {
-		return Redemption{}, fmt.Errorf("%w: %v", ErrReplayStore, err)
+		// Both wrapped: a caller tells an epoch refusal of its store from an outage.
+		return Redemption{}, fmt.Errorf("%w: %w", ErrReplayStore, err)
 	}
 	if !first {
 		return Redemption{}, ErrReplayed

@@ -139,6 +139,7 @@ func TestRedeemStoreFailureFailsClosed(t *testing.T) {
 	store := &mapStore{fail: true}
 	_, err := f.is.Redeem(context.Background(), store, time.Time{}, time.Minute, tok, c.TokenChallenge)
 	require.ErrorIs(t, err, ErrReplayStore)
+	require.ErrorIs(t, err, errStoreDown, "the store's own error stays visible (an epoch refusal is not an outage)")
 	store.fail = false
 	_, err = f.is.Redeem(context.Background(), store, time.Time{}, time.Minute, tok, c.TokenChallenge)
 	assert.NoError(t, err, "the token was not consumed, so it redeems once the store is back")

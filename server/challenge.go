@@ -75,6 +75,9 @@ func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
 	if s.c.WidgetRequired(r.Context(), siteKey) {
 		w.Header().Set("X-Astracaph-Interaction", "required")
 	}
+	if ch, ok := out.(astracaph.Challenge); ok && s.c.PrivateTokenOffered(siteKey) {
+		out = offerPrivateToken(ch)
+	}
 	writeJSON(w, http.StatusOK, out)
 	s.emit(r, start, Event{Kind: "challenge", Status: http.StatusOK})
 }

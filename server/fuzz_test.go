@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -60,6 +61,32 @@ func FuzzSiteverifyBody(f *testing.F) {
 		r := e.do(http.MethodPost, "/hcaptcha/siteverify", body, withCT(ct))
 		if r.Code >= 500 || r.Code < 200 || !json.Valid(r.Body) {
 			t.Fatalf("%d %q for %q %q", r.Code, r.Body, ct, body)
+		}
+	})
+}
+
+// FuzzPrivateTokenRequest sends arbitrary challenge parameters and Authorization values to
+// the private-token route: the answer is always JSON with a 4xx status (no token can be
+// forged; a healthy store never yields a 5xx), and a 401 always carries a challenge.
+func FuzzPrivateTokenRequest(f *testing.F) {
+	e, _, _ := newPATEnv(f, withNoLimits())
+	u, _ := e.patChallenge("")
+	valid := strings.TrimPrefix(u, "/api/v1/challenge/private-token?challenge=")
+	f.Add(valid, "")
+	f.Add(valid, `PrivateToken token="AAIA"`)
+	f.Add(valid, `Basic dXNlcjpwYXNz, PrivateToken token=AAIA, PrivateToken token=AAIA`)
+	f.Add("e30", `PrivateToken token="`+strings.Repeat("A", 400)+`"`)
+	f.Add("%%%", "PrivateToken")
+	f.Fuzz(func(t *testing.T, challenge, auth string) {
+		e := *e
+		e.t = t
+		r := e.do(http.MethodGet, "/api/v1/challenge/private-token?challenge="+url.QueryEscape(challenge), nil,
+			withOrigin("https://shop.example"), func(r *http.Request) { r.Header["Authorization"] = []string{auth} })
+		if r.Code < 400 || r.Code >= 500 || !json.Valid(r.Body) {
+			t.Fatalf("%d %q for %q %q", r.Code, r.Body, challenge, auth)
+		}
+		if r.Code == http.StatusUnauthorized && r.Header.Get("WWW-Authenticate") == "" {
+			t.Fatalf("401 without a challenge for %q %q", challenge, auth)
 		}
 	})
 }

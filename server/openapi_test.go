@@ -19,6 +19,7 @@ import (
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/docs"
 	"github.com/astracat/astracaph/internal/openapi"
+	"github.com/astracat/astracaph/internal/pattest"
 	"github.com/astracat/astracaph/server"
 	"github.com/astracat/astracaph/widget"
 )
@@ -151,6 +152,27 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		require.NoError(t, json.Unmarshal(waitJS, &wait))
 		ok := a.json(e, http.MethodPost, "/api/v1/challenge/visual", map[string]any{"id": id, "payload": solveChallenge(t, wait)}, http.StatusOK)
 		require.Equal(t, true, ok["success"])
+	})
+
+	t.Run("private-token", func(t *testing.T) {
+		a := a.with(t)
+		pe, iss, _ := newPATEnv(t, withNoLimits())
+		a.json(pe, http.MethodGet, "/api/v1/challenge", nil, http.StatusOK) // with privateToken
+		u, _ := pe.patChallenge("")
+		first := a.do(pe, http.MethodGet, u, nil, withOrigin(origin))
+		auth := answer(t, iss, first, pattest.IssuerA)
+		a.json(pe, http.MethodGet, u, nil, http.StatusOK, withOrigin(origin), auth)
+		a.json(pe, http.MethodGet, u, nil, http.StatusForbidden, withOrigin(origin), auth) // replayed
+		a.json(pe, http.MethodGet, "/api/v1/challenge/private-token", nil, http.StatusBadRequest)
+		a.json(e, http.MethodGet, u, nil, http.StatusNotFound, withOrigin(origin)) // no issuers configured
+		limited, _, _ := newPATEnv(t, server.WithLimits(server.Limits{Challenge: 10, Redeem: 1}))
+		u, _ = limited.patChallenge("")
+		a.do(limited, http.MethodGet, u, nil, withOrigin(origin))
+		a.json(limited, http.MethodGet, u, nil, http.StatusTooManyRequests, withOrigin(origin))
+		u, _ = pe.patChallenge("")
+		auth = answer(t, iss, a.do(pe, http.MethodGet, u, nil, withOrigin(origin)), pattest.IssuerB)
+		pe.store.down.Store(true)
+		a.json(pe, http.MethodGet, u, nil, http.StatusServiceUnavailable, withOrigin(origin), auth)
 	})
 
 	t.Run("altcha-verify", func(t *testing.T) {

@@ -144,10 +144,24 @@ func isContentType(r *http.Request, want string) bool {
 
 // cors lets any page embed the browser-facing endpoints: tokens are bound to origins and
 // sites server-side, and no credentials are used, so a wildcard is safe.
-func cors(h http.Handler) http.Handler {
+func cors(h http.Handler) http.Handler { return corsFor(h, false) }
+
+// corsCredentialed is cors for a request the widget makes with credentials (the
+// private-token route: HTTP authentication, which a browser's Private Access Token is, counts
+// as a credential to Fetch), which a wildcard forbids: the page's origin is echoed instead.
+// This server sets no cookie and binds every token server-side, so nothing is exposed that
+// a request without credentials would not get.
+func corsCredentialed(h http.Handler) http.Handler { return corsFor(h, true) }
+
+func corsFor(h http.Handler, credentials bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("Access-Control-Allow-Origin", "*")
+		if o := r.Header.Get("Origin"); credentials && o != "" {
+			hd.Set("Access-Control-Allow-Origin", o)
+			hd.Set("Access-Control-Allow-Credentials", "true")
+			hd.Add("Vary", "Origin")
+		}
 		hd.Set("Access-Control-Expose-Headers", "X-Altcha-Config, X-Astracaph-Interaction, Retry-After")
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")

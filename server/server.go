@@ -7,6 +7,8 @@
 //	GET  /api/v1/challenge/visual/{id}/image.png, /audio.wav   single-use media
 //	POST /api/v1/challenge/verify          the official ALTCHA widget's verifyUrl contract
 //	GET  /api/v1/challenge/proof.js?id=…   the challenge's generated environment check (a script)
+//	GET  /api/v1/challenge/private-token?challenge=…   a token for a Private Access Token
+//	                                       instead of the proof of work (401 PrivateToken challenge first)
 //	POST /api/v1/verify, /public/api/v1/verify                 verify + consume a token
 //	POST /api/v1/siteverify (+ /turnstile/v0/siteverify, /recaptcha/api/siteverify,
 //	     /hcaptcha/siteverify)             drop-in siteverify for Turnstile/reCAPTCHA/hCaptcha
@@ -179,6 +181,7 @@ func (s *Server) routes() {
 	m.Handle("/api/v1/challenge/visual/{id}/{file}", cors(methods(map[string]http.HandlerFunc{http.MethodGet: s.getVisualMedia})))
 	m.Handle("/api/v1/challenge/verify", cors(methods(map[string]http.HandlerFunc{http.MethodPost: s.altchaVerify})))
 	m.Handle("/api/v1/challenge/proof.js", cors(methods(map[string]http.HandlerFunc{http.MethodGet: s.getEnvProof})))
+	m.Handle(routePrivateToken, corsCredentialed(methods(map[string]http.HandlerFunc{http.MethodGet: s.getPrivateToken})))
 	verify := methods(map[string]http.HandlerFunc{http.MethodPost: s.postVerify})
 	m.Handle("/api/v1/verify", verify)
 	m.Handle("/public/api/v1/verify", verify)

@@ -24,16 +24,17 @@ var embedded embed.FS // immutable: the files compiled into the binary
 // plain script fragment; the loader wraps them all in one closure, so they share its scope
 // (docs/widget.md, "Source layout"). A file there that is not listed is an error.
 var loaderModules = []string{
-	"core.js",      // configuration from the script URL, h(), request()
-	"i18n.js",      // translations, language choice
-	"envproof.js",  // environment signals, the challenge's environment check
-	"telemetry.js", // behaviour telemetry
-	"pow.js",       // proof of work: workers or main thread, progress estimate
-	"visual.js",    // the visual step
-	"instance.js",  // one widget: elements, state machine, token
-	"api.js",       // window.astracaph
-	"compat.js",    // Turnstile, hCaptcha and reCAPTCHA shims
-	"start.js",     // auto-render, onload callback
+	"core.js",         // configuration from the script URL, h(), request()
+	"i18n.js",         // translations, language choice
+	"envproof.js",     // environment signals, the challenge's environment check
+	"telemetry.js",    // behaviour telemetry
+	"pow.js",          // proof of work: workers or main thread, progress estimate
+	"visual.js",       // the visual step
+	"privatetoken.js", // Private Access Tokens instead of the proof of work
+	"instance.js",     // one widget: elements, state machine, token
+	"api.js",          // window.astracaph
+	"compat.js",       // Turnstile, hCaptcha and reCAPTCHA shims
+	"start.js",        // auto-render, onload callback
 }
 
 // loaderName is the asset joined from loaderModules.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/ipintel"
+	"github.com/astracat/astracaph/privacypass"
 	"github.com/astracat/astracaph/server"
 	"github.com/astracat/astracaph/spam"
 	"github.com/astracat/astracaph/widget"
@@ -64,6 +65,15 @@ func buildEngine(ctx context.Context, c serveConfig, log *slog.Logger) (*astraca
 		cleanup = func() { stop(); prev() }
 		opts = append(opts, astracaph.WithRiskEngine(rc))
 	}
+	if len(c.patIssuers) > 0 {
+		is, stop, err := privacyPass(ctx, c.patIssuers, log)
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("-pat-issuers (ASTRACAPH_PAT_ISSUERS): %w", err)
+		}
+		prev := cleanup
+		cleanup = func() { stop(); prev() }
+		opts = append(opts, astracaph.WithPrivacyPass(is))
+	}
 	engine, err := astracaph.New(opts...)
 	if err != nil {
 		return nil, cleanup, err
@@ -75,6 +85,30 @@ func buildEngine(ctx context.Context, c serveConfig, log *slog.Logger) (*astraca
 		log.Info("sites loaded from ASTRACAPH_SITE_CONFIG", "count", len(c.sites))
 	}
 	return engine, cleanup, nil
+}
+
+// privacyPass fetches the issuers' keys once (start-up waits for it, so that the first
+// challenges can offer tokens), logs what each issuer has, and keeps refreshing them until
+// the returned function runs. An issuer that cannot be reached is logged and retried: the
+// server starts anyway, offering only the proof of work until some issuer has a key.
+func privacyPass(ctx context.Context, cfgs []privacypass.IssuerConfig, log *slog.Logger) (*privacypass.Issuers, func(), error) {
+	is, err := privacypass.NewIssuers(cfgs, privacypass.WithLogger(log))
+	if err != nil {
+		return nil, nil, err
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second) // a hung issuer must not hold the start
+	_ = is.Refresh(rctx)                                     // failures are logged by the issuers and shown below
+	cancel()
+	for _, st := range is.Status() {
+		if st.Keys == 0 {
+			log.Warn("privacy pass issuer has no key yet; challenges offer the proof of work only until it has", "issuer", st.Name, "error", st.LastError, "retryAt", st.NextRefresh)
+			continue
+		}
+		log.Info("privacy pass issuer ready", "issuer", st.Name, "keys", st.Keys, "static", st.Static, "nextRefresh", st.NextRefresh)
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	go func() { _ = is.Run(runCtx) }()
+	return is, stop, nil
 }
 
 // riskConfig loads IP intelligence and the spam filter from the data directory.

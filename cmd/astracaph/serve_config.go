@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/privacypass"
 	"github.com/astracat/astracaph/redisstore"
 	"github.com/astracat/astracaph/server"
 	"github.com/astracat/astracaph/widget"
@@ -38,7 +39,8 @@ type serveConfig struct {
 	limits                        server.Limits
 	shutdownTimeout               time.Duration
 	cpuProfile                    string
-	privacyURL                    string // the widget's "Privacy" link
+	privacyURL                    string                     // the widget's "Privacy" link
+	patIssuers                    []privacypass.IssuerConfig // Private Access Token issuers
 	// warnings to log once the logger exists (unknown variables).
 	warnings []string
 }
@@ -104,6 +106,10 @@ func newServeFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	})
 	fs.Func("verify-trusted-ips", "Comma-separated addresses or CIDR prefixes that may verify tokens without a secret.", func(s string) (err error) {
 		c.verifyTrusted, err = parsePrefixes(s)
+		return err
+	})
+	fs.Func("pat-issuers", "Comma-separated Privacy Pass issuers whose Private Access Tokens replace the proof of work (docs/privacypass.md), such as demo-pat.issuer.cloudflare.com; name=/path/to/keys.json reads an issuer's keys from a file instead of its directory.", func(s string) (err error) {
+		c.patIssuers, err = privacypass.ParseIssuerList(s)
 		return err
 	})
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "How long in-flight requests may take to finish on SIGTERM.")

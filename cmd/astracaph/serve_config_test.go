@@ -15,7 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/astracat/astracaph/internal/pattest"
 	"github.com/astracat/astracaph/internal/testenv"
+	"github.com/astracat/astracaph/privacypass"
 )
 
 func TestParsePrefixes(t *testing.T) {
@@ -168,12 +170,44 @@ func TestServeValidation(t *testing.T) {
 		{env: []string{"ASTRACAPH_SITE_CONFIG=[{\"nmae\":\"Shop\"}]"}, want: `ASTRACAPH_SITE_CONFIG: unknown field "nmae" in a site (did you mean "name"?)`},
 		{env: []string{"ASTRACAPH_SITE_CONFIG={\"name\":\"Shop\"}"}, want: "ASTRACAPH_SITE_CONFIG: expected a JSON array of sites"},
 		{env: []string{"ASTRACAPH_SITE_CONFIG=@/nonexistent/sites.json"}, want: "ASTRACAPH_SITE_CONFIG: open /nonexistent/sites.json"},
+		{env: []string{"ASTRACAPH_PAT_ISSUERS=a.example,A.example"}, want: `ASTRACAPH_PAT_ISSUERS must be valid: astracaph: invalid privacy pass configuration: issuer "a.example" listed twice`},
+		{args: []string{"-pat-issuers", "has space.example"}, want: `-pat-issuers: astracaph: invalid privacy pass configuration: issuer name "has space.example"`},
 	} {
 		_, err := parseServe(t, tc.args, tc.env...)
 		require.Error(t, err, "%v %v", tc.args, tc.env)
 		require.Contains(t, err.Error(), tc.want, "%v %v", tc.args, tc.env)
 		require.NotContains(t, err.Error(), "hunter2secret")
 	}
+}
+
+// ASTRACAPH_PAT_ISSUERS names the Private Access Token issuers, each fetched or read from a
+// keys file; an issuer that cannot be reached at start is logged and retried, and the
+// server offers the proof of work only until some issuer has a key.
+func TestServePrivacyPassIssuers(t *testing.T) {
+	c, err := parseServe(t, nil)
+	require.NoError(t, err)
+	require.Empty(t, c.patIssuers, "off by default")
+	c, err = parseServe(t, nil, "ASTRACAPH_PAT_ISSUERS=demo-pat.issuer.cloudflare.com, issuer.internal.example=/etc/astracaph/issuer.json")
+	require.NoError(t, err)
+	require.Equal(t, []privacypass.IssuerConfig{{Name: "demo-pat.issuer.cloudflare.com"}, {Name: "issuer.internal.example", StaticFile: "/etc/astracaph/issuer.json"}}, c.patIssuers)
+
+	keys := filepath.Join(t.TempDir(), "issuer.json")
+	dir, err := pattest.Directory(&pattest.Key(0).PublicKey)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(keys, dir, 0o600))
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	is, stop, err := privacyPass(context.Background(), []privacypass.IssuerConfig{{Name: "issuer.internal.example", StaticFile: keys}, {Name: "unreachable.invalid"}}, log)
+	require.NoError(t, err)
+	defer stop()
+	require.True(t, is.Ready())
+	require.Contains(t, logs.String(), "privacy pass issuer ready")
+	require.Contains(t, logs.String(), "issuer=issuer.internal.example")
+	require.Contains(t, logs.String(), "privacy pass issuer has no key yet")
+	require.Contains(t, logs.String(), "issuer=unreachable.invalid")
+
+	_, _, err = privacyPass(context.Background(), []privacypass.IssuerConfig{{Name: "x.example", StaticFile: "/nonexistent/keys.json"}}, log)
+	require.ErrorContains(t, err, "/nonexistent/keys.json", "an unreadable keys file stops the start")
 }
 
 func TestServeAllowAltchaWidget(t *testing.T) {

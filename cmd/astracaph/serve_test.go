@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/pattest"
 	"github.com/astracat/astracaph/internal/testenv"
 )
 
@@ -313,6 +315,53 @@ func TestServeBinary(t *testing.T) {
 		require.NoError(t, p.err, "exit code 0; stderr:\n%s", p.stderr.String())
 		require.Contains(t, p.stderr.String(), "stopped")
 		require.NotContains(t, p.stderr.String(), serveSecret, "secrets are never logged")
+	})
+
+	t.Run("private access tokens from a keys file", func(t *testing.T) {
+		keys := filepath.Join(t.TempDir(), "issuer.json")
+		dir, err := pattest.Directory(&pattest.Key(0).PublicKey)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(keys, dir, 0o600))
+		const issuer = "issuer.internal.example"
+		p := startServe(t, bin, []string{"ASTRACAPH_TOKEN_SECRET=" + serveSecret, "ASTRACAPH_PAT_ISSUERS=" + issuer + "=" + keys}, fastPoW...)
+		require.Contains(t, p.stderr.String(), "privacy pass issuer ready")
+
+		resp, err := http.Get(p.base + "/api/v1/challenge")
+		require.NoError(t, err)
+		var ch struct {
+			Parameters   json.RawMessage      `json:"parameters"`
+			Signature    string               `json:"signature"`
+			PrivateToken struct{ URL string } `json:"privateToken"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&ch))
+		resp.Body.Close()
+		require.Equal(t, "/api/v1/challenge/private-token", ch.PrivateToken.URL)
+		js, err := json.Marshal(map[string]any{"parameters": ch.Parameters, "signature": ch.Signature})
+		require.NoError(t, err)
+		u := p.base + ch.PrivateToken.URL + "?challenge=" + base64.RawURLEncoding.EncodeToString(js)
+		get := func(auth string) *http.Response {
+			req, err := http.NewRequest(http.MethodGet, u, nil)
+			require.NoError(t, err)
+			req.Header.Set("Origin", openOrigin)
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			return resp
+		}
+		first := get("")
+		first.Body.Close()
+		require.Equal(t, http.StatusUnauthorized, first.StatusCode)
+		w := pattest.Pick(t, first.Header.Get("WWW-Authenticate"), issuer)
+		ok := get(pattest.Mint(t, w, pattest.Key(0)).Authorization())
+		var out map[string]any
+		require.NoError(t, json.NewDecoder(ok.Body).Decode(&out))
+		ok.Body.Close()
+		require.Equal(t, http.StatusOK, ok.StatusCode, out)
+		_, v := postJSON(t, p.base+"/api/v1/verify", "", map[string]any{"token": out["token"], "origin": openOrigin})
+		require.Equal(t, true, v["success"], v)
+		require.Equal(t, []any{astracaph.ReasonPrivateToken}, v["reasons"])
 	})
 
 	t.Run("a default server requires the widget", func(t *testing.T) {

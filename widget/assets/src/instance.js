@@ -60,6 +60,8 @@ class Instance {
     this.vis = null;
     /** @type {{promise: Promise<Solution>, abort: () => void} | null} the proof of work under way */
     this.work = null;
+    /** @type {{promise: Promise<PrivateToken | null>, abort: () => void} | null} the private token asked for */
+    this.pat = null;
     this.answering = false; // see visualBusy
     this.visTimer = 0;
     this.pendingSubmit = false; // auto=onsubmit: submit the form once verified
@@ -233,6 +235,11 @@ class Instance {
     request(this.api, '/api/v1/challenge' + qs).then(function (ch) {
       if (!live()) return;
       if (!ch || ch.success === false || !(ch.parameters || ch.challenge)) return me.fail(ch && ch.error || 'bad-challenge', ch && ch.message);
+      // A Private Access Token, when the browser has one, finishes before (or instead of) the work.
+      var pat = me.pat = privateToken(me.api, ch, me.o.sitekey || '', me.o.origin || pageOrigin());
+      pat.promise.then(function (r) {
+        if (r && live() && me.state === 'solving') { me.epoch++; me.verified(r.token, r.expiresAt); }
+      });
       var bind = me.tele.bind(ch, me.api);
       me.work = solve(me.api, ch, function (x) { if (live() && me.state === 'solving') me.showProgress(x); });
       return me.work.promise.then(function (r) {
@@ -250,7 +257,13 @@ class Instance {
           origin: me.o.origin || pageOrigin()
         };
         if (me.o.fields === true || me.o.fields === 'true') body.fields = me.fields();
-        return request(me.api, '/api/v1/challenge', body).then(function (res) { if (live()) me.handle(res); });
+        return request(me.api, '/api/v1/challenge', body).then(function (res) {
+          if (!live()) return;
+          // A refused solution may have lost the race to a private token for the same
+          // challenge ("already-used"): that answer comes first.
+          if (res && res.success === false && !res.step) return pat.promise.then(function (r) { if (!r && live()) me.handle(res); });
+          me.handle(res);
+        });
       });
     }).catch(function (e) { if (live() && e && e.message !== 'aborted') me.fail('solve-failed', String(e && e.message || e)); });
   }
@@ -346,6 +359,7 @@ class Instance {
   stopWork() {
     clearTimeout(this.visTimer);
     if (this.work) { this.work.abort(); this.work = null; }
+    if (this.pat) { this.pat.abort(); this.pat = null; }
   }
 
   /**

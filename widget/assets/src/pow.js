@@ -91,14 +91,18 @@ function solve(api, ch, onProgress) {
   function progress(n) {
     var t = now();
     if (n > tried) { if (!firstAt) firstAt = t0; tried = n; lastAt = t; }
-    onProgress(workDone(model, n));
+    onProgress(share(n));
   }
+  // The work never says 100 %: only the token does (a counter found at the top of its
+  // signed range would otherwise reach 1 before the server has answered).
+  /** @param {number} n */
+  function share(n) { return Math.min(0.99, workDone(model, n)); }
   var ticker = setInterval(function () {
     if (!tried || aborted) return;
     var t = now(), rate = tried / Math.max(1, lastAt - firstAt);
     // Extrapolate at most half a second past the last report: a stalled solver (hidden
     // tab, throttled CPU) must not run the bar ahead of the work.
-    onProgress(workDone(model, tried + rate * Math.min(500, t - lastAt)));
+    onProgress(share(tried + rate * Math.min(500, t - lastAt)));
   }, 100);
   /**
    * @param {{counter: number, derivedKey: string}} m

@@ -21,6 +21,8 @@ interface Challenge {
   maxNumber?: number;
   /** set by request() from X-Astracaph-Interaction: the redemption waits for a trusted activation */
   interaction?: boolean;
+  /** offered when the server accepts Private Access Tokens (privatetoken.js) */
+  privateToken?: { url?: unknown };
   [k: string]: unknown;
 }
 
