@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkClassify measures the lookup path. "lists" hits prefix lists only (the zero-alloc
@@ -12,9 +14,7 @@ import (
 // "shared" uses the full X4BNet, Tor and cloud lists when the dataset directory is present.
 func BenchmarkClassify(b *testing.B) {
 	mmdb := filepath.Join(b.TempDir(), "asn.mmdb")
-	if err := os.WriteFile(mmdb, fixtureMMDB(b), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, os.WriteFile(mmdb, fixtureMMDB(b), 0o644))
 	lists := fixtureSources(b)[:11] // without the ASN list and database
 	ips := []netip.Addr{
 		netip.MustParseAddr("198.51.100.200"), netip.MustParseAddr("198.51.100.130"),
