@@ -49,7 +49,7 @@ func newEnv(t testing.TB, opts ...any) *env {
 		case server.Option:
 			sopts = append(sopts, o)
 		default:
-			t.Fatalf("newEnv: unexpected option %T", o)
+			require.Failf(t, "newEnv: unexpected option", "%T", o)
 		}
 	}
 	c, err := astracaph.New(copts...)
