@@ -50,9 +50,7 @@ func FuzzParseSiteConfig(f *testing.F) {
 			return
 		}
 		c, err := astracaph.New(astracaph.WithSecret([]byte("0123456789abcdef0123456789abcdef")))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		_ = c.SeedSites(t.Context(), sites) // must not panic; errors are fine
 	})
 }
