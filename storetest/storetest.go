@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
@@ -57,9 +58,7 @@ func testConsumeConcurrent(t *testing.T, s astracaph.Store) {
 				defer wg.Done()
 				<-start
 				first, _, err := s.ConsumeOnce(ctx, key, fmt.Sprint(i), time.Now(), time.Minute)
-				if err != nil {
-					t.Error(err)
-				}
+				assert.NoError(t, err)
 				if first {
 					wins.Add(1)
 				}
@@ -102,9 +101,8 @@ func testCounters(t *testing.T, s astracaph.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := s.Incr(ctx, "par", time.Minute); err != nil {
-				t.Error(err)
-			}
+			_, err := s.Incr(ctx, "par", time.Minute)
+			assert.NoError(t, err)
 		}()
 	}
 	wg.Wait()
@@ -200,8 +198,8 @@ func testState(t *testing.T, s astracaph.Store) {
 			if err == nil {
 				require.Equal(t, "again", string(v))
 				wins.Add(1)
-			} else if !errors.Is(err, astracaph.ErrNotFound) {
-				t.Error(err)
+			} else {
+				assert.ErrorIs(t, err, astracaph.ErrNotFound)
 			}
 		}()
 	}

@@ -39,9 +39,9 @@ func FuzzClassifyFailure(f *testing.F) {
 	f.Add(429, []byte("\xff"))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		k := classifyFailure("verify", status, body)
-		if !strings.HasPrefix(k, "verify ") || len(k) > 7+20+1+40 || strings.ContainsAny(k, "\n\t") {
-			t.Fatalf("bad key %q", k)
-		}
+		require.True(t, strings.HasPrefix(k, "verify "), "bad key %q", k)
+		require.LessOrEqual(t, len(k), 7+20+1+40, "bad key %q", k)
+		require.False(t, strings.ContainsAny(k, "\n\t"), "bad key %q", k)
 	})
 }
 
