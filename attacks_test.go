@@ -109,7 +109,7 @@ func TestAttackSiteTokenVerifiedByForeignOrigin(t *testing.T) {
 }
 
 // TestAttackVerifyWithSecretIgnoresOrigin: {token, secret, origin} must check both; before,
-// the secret alone decided and middleware.Remote's ExpectedOrigin was not enforced.
+// the secret alone decided and middleware.WithRemote's WithExpectedOrigin was not enforced.
 func TestAttackVerifyWithSecretIgnoresOrigin(t *testing.T) {
 	c := newCaptcha(t)
 	ctx := context.Background()
