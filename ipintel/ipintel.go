@@ -4,7 +4,7 @@
 //
 // # Sources
 //
-// A Config lists Sources, each a file or URL in one Format:
+// An Options lists Sources, each a file or URL in one Format:
 //
 //   - FormatTor: Tor bulk exit list, TorDNSEL exit-addresses, one-address-per-line mirrors
 //     (IPv6 fully expanded is fine) and Onionoo CSV (comma + space);

@@ -172,7 +172,7 @@ func TestGuardTimeout(t *testing.T) {
 
 func TestClassifierLookupMergesProvider(t *testing.T) {
 	fp := &fakeProvider{info: Info{Class: ClassProxy, ASN: 64999, Sources: []string{"online"}}}
-	c := newClassifier(t, Config{Sources: fixtureSources(t), Provider: fp})
+	c := newClassifier(t, Options{Sources: fixtureSources(t), Provider: fp})
 	ctx := context.Background()
 	// Offline residential, online proxy: proxy wins, offline ASN kept, sources merged.
 	got, err := c.Lookup(ctx, netip.MustParseAddr("192.0.2.5"))
@@ -199,7 +199,7 @@ func TestClassifierLookupMergesProvider(t *testing.T) {
 		t.Fatalf("failure: %+v %v", got, err)
 	}
 	// No provider: Lookup equals Classify.
-	off := newClassifier(t, Config{Sources: fixtureSources(t)})
+	off := newClassifier(t, Options{Sources: fixtureSources(t)})
 	if got, err := off.Lookup(ctx, netip.MustParseAddr("192.0.2.5")); err != nil || got.Class != ClassResidential {
 		t.Fatalf("offline lookup: %+v %v", got, err)
 	}

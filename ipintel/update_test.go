@@ -147,7 +147,7 @@ func TestUpdate(t *testing.T) {
 	}
 
 	// DefaultSources reads what Update wrote.
-	c := newClassifier(t, Config{Sources: DefaultSources(dir)})
+	c := newClassifier(t, Options{Sources: DefaultSources(dir)})
 	for ip, want := range map[string]Class{
 		"198.51.100.200": ClassTor, "192.0.2.21": ClassTor, "198.51.100.130": ClassVPN,
 		"2001:db8:100:5::1": ClassVPN, // from the kept old ipv6 file
