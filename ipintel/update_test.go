@@ -106,7 +106,7 @@ func TestUpdate(t *testing.T) {
 	)
 	res := UpdateEach(context.Background(), dir, dls, srv.Client())
 	wantErr := map[string]error{
-		"x4bnet-vpn-ipv6": ErrBadStatus, "broken": ErrBadStatus, "html": ErrNoEntries, "empty": ErrEmptyBody,
+		"x4bnet-vpn-ipv6": ErrBadStatus, "broken": ErrBadStatus, "html": ErrNoEntries, "empty": ErrNoEntries,
 		"huge": ErrTooLarge, "slow": context.DeadlineExceeded, "escape": ErrConfig, "country-ipv6": ErrNoEntries,
 	}
 	for _, r := range res {
