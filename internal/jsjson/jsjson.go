@@ -21,14 +21,6 @@ import (
 	"unicode/utf8"
 )
 
-// ErrSyntax is returned for text that JSON.parse would reject.
-var ErrSyntax = errors.New("astracaph: jsjson: invalid JSON")
-
-// ErrDuplicateKey is returned by ParseStrict for an object that names a member twice.
-// JSON.parse keeps the last value; a verifier should not have to guess which one the
-// signer meant.
-var ErrDuplicateKey = errors.New("astracaph: jsjson: duplicate object key")
-
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 64
 
