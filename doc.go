@@ -45,7 +45,7 @@
 //     refuses or cannot serve: Challenge, Redeem, AnswerVisual and the site operations
 //     return them (ErrChallengeUsed, ErrOriginNotAllowed, ErrNotFound, ErrStore…). Two
 //     carry a detail the client is told, in a typed error that unwraps to its sentinel:
-//     *AnswerError (attempts left) and *VisualLimitError (when to retry). Any other error
+//     *VisualError (attempts left, or when to retry). Any other error
 //     is an outage (the store, the randomness source) and fails closed.
 //   - Error codes, in Result.ErrorCodes, for Verify: a token that does not verify is an
 //     answer for the site's backend, not a failure of the call, so Verify reports it in
