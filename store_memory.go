@@ -171,21 +171,15 @@ func (m *memoryStore) SetState(ctx context.Context, key string, value []byte, tt
 
 // GetState implements StateStore.
 func (m *memoryStore) GetState(ctx context.Context, key string) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	sh := m.state.shard(key)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	e, ok := sh.live(key, m.now())
-	if !ok {
-		return nil, ErrNotFound
-	}
-	return slices.Clone(e.bytes), nil
+	return m.readState(ctx, key, false)
 }
 
 // TakeState implements StateStore; the shard mutex makes get-and-delete atomic.
 func (m *memoryStore) TakeState(ctx context.Context, key string) ([]byte, error) {
+	return m.readState(ctx, key, true)
+}
+
+func (m *memoryStore) readState(ctx context.Context, key string, take bool) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -195,6 +189,9 @@ func (m *memoryStore) TakeState(ctx context.Context, key string) ([]byte, error)
 	e, ok := sh.live(key, m.now())
 	if !ok {
 		return nil, ErrNotFound
+	}
+	if !take {
+		return slices.Clone(e.bytes), nil
 	}
 	sh.del(key)
 	return e.bytes, nil

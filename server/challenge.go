@@ -69,8 +69,7 @@ func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
 		out, err = s.c.Challenge(r.Context(), req)
 	}
 	if err != nil {
-		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(status, err))
+		status, code := s.writeFlowError(w, r, err)
 		s.emit(r, start, Event{Kind: "challenge", Status: status, Error: code})
 		return
 	}
@@ -82,6 +81,13 @@ func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 	s.emit(r, start, Event{Kind: "challenge", Status: http.StatusOK})
+}
+
+// writeFlowError answers err as flowError maps it and returns the status and code.
+func (s *Server) writeFlowError(w http.ResponseWriter, r *http.Request, err error) (int, string) {
+	status, code := s.flowError(r, err)
+	writeError(w, status, code, errMessage(status, err))
+	return status, code
 }
 
 // flowError maps engine errors to HTTP statuses and stable codes; unknown errors are
@@ -288,8 +294,7 @@ func (s *Server) getVisualMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(status, err))
+		s.writeFlowError(w, r, err)
 		return
 	}
 	h := w.Header()

@@ -22,8 +22,7 @@ func (s *Server) getEnvProof(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(status, err))
+		s.writeFlowError(w, r, err)
 		return
 	}
 	h := w.Header()
