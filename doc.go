@@ -49,10 +49,10 @@
 //     (CreateChallenge: ErrInvalidOptions; DecodeServerPayload: ErrMalformedPayload;
 //     SolveChallenge: ErrNoSolution). Each package keeps its own in its errors.go
 //     (middleware, redisstore, privacypass, risk, spam, ipintel, widget), each documented
-//     with when it is returned. A refusal that carries a detail for the client
-//     is a typed error that unwraps to its sentinel (*AnswerError: attempts left;
-//     *VisualLimitError: when to retry). An error that matches no sentinel is an outage
-//     (the store, the randomness source) and fails closed.
+//     with when it is returned. A visual step's refusal that carries a detail for the
+//     client is a *VisualError, which unwraps to its sentinel (ErrWrongAnswer: attempts
+//     left; ErrVisualRateLimited: when to retry). An error that matches no sentinel is an
+//     outage (the store, the randomness source) and fails closed.
 //   - Error codes, for callers across a process boundary: stable kebab-case strings that
 //     do not change with the Go messages. The HTTP API answers every refusal as JSON
 //     {"success":false,"error":"<code>","message":…} with its status, mapping each

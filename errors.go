@@ -81,21 +81,22 @@ type refinedError struct {
 func (e *refinedError) Error() string { return e.msg }
 func (e *refinedError) Unwrap() error { return e.kind }
 
-// AnswerError carries the attempts left after a wrong answer to a visual step.
-type AnswerError struct{ AttemptsLeft int }
-
-func (e *AnswerError) Error() string {
-	return fmt.Sprintf("astracaph: wrong answer (%d attempts left)", e.AttemptsLeft)
+// VisualError is a visual step's refusal with what the client may do next: after a wrong
+// answer (errors.Is ErrWrongAnswer) the attempts left; when the client's prefix opened too
+// many steps (errors.Is ErrVisualRateLimited) the time until its window ends (the HTTP
+// API's Retry-After).
+type VisualError struct {
+	AttemptsLeft int
+	RetryAfter   time.Duration
+	err          error
 }
 
-// Unwrap makes errors.Is(err, ErrWrongAnswer) true.
-func (e *AnswerError) Unwrap() error { return ErrWrongAnswer }
+func (e *VisualError) Error() string {
+	if e.err == ErrWrongAnswer {
+		return fmt.Sprintf("astracaph: wrong answer (%d attempts left)", e.AttemptsLeft)
+	}
+	return e.err.Error()
+}
 
-// VisualLimitError is the ErrVisualRateLimited refusal with the time until the client's
-// window ends (the server's Retry-After).
-type VisualLimitError struct{ RetryAfter time.Duration }
-
-func (e *VisualLimitError) Error() string { return ErrVisualRateLimited.Error() }
-
-// Unwrap makes errors.Is(err, ErrVisualRateLimited) true.
-func (e *VisualLimitError) Unwrap() error { return ErrVisualRateLimited }
+// Unwrap returns ErrWrongAnswer or ErrVisualRateLimited.
+func (e *VisualError) Unwrap() error { return e.err }

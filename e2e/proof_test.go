@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/astracat/astracaph/internal/scripted"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -61,10 +62,10 @@ func TestEnvProofAnswersInChromium(t *testing.T) {
 			got := eval[map[string]string](t, ctx, `window.answers`)
 			wrong := 0
 			for _, id := range ids {
-				if got[id] != c.EnvProofAnswer(id) {
+				if got[id] != scripted.ProofAnswer(c, id) {
 					wrong++
-					script, _ := c.EnvProofScript(id)
-					t.Errorf("%s: browser %s, server %s\n%s", id, got[id], c.EnvProofAnswer(id), script)
+					script, _, _ := c.EnvProof(id)
+					t.Errorf("%s: browser %s, server %s\n%s", id, got[id], scripted.ProofAnswer(c, id), script)
 				}
 			}
 			require.Zero(t, wrong)
