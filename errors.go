@@ -36,7 +36,9 @@ var (
 
 	// Sites and domain claims. A missing site is ErrNotFound and a domain registered
 	// twice ErrExists, as the store reports them.
-	ErrInvalidDomain   = errors.New("astracaph: invalid domain")
+	ErrInvalidDomain = errors.New("astracaph: invalid domain")
+	// ErrForbidden: the secret does not match the site (Verify, DeleteSite, RotateSecret;
+	// stores return it from UpdateSite and DeleteSite).
 	ErrForbidden       = errors.New("astracaph: secret does not match the site")
 	ErrClaimNotFound   = errors.New("astracaph: domain claim not found or expired")
 	ErrClaimNotProven  = errors.New("astracaph: domain control not proven (publish the claim token in DNS or at the well-known URL)")
@@ -44,11 +46,10 @@ var (
 	ErrFetchNotAllowed = errors.New("astracaph: refusing to fetch from a private or loopback address")
 
 	// Stores (see Store).
-	ErrNotFound      = errors.New("astracaph: not found")
-	ErrExists        = errors.New("astracaph: already exists")
-	ErrSecretInvalid = errors.New("astracaph: secret does not match")
-	ErrStoreFull     = errors.New("astracaph: store is full")
-	ErrStore         = errors.New("astracaph: store unavailable")
+	ErrNotFound  = errors.New("astracaph: not found")
+	ErrExists    = errors.New("astracaph: already exists")
+	ErrStoreFull = errors.New("astracaph: store is full")
+	ErrStore     = errors.New("astracaph: store unavailable")
 	// ErrBeforeEpoch: the item being consumed was issued before the store's epoch, the
 	// moment from which the store remembers what was spent (its start for the memory store;
 	// the last data loss detected in Redis). It may have been spent already, so it is
@@ -100,3 +101,16 @@ func (e *VisualError) Error() string {
 
 // Unwrap returns ErrWrongAnswer or ErrVisualRateLimited.
 func (e *VisualError) Unwrap() error { return e.err }
+
+// Errors of the Private Access Token flow. The client is told none of them apart: every
+// refusal means "no token: solve the proof of work".
+var (
+	// ErrPrivateTokenUnavailable: Privacy Pass is off, no issuer has a key yet, or the
+	// challenge cannot be answered with a token (PoW v1, whose signature covers its salt
+	// only once solved; a test site key; a host that is no server name).
+	ErrPrivateTokenUnavailable = errors.New("astracaph: private access tokens are not available")
+	// ErrPrivateTokenInvalid: the token was refused. It wraps the privacypass sentinel that
+	// says why (ErrBadSignature, ErrChallengeMismatch, ErrUnknownIssuer, ErrReplayed, …), for
+	// logs and metrics.
+	ErrPrivateTokenInvalid = errors.New("astracaph: private token refused")
+)

@@ -38,19 +38,6 @@ const (
 	ReasonPrivateToken = "privacypass.TOKEN"
 )
 
-// Errors of the Private Access Token flow. The client is told none of them apart: every
-// refusal means "no token: solve the proof of work".
-var (
-	// ErrPrivateTokenUnavailable: Privacy Pass is off, no issuer has a key yet, or the
-	// challenge cannot be answered with a token (PoW v1, whose signature covers its salt
-	// only once solved; a test site key; a host that is no server name).
-	ErrPrivateTokenUnavailable = errors.New("astracaph: private access tokens are not available")
-	// ErrPrivateTokenInvalid: the token was refused. It wraps the privacypass sentinel that
-	// says why (ErrBadSignature, ErrChallengeMismatch, ErrUnknownIssuer, ErrReplayed, …), for
-	// logs and metrics.
-	ErrPrivateTokenInvalid = errors.New("astracaph: private token refused")
-)
-
 // WithPrivacyPass accepts Private Access Tokens signed by these issuers in place of the
 // proof of work (PrivateTokenChallenge, RedeemPrivateToken). The caller keeps their keys
 // fresh by running is.Run. Set the issuers' key grace (privacypass.WithKeyGrace) to at

@@ -377,7 +377,7 @@ func (c *Captcha) DeleteSite(ctx context.Context, domain, secret string) error {
 	}
 	err = c.store.DeleteSite(ctx, r.SiteKey, c.sites.verifier(secret))
 	switch {
-	case errors.Is(err, ErrSecretInvalid):
+	case errors.Is(err, ErrForbidden):
 		return ErrForbidden
 	case errors.Is(err, ErrNotFound):
 		return errSiteNotFound
@@ -410,9 +410,6 @@ func (c *Captcha) RotateSecret(ctx context.Context, siteKey, currentSecret strin
 	upd.PrevSecretEnc, upd.PrevSecretHash, upd.PrevUntil = r.SecretEnc, r.SecretHash, c.now().Add(overlap).UTC()
 	upd.SecretEnc, upd.SecretHash = c.sites.seal(secret, siteKey), c.sites.verifier(secret)
 	if err := c.store.UpdateSite(ctx, upd, h); err != nil {
-		if errors.Is(err, ErrSecretInvalid) {
-			return SiteCredentials{}, ErrForbidden
-		}
 		return SiteCredentials{}, err
 	}
 	c.log.InfoContext(ctx, "site secret rotated", "siteKey", siteKey, "overlapUntil", upd.PrevUntil)

@@ -258,7 +258,7 @@ func (m *memoryStore) UpdateSite(ctx context.Context, s SiteRecord, expectHash s
 		return ErrNotFound
 	}
 	if subtle.ConstantTimeCompare([]byte(cur.SecretHash), []byte(expectHash)) != 1 {
-		return ErrSecretInvalid
+		return ErrForbidden
 	}
 	s.Domain = cur.Domain
 	m.sites[s.SiteKey] = cloneSite(s)
@@ -277,7 +277,7 @@ func (m *memoryStore) DeleteSite(ctx context.Context, siteKey, secretHash string
 		return ErrNotFound
 	}
 	if subtle.ConstantTimeCompare([]byte(cur.SecretHash), []byte(secretHash)) != 1 {
-		return ErrSecretInvalid
+		return ErrForbidden
 	}
 	delete(m.sites, siteKey)
 	delete(m.domains, cur.Domain)
