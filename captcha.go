@@ -61,7 +61,7 @@ var DefaultPoW = PoWConfig{Algorithm: PBKDF2SHA256, Cost: 5000, CounterMin: 5000
 // Option configures New.
 type Option func(*Captcha) error
 
-// WithStore sets the store (default: a bounded MemoryStore).
+// WithStore sets the store (default: NewMemoryStore(MemoryOptions{})).
 func WithStore(s Store) Option {
 	return func(c *Captcha) error {
 		if s == nil {
@@ -217,7 +217,7 @@ func New(opts ...Option) (*Captcha, error) {
 		warn.Warn("astracaph: no master secret configured; using a random development secret: tokens and sites will not survive a restart and servers cannot share work (set ASTRACAPH_TOKEN_SECRET, e.g. to the output of: openssl rand -hex 32)")
 	}
 	if c.store == nil {
-		ms := NewMemoryStore(MemoryOptions{})
+		ms := NewMemoryStore(MemoryOptions{}).(*memoryStore)
 		ms.epoch = time.UnixMilli(c.now().UnixMilli()) // the engine's clock: a test clock's ids are not "before" it
 		c.store = ms
 	}

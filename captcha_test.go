@@ -284,8 +284,8 @@ func TestSecretsNotStoredInPlainText(t *testing.T) {
 
 func TestSeedSitesFromConfig(t *testing.T) {
 	c := newCaptcha(t)
-	cfg := []astracaph.SiteConfig{{Name: "Blog", SiteKey: "pk_live_seeded", Secret: "sk_live_0123456789abcdef0123",
-		Origins: []string{"https://blog.example.org"}, CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	cfg := []astracaph.SiteCredentials{{Site: astracaph.Site{Name: "Blog", SiteKey: "pk_live_seeded",
+		Origins: []string{"https://blog.example.org"}, CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, Secret: "sk_live_0123456789abcdef0123"}}
 	require.NoError(t, c.SeedSites(context.Background(), cfg))
 	require.NoError(t, c.SeedSites(context.Background(), cfg), "seeding twice is harmless")
 	s, err := c.GetSite(context.Background(), "pk_live_seeded")
@@ -295,7 +295,7 @@ func TestSeedSitesFromConfig(t *testing.T) {
 	res, err := c.Verify(context.Background(), d.Token, astracaph.VerifyTokenOptions{Secret: "sk_live_0123456789abcdef0123"})
 	require.NoError(t, err)
 	require.True(t, res.Success)
-	require.Error(t, c.SeedSites(context.Background(), []astracaph.SiteConfig{{Name: "bad", SiteKey: "x", Secret: "y"}}))
+	require.Error(t, c.SeedSites(context.Background(), []astracaph.SiteCredentials{{Site: astracaph.Site{Name: "bad", SiteKey: "x"}, Secret: "y"}}))
 }
 
 func TestTestKeys(t *testing.T) {
@@ -355,7 +355,7 @@ func TestVisualStep(t *testing.T) {
 
 	// Wrong answers count attempts, then the step is gone.
 	_, err = c.AnswerVisual(ctx, astracaph.VisualAnswer{ID: d.Visual.ID, Code: "000000"})
-	var ae *astracaph.AnswerError
+	var ae *astracaph.VisualError
 	require.True(t, errors.As(err, &ae))
 	require.Equal(t, 2, ae.AttemptsLeft)
 	_, err = c.AnswerVisual(ctx, astracaph.VisualAnswer{ID: d.Visual.ID, Code: "000000"})

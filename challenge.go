@@ -42,7 +42,7 @@ func (c *Captcha) Challenge(ctx context.Context, req ChallengeRequest) (Challeng
 // challenge id travel in the signed salt parameters. It returns ErrPoWV1Disabled unless
 // WithPoWV1 is on or the site is configured for v1.
 func (c *Captcha) ChallengeV1(ctx context.Context, req ChallengeRequest) (ChallengeV1, error) {
-	if !c.PoWV1Allowed(ctx, req.SiteKey) {
+	if !c.powV1Allowed(ctx, req.SiteKey) {
 		return ChallengeV1{}, ErrPoWV1Disabled
 	}
 	site, err := c.challengeSite(ctx, req)
@@ -67,21 +67,44 @@ func (c *Captcha) ChallengeV1(ctx context.Context, req ChallengeRequest) (Challe
 	})
 }
 
-// PoWV1Allowed reports whether legacy PoW v1 may be used for siteKey: WithPoWV1, or a
-// site configured for v1.
-func (c *Captcha) PoWV1Allowed(ctx context.Context, siteKey string) bool {
-	return c.powV1 || c.SitePoWVersion(ctx, siteKey) == 1
+// SitePolicy is what a site's configuration asks of its challenges; the HTTP layer picks
+// and describes challenges with it.
+type SitePolicy struct {
+	// PoWVersion is 1 when the site is configured for legacy PoW v1 challenges, else 2.
+	PoWVersion int
+	// WidgetRequired: redemptions must come from the AstraCaph widget (the risk engine is
+	// on and neither the engine nor the site allows the official ALTCHA widget). The hosted
+	// API tells the widget so with X-Astracaph-Interaction: required on the challenge, and
+	// the widget then redeems only after a trusted activation.
+	WidgetRequired bool
+	// PrivateToken: challenges may be answered with a Private Access Token (Privacy Pass
+	// is on, some issuer has a current key, and the site key is not a test key, whose
+	// outcomes the proof of work gives).
+	PrivateToken bool
 }
 
-// SitePoWVersion returns 1 when the site is configured for legacy PoW v1 challenges.
-func (c *Captcha) SitePoWVersion(ctx context.Context, siteKey string) int {
-	if siteKey == "" {
-		return 2
+// Policy returns siteKey's SitePolicy ("" is open mode), reading the site once. An unknown
+// site gets the strictest answers (v2, widget required); its challenge is refused anyway.
+func (c *Captcha) Policy(ctx context.Context, siteKey string) SitePolicy {
+	p := SitePolicy{PoWVersion: 2, WidgetRequired: c.widgetOnly, PrivateToken: c.privateTokenOffered(siteKey)}
+	if siteKey == "" || isTestSiteKey(siteKey) {
+		return p
 	}
-	if r, err := c.store.GetSite(ctx, siteKey); err == nil && r.PoWVersion == 1 {
-		return 1
+	r, err := c.store.GetSite(ctx, siteKey)
+	if err != nil {
+		return p
 	}
-	return 2
+	if r.PoWVersion == 1 {
+		p.PoWVersion = 1
+	}
+	p.WidgetRequired = c.widgetOnly && !r.AllowALTCHAWidget
+	return p
+}
+
+// powV1Allowed reports whether legacy PoW v1 may be used for siteKey: WithPoWV1, or a site
+// configured for v1.
+func (c *Captcha) powV1Allowed(ctx context.Context, siteKey string) bool {
+	return c.powV1 || c.Policy(ctx, siteKey).PoWVersion == 1
 }
 
 // ensureEpoch starts the store's epoch before the first challenge (see EpochStarter).

@@ -39,20 +39,32 @@
 //
 // # Three ways to fail
 //
-// A caller meets failures in three forms, each where its kind of caller needs it:
+// A failure reaches its caller in one of three forms, chosen by who the caller is and
+// whether "no" is a refusal or an answer:
 //
-//   - Sentinel errors (errors.go), matched with errors.Is, for a request the engine
-//     refuses or cannot serve: Challenge, Redeem, AnswerVisual and the site operations
-//     return them (ErrChallengeUsed, ErrOriginNotAllowed, ErrNotFound, ErrStore…). Two
-//     carry a detail the client is told, in a typed error that unwraps to its sentinel:
-//     *AnswerError (attempts left) and *VisualLimitError (when to retry). Any other error
-//     is an outage (the store, the randomness source) and fails closed.
-//   - Error codes, in Result.ErrorCodes, for Verify: a token that does not verify is an
-//     answer for the site's backend, not a failure of the call, so Verify reports it in
-//     Turnstile's vocabulary (CodeInvalidResponse, CodeTimeoutDuplicate…) with a nil error,
-//     and returns an error only when the store could not record the token's use.
-//   - Result flags, for the protocol functions: VerifySolution and VerifyServerSignature
-//     answer like altcha-lib, with Verified, Expired, InvalidSignature and InvalidSolution
-//     set on the result and a nil error; only input that is not a payload at all is an
-//     error (ErrMalformedPayload).
+//   - Sentinel errors, for Go callers that branch, with errors.Is. An operation that
+//     refuses or cannot serve a request returns one: Challenge, Redeem, AnswerVisual, the
+//     site operations and the Store (ErrChallengeUsed, ErrOriginNotAllowed, ErrNotFound,
+//     ErrStore…), and the protocol functions for input they cannot use
+//     (CreateChallenge: ErrInvalidOptions; DecodeServerPayload: ErrMalformedPayload;
+//     SolveChallenge: ErrNoSolution). Each package keeps its own in its errors.go
+//     (middleware, redisstore, privacypass, risk, spam, ipintel, widget), each documented
+//     with when it is returned. A visual step's refusal that carries a detail for the
+//     client is a *VisualError, which unwraps to its sentinel (ErrWrongAnswer: attempts
+//     left; ErrVisualRateLimited: when to retry). An error that matches no sentinel is an
+//     outage (the store, the randomness source) and fails closed.
+//   - Error codes, for callers across a process boundary: stable kebab-case strings that
+//     do not change with the Go messages. The HTTP API answers every refusal as JSON
+//     {"success":false,"error":"<code>","message":…} with its status, mapping each
+//     sentinel to one code (ErrChallengeUsed is "already-used", 403; an outage is
+//     "unavailable", 503); the verify endpoints and Result.ErrorCodes use Turnstile's
+//     vocabulary (the Code* constants: CodeTimeoutDuplicate for a spent or expired token);
+//     middleware.Failure carries codes for the site's error handler beside its sentinel.
+//   - Result flags, for checks whose job is to say yes or no: a token or payload that does
+//     not verify is an answer, not a failure of the call, so the error is nil and the
+//     result says why. Verify sets Result.Success (with Expired and ErrorCodes) and
+//     returns an error only when the store could not record the token's use;
+//     VerifySolution and VerifyServerSignature answer like altcha-lib with Verified,
+//     Expired, InvalidSignature and InvalidSolution, and return an error only for input
+//     that is not a payload at all (ErrMalformedPayload).
 package astracaph

@@ -36,7 +36,9 @@ var (
 
 	// Sites and domain claims. A missing site is ErrNotFound and a domain registered
 	// twice ErrExists, as the store reports them.
-	ErrInvalidDomain   = errors.New("astracaph: invalid domain")
+	ErrInvalidDomain = errors.New("astracaph: invalid domain")
+	// ErrForbidden: the secret does not match the site (Verify, DeleteSite, RotateSecret;
+	// stores return it from UpdateSite and DeleteSite).
 	ErrForbidden       = errors.New("astracaph: secret does not match the site")
 	ErrClaimNotFound   = errors.New("astracaph: domain claim not found or expired")
 	ErrClaimNotProven  = errors.New("astracaph: domain control not proven (publish the claim token in DNS or at the well-known URL)")
@@ -44,11 +46,10 @@ var (
 	ErrFetchNotAllowed = errors.New("astracaph: refusing to fetch from a private or loopback address")
 
 	// Stores (see Store).
-	ErrNotFound      = errors.New("astracaph: not found")
-	ErrExists        = errors.New("astracaph: already exists")
-	ErrSecretInvalid = errors.New("astracaph: secret does not match")
-	ErrStoreFull     = errors.New("astracaph: store is full")
-	ErrStore         = errors.New("astracaph: store unavailable")
+	ErrNotFound  = errors.New("astracaph: not found")
+	ErrExists    = errors.New("astracaph: already exists")
+	ErrStoreFull = errors.New("astracaph: store is full")
+	ErrStore     = errors.New("astracaph: store unavailable")
 	// ErrBeforeEpoch: the item being consumed was issued before the store's epoch, the
 	// moment from which the store remembers what was spent (its start for the memory store;
 	// the last data loss detected in Redis). It may have been spent already, so it is
@@ -81,21 +82,35 @@ type refinedError struct {
 func (e *refinedError) Error() string { return e.msg }
 func (e *refinedError) Unwrap() error { return e.kind }
 
-// AnswerError carries the attempts left after a wrong answer to a visual step.
-type AnswerError struct{ AttemptsLeft int }
-
-func (e *AnswerError) Error() string {
-	return fmt.Sprintf("astracaph: wrong answer (%d attempts left)", e.AttemptsLeft)
+// VisualError is a visual step's refusal with what the client may do next: after a wrong
+// answer (errors.Is ErrWrongAnswer) the attempts left; when the client's prefix opened too
+// many steps (errors.Is ErrVisualRateLimited) the time until its window ends (the HTTP
+// API's Retry-After).
+type VisualError struct {
+	AttemptsLeft int
+	RetryAfter   time.Duration
+	err          error
 }
 
-// Unwrap makes errors.Is(err, ErrWrongAnswer) true.
-func (e *AnswerError) Unwrap() error { return ErrWrongAnswer }
+func (e *VisualError) Error() string {
+	if e.err == ErrWrongAnswer {
+		return fmt.Sprintf("astracaph: wrong answer (%d attempts left)", e.AttemptsLeft)
+	}
+	return e.err.Error()
+}
 
-// VisualLimitError is the ErrVisualRateLimited refusal with the time until the client's
-// window ends (the server's Retry-After).
-type VisualLimitError struct{ RetryAfter time.Duration }
+// Unwrap returns ErrWrongAnswer or ErrVisualRateLimited.
+func (e *VisualError) Unwrap() error { return e.err }
 
-func (e *VisualLimitError) Error() string { return ErrVisualRateLimited.Error() }
-
-// Unwrap makes errors.Is(err, ErrVisualRateLimited) true.
-func (e *VisualLimitError) Unwrap() error { return ErrVisualRateLimited }
+// Errors of the Private Access Token flow. The client is told none of them apart: every
+// refusal means "no token: solve the proof of work".
+var (
+	// ErrPrivateTokenUnavailable: Privacy Pass is off, no issuer has a key yet, or the
+	// challenge cannot be answered with a token (PoW v1, whose signature covers its salt
+	// only once solved; a test site key; a host that is no server name).
+	ErrPrivateTokenUnavailable = errors.New("astracaph: private access tokens are not available")
+	// ErrPrivateTokenInvalid: the token was refused. It wraps the privacypass sentinel that
+	// says why (ErrBadSignature, ErrChallengeMismatch, ErrUnknownIssuer, ErrReplayed, …), for
+	// logs and metrics.
+	ErrPrivateTokenInvalid = errors.New("astracaph: private token refused")
+)

@@ -256,8 +256,8 @@ func saltExpiry(salt string) string {
 	return expire
 }
 
-// SaltParams returns the signed parameters carried in a v1 salt (?k=v&…).
-func (r *SolutionResult) SaltParams() url.Values {
+// saltParams returns the signed parameters carried in a v1 salt (?k=v&…).
+func (r *SolutionResult) saltParams() url.Values {
 	q := strings.IndexByte(r.Salt, '?')
 	if r.Version != 1 || q < 0 {
 		return url.Values{}

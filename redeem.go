@@ -106,7 +106,7 @@ func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (Solu
 // binds the token to come to that site and origin.
 func (c *Captcha) bindChallenge(ctx context.Context, sol SolutionResult, siteKey, origin string) (binding, error) {
 	site := challengeSiteKey(sol)
-	if sol.Version == 1 && !c.PoWV1Allowed(ctx, site) {
+	if sol.Version == 1 && !c.powV1Allowed(ctx, site) {
 		return binding{}, ErrPoWV1Disabled
 	}
 	if siteKey != "" && siteKey != site {
@@ -151,7 +151,7 @@ func (c *Captcha) replayTTL(sol SolutionResult) time.Duration {
 func (c *Captcha) issuedAt(sol SolutionResult) time.Time {
 	id := sol.ChallengeID
 	if sol.Version == 1 {
-		id = sol.SaltParams().Get("challengeId")
+		id = sol.saltParams().Get("challengeId")
 	}
 	if t, ok := wire.IDIssued(id); ok {
 		return t
@@ -166,7 +166,7 @@ func (c *Captcha) issuedAt(sol SolutionResult) time.Time {
 // v2, the site salt parameter for v1).
 func challengeSiteKey(sol SolutionResult) string {
 	if sol.Version == 1 {
-		return sol.SaltParams().Get("site")
+		return sol.saltParams().Get("site")
 	}
 	if len(sol.Data) == 0 {
 		return ""

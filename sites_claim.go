@@ -67,7 +67,7 @@ type claimState struct {
 
 // ClaimDomain starts a claim of domain (registered or not) and returns what to publish.
 func (c *Captcha) ClaimDomain(ctx context.Context, domain string) (DomainClaim, error) {
-	d, err := NormalizeDomain(domain)
+	d, err := normalizeDomain(domain)
 	if err != nil {
 		return DomainClaim{}, err
 	}

@@ -88,11 +88,11 @@ type SiteStore interface {
 	// GetSiteByDomain returns the site registered for domain, or ErrNotFound.
 	GetSiteByDomain(ctx context.Context, domain string) (SiteRecord, error)
 	// UpdateSite replaces an existing site whose SecretHash is still expectHash (optimistic
-	// concurrency for rotation); ErrNotFound or ErrSecretInvalid otherwise. The domain
+	// concurrency for rotation); ErrNotFound or ErrForbidden otherwise. The domain
 	// cannot change.
 	UpdateSite(ctx context.Context, s SiteRecord, expectHash string) error
 	// DeleteSite removes the site only when secretHash equals its current SecretHash;
-	// ErrNotFound or ErrSecretInvalid otherwise.
+	// ErrNotFound or ErrForbidden otherwise.
 	DeleteSite(ctx context.Context, siteKey, secretHash string) error
 	// ListSites returns every site (operators' tooling).
 	ListSites(ctx context.Context) ([]SiteRecord, error)

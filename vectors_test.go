@@ -224,7 +224,7 @@ func TestVectorV1(t *testing.T) {
 	res, err = VerifySolution(p, VerifyOptions{HMACKey: key, IgnoreExpiry: true})
 	require.NoError(t, err)
 	require.True(t, res.Verified)
-	require.Equal(t, "contact", res.SaltParams().Get("form"))
+	require.Equal(t, "contact", res.saltParams().Get("form"))
 
 	// Splice attempt: salt + "1", number 2345.
 	spliced := ch

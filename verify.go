@@ -154,7 +154,7 @@ func (c *Captcha) bindingKeys(ctx context.Context, d VerificationData, o VerifyT
 				return false
 			}
 		case o.Domain != "":
-			n, err := NormalizeDomain(o.Domain)
+			n, err := normalizeDomain(o.Domain)
 			if err != nil || n != originHost(d.Origin) {
 				return false
 			}

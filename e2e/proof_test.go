@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/astracat/astracaph/internal/scripted"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -62,8 +63,8 @@ func TestEnvProofAnswersInChromium(t *testing.T) {
 			got := eval[map[string]string](t, ctx, `window.answers`)
 			wrong := 0
 			for _, id := range ids {
-				script, _ := c.EnvProofScript(id)
-				if !assert.Equal(t, c.EnvProofAnswer(id), got[id], "%s: browser answer\n%s", id, script) {
+				script, _, _ := c.EnvProof(id)
+				if !assert.Equal(t, scripted.ProofAnswer(c, id), got[id], "%s: browser answer\n%s", id, script) {
 					wrong++
 				}
 			}

@@ -29,13 +29,13 @@ func BenchmarkClassify(b *testing.B) {
 			i++
 		}
 	}
-	b.Run("lists", func(b *testing.B) { run(b, newClassifier(b, Config{Sources: lists}), ips) })
+	b.Run("lists", func(b *testing.B) { run(b, newClassifier(b, Options{Sources: lists}), ips) })
 	b.Run("lists+iptoasn", func(b *testing.B) {
-		run(b, newClassifier(b, Config{Sources: fixtureSources(b)}), ips)
+		run(b, newClassifier(b, Options{Sources: fixtureSources(b)}), ips)
 	})
 	b.Run("lists+mmdb", func(b *testing.B) {
 		src := append(lists, Source{Name: "mmdb", Format: FormatMMDB, Path: mmdb})
-		run(b, newClassifier(b, Config{Sources: src}), ips)
+		run(b, newClassifier(b, Options{Sources: src}), ips)
 	})
 	b.Run("shared", func(b *testing.B) {
 		c := sharedClassifier(b)

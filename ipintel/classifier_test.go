@@ -46,7 +46,7 @@ func fixtureSources(t testing.TB) []Source {
 	}
 }
 
-func newClassifier(t testing.TB, cfg Config) *Classifier {
+func newClassifier(t testing.TB, cfg Options) *Classifier {
 	t.Helper()
 	c, err := New(context.Background(), cfg)
 	require.NoError(t, err)
@@ -61,7 +61,7 @@ func sameSet(a, b []string) bool {
 }
 
 func TestClassifyPrecedenceAndSources(t *testing.T) {
-	c := newClassifier(t, Config{Sources: fixtureSources(t)})
+	c := newClassifier(t, Options{Sources: fixtureSources(t)})
 	cases := []struct {
 		ip      string
 		class   Class
@@ -109,17 +109,17 @@ func TestClassifyMMDBAndBuiltins(t *testing.T) {
 	require.NoError(t, os.WriteFile(mmdb, fixtureMMDB(t), 0o644))
 	src := []Source{{Name: "asn.mmdb", Format: FormatMMDB, Path: mmdb}}
 	cases := []struct {
-		cfg   Config
+		cfg   Options
 		ip    string
 		class Class
 	}{
-		{Config{Sources: src}, "203.0.113.9", ClassMobile},    // "Example Wireless Telecom"
-		{Config{Sources: src}, "198.51.100.1", ClassHosting},  // IPinfo schema, AS16509 built in
-		{Config{Sources: src}, "2001:db8:1::1", ClassHosting}, // AS15169 built in
-		{Config{Sources: src}, "192.0.2.7", ClassResidential}, // known ASN, no class
-		{Config{Sources: src}, "8.8.8.8", ClassUnknown},       // not in the database
-		{Config{Sources: src, DisableBuiltinASN: true}, "198.51.100.1", ClassResidential},
-		{Config{Sources: src, DisableMobileNameHeuristic: true}, "203.0.113.9", ClassResidential},
+		{Options{Sources: src}, "203.0.113.9", ClassMobile},    // "Example Wireless Telecom"
+		{Options{Sources: src}, "198.51.100.1", ClassHosting},  // IPinfo schema, AS16509 built in
+		{Options{Sources: src}, "2001:db8:1::1", ClassHosting}, // AS15169 built in
+		{Options{Sources: src}, "192.0.2.7", ClassResidential}, // known ASN, no class
+		{Options{Sources: src}, "8.8.8.8", ClassUnknown},       // not in the database
+		{Options{Sources: src, DisableBuiltinASN: true}, "198.51.100.1", ClassResidential},
+		{Options{Sources: src, DisableMobileNameHeuristic: true}, "203.0.113.9", ClassResidential},
 	}
 	for _, tc := range cases {
 		got := newClassifier(t, tc.cfg).Classify(netip.MustParseAddr(tc.ip))
@@ -128,7 +128,7 @@ func TestClassifyMMDBAndBuiltins(t *testing.T) {
 	}
 	// Built-in mobile carrier: the first database that knows the address wins.
 	tsv := writeFile(t, dir, "mobile.tsv", "203.0.113.0\t203.0.113.255\t21928\tUS\tT-MOBILE-AS21928\n")
-	c := newClassifier(t, Config{Sources: []Source{
+	c := newClassifier(t, Options{Sources: []Source{
 		{Name: "carrier", Format: FormatIPtoASN, Path: tsv},
 		{Name: "asn.mmdb", Format: FormatMMDB, Path: mmdb},
 	}})
@@ -151,18 +151,18 @@ func TestConfigErrors(t *testing.T) {
 		"bad class":      {{Name: "x", Class: "evil", Format: FormatCIDR, Path: td("vpn.txt")}},
 	}
 	for name, src := range cases {
-		_, err := New(context.Background(), Config{Sources: src})
+		_, err := New(context.Background(), Options{Sources: src})
 		assert.ErrorIs(t, err, ErrConfig, name)
 	}
 	missing := Source{Name: "x", Format: FormatCIDR, Path: filepath.Join(t.TempDir(), "absent.txt")}
-	_, err := New(context.Background(), Config{Sources: []Source{missing}})
+	_, err := New(context.Background(), Options{Sources: []Source{missing}})
 	assert.Error(t, err, "missing required file")
 	missing.Optional = true
-	c := newClassifier(t, Config{Sources: []Source{missing}})
+	c := newClassifier(t, Options{Sources: []Source{missing}})
 	if st := c.Stats(); assert.Len(t, st, 1, "optional missing source stats") {
 		assert.True(t, st[0].Missing, "optional missing source stats: %+v", st)
 	}
-	got := newClassifier(t, Config{}).Classify(netip.MustParseAddr("1.2.3.4"))
+	got := newClassifier(t, Options{}).Classify(netip.MustParseAddr("1.2.3.4"))
 	assert.Equal(t, ClassUnknown, got.Class, "empty config")
 }
 
@@ -175,15 +175,15 @@ func TestURLSourceAndStats(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	defer srv.Close()
-	c := newClassifier(t, Config{Client: srv.Client(), Sources: []Source{{Name: "remote", Class: ClassVPN, Format: FormatCIDR, URL: srv.URL + "/vpn"}}})
+	c := newClassifier(t, Options{Client: srv.Client(), Sources: []Source{{Name: "remote", Class: ClassVPN, Format: FormatCIDR, URL: srv.URL + "/vpn"}}})
 	assert.Equal(t, ClassVPN, c.Classify(netip.MustParseAddr("192.0.2.1")).Class, "url source")
 	if st := c.Stats(); assert.Len(t, st, 1, "stats") {
 		assert.Equal(t, 1, st[0].Entries, "stats: %+v", st)
 		assert.Equal(t, 1, st[0].Skipped, "stats: %+v", st)
 	}
-	_, err := New(context.Background(), Config{Client: srv.Client(), Sources: []Source{{Name: "gone", Format: FormatCIDR, URL: srv.URL + "/404"}}})
+	_, err := New(context.Background(), Options{Client: srv.Client(), Sources: []Source{{Name: "gone", Format: FormatCIDR, URL: srv.URL + "/404"}}})
 	assert.ErrorIs(t, err, ErrBadStatus, "404 url")
-	_, err = New(context.Background(), Config{Client: srv.Client(), MaxBytes: 4,
+	_, err = New(context.Background(), Options{Client: srv.Client(), MaxBytes: 4,
 		Sources: []Source{{Name: "big", Format: FormatCIDR, URL: srv.URL + "/vpn"}}})
 	assert.ErrorIs(t, err, ErrTooLarge, "size limit")
 }
@@ -191,7 +191,7 @@ func TestURLSourceAndStats(t *testing.T) {
 func TestReloadFailureKeepsSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "vpn.txt", "192.0.2.0/24\n")
-	c := newClassifier(t, Config{Sources: []Source{{Name: "vpn", Class: ClassVPN, Format: FormatCIDR, Path: p}}})
+	c := newClassifier(t, Options{Sources: []Source{{Name: "vpn", Class: ClassVPN, Format: FormatCIDR, Path: p}}})
 	a := netip.MustParseAddr("192.0.2.1")
 	b := netip.MustParseAddr("198.51.100.1")
 
@@ -208,7 +208,7 @@ func TestWatchReloadsChangedFile(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "vpn.txt", "192.0.2.0/24\n")
 	absent := filepath.Join(dir, "later.txt")
-	c := newClassifier(t, Config{Sources: []Source{
+	c := newClassifier(t, Options{Sources: []Source{
 		{Name: "vpn", Class: ClassVPN, Format: FormatCIDR, Path: p},
 		{Name: "tor", Format: FormatTor, Path: absent, Optional: true},
 	}})
@@ -236,7 +236,7 @@ func TestReloadUnderConcurrentLookups(t *testing.T) {
 	vpnA, vpnB := "192.0.2.0/24\n10.0.0.0/8\n", "10.0.0.0/8\n"
 	vp := writeFile(t, dir, "vpn.txt", vpnA)
 	dc := writeFile(t, dir, "dc.txt", "192.0.2.0/24\n")
-	c := newClassifier(t, Config{Sources: []Source{
+	c := newClassifier(t, Options{Sources: []Source{
 		{Name: "vpn", Class: ClassVPN, Format: FormatCIDR, Path: vp},
 		{Name: "dc", Class: ClassHosting, Format: FormatCIDR, Path: dc},
 	}})

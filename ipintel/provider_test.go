@@ -150,7 +150,7 @@ func TestGuardTimeout(t *testing.T) {
 
 func TestClassifierLookupMergesProvider(t *testing.T) {
 	fp := &fakeProvider{info: Info{Class: ClassProxy, ASN: 64999, Sources: []string{"online"}}}
-	c := newClassifier(t, Config{Sources: fixtureSources(t), Provider: fp})
+	c := newClassifier(t, Options{Sources: fixtureSources(t), Provider: fp})
 	ctx := context.Background()
 	// Offline residential, online proxy: proxy wins, offline ASN kept, sources merged.
 	got, err := c.Lookup(ctx, netip.MustParseAddr("192.0.2.5"))
@@ -173,7 +173,7 @@ func TestClassifierLookupMergesProvider(t *testing.T) {
 	require.Error(t, err, "failure")
 	require.Equal(t, ClassResidential, got.Class, "failure")
 	// No provider: Lookup equals Classify.
-	off := newClassifier(t, Config{Sources: fixtureSources(t)})
+	off := newClassifier(t, Options{Sources: fixtureSources(t)})
 	got, err = off.Lookup(ctx, netip.MustParseAddr("192.0.2.5"))
 	require.NoError(t, err, "offline lookup")
 	require.Equal(t, ClassResidential, got.Class, "offline lookup")

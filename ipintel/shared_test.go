@@ -97,7 +97,7 @@ func TestSharedParseCounts(t *testing.T) {
 func sharedClassifier(t testing.TB) *Classifier {
 	t.Helper()
 	s := func(rel string) string { return testenv.SharedData(t, rel) }
-	return newClassifier(t, Config{Sources: []Source{
+	return newClassifier(t, Options{Sources: []Source{
 		{Name: "tor-exit", Format: FormatTor, Path: s("tor-exit-list/torbulkexitlist-2024-03-12.txt")},
 		{Name: "tor-exit", Format: FormatTor, Path: s("tor-exit-list/exit-addresses-2024-03-12.txt")},
 		{Name: "tor-exit", Format: FormatTor, Path: s("tor-exit-list/secops-tor-exit-nodes-2024-02-27.lst")},

@@ -106,7 +106,7 @@ func TestUpdate(t *testing.T) {
 	)
 	res := UpdateEach(context.Background(), dir, dls, srv.Client())
 	wantErr := map[string]error{
-		"x4bnet-vpn-ipv6": ErrBadStatus, "broken": ErrBadStatus, "html": ErrNoEntries, "empty": ErrEmptyBody,
+		"x4bnet-vpn-ipv6": ErrBadStatus, "broken": ErrBadStatus, "html": ErrNoEntries, "empty": ErrNoEntries,
 		"huge": ErrTooLarge, "slow": context.DeadlineExceeded, "escape": ErrConfig, "country-ipv6": ErrNoEntries,
 	}
 	for _, r := range res {
@@ -134,7 +134,7 @@ func TestUpdate(t *testing.T) {
 	assert.Equal(t, "FR", cs.Country(netip.MustParseAddr("198.51.100.7")), "country of 198.51.100.7 after update")
 
 	// DefaultSources reads what Update wrote.
-	c := newClassifier(t, Config{Sources: DefaultSources(dir)})
+	c := newClassifier(t, Options{Sources: DefaultSources(dir)})
 	for ip, want := range map[string]Class{
 		"198.51.100.200": ClassTor, "192.0.2.21": ClassTor, "198.51.100.130": ClassVPN,
 		"2001:db8:100:5::1": ClassVPN, // from the kept old ipv6 file

@@ -91,7 +91,7 @@ func FuzzProtect(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ct, body, origin, referer, accept, header string) {
 		called := false
 		next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })
-		h := Protect(c, MaxBodyBytes(4096))(next)
+		h := Protect(c, WithMaxBodyBytes(4096))(next)
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 		for k, v := range map[string]string{"Content-Type": ct, "Origin": origin, "Referer": referer, "Accept": accept, DefaultHeaderName: header} {
 			if v != "" && validHeaderValue(v) {

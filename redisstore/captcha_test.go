@@ -229,7 +229,7 @@ func TestReplayedBehaviourAcrossEngines(t *testing.T) {
 		require.NoError(t, err)
 		s := scripted.Solved{Challenge: ch, Payload: astracaph.EncodePayload(ch, sol)}
 		s.ID, _ = ch.Parameters.Data["challengeId"].(string)
-		return s.Payload, scripted.Raw(scripted.MouseDoc(rand.New(rand.NewPCG(42, 1)), s, c.EnvProofAnswer(s.ID)))
+		return s.Payload, scripted.Raw(scripted.MouseDoc(rand.New(rand.NewPCG(42, 1)), s, scripted.ProofAnswer(c, s.ID)))
 	}
 	p1, t1 := doc(a)
 	d, err := a.Redeem(ctx, astracaph.RedeemRequest{Payload: p1, Telemetry: t1, Origin: "https://r.example", ClientIP: ip, Header: h})

@@ -56,12 +56,6 @@ import (
 // DefaultPrefix is the key prefix used when WithPrefix is not given.
 const DefaultPrefix = "astracaph:"
 
-// ErrInvalidURL is returned by NewFromURL and Open for a URL they cannot use.
-var ErrInvalidURL = errors.New("astracaph: redisstore: invalid Redis URL")
-
-// ErrInvalidOption is returned by New for an option it cannot honour.
-var ErrInvalidOption = errors.New("astracaph: redisstore: invalid option")
-
 // Store is an astracaph.Store on Redis. It is safe for concurrent use.
 type Store struct {
 	c       redis.UniversalClient

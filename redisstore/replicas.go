@@ -24,10 +24,6 @@ import (
 // Cluster a pipeline on the client of the key's master (a keyless WAIT sent through the
 // Cluster client would go to a random node).
 
-// ErrReplicaAck is wrapped (with astracaph.ErrStore) when fewer replicas than asked for
-// acknowledged a consuming write within the timeout.
-var ErrReplicaAck = errors.New("astracaph: redisstore: write not acknowledged by enough replicas")
-
 type replicaAck struct {
 	n       int
 	timeout time.Duration

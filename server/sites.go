@@ -54,8 +54,7 @@ func (s *Server) createSite(w http.ResponseWriter, r *http.Request) {
 		ev.Status, ev.Error = http.StatusBadRequest, "invalid-domain"
 		writeError(w, ev.Status, ev.Error, errMessage(ev.Status, err))
 	case err != nil:
-		ev.Status, ev.Error = s.flowError(r, err)
-		writeError(w, ev.Status, ev.Error, errMessage(ev.Status, err))
+		ev.Status, ev.Error = s.writeFlowError(w, r, err)
 	default:
 		writeJSON(w, http.StatusCreated, creds)
 	}

@@ -154,7 +154,7 @@ func testSites(t *testing.T, s astracaph.Store) {
 
 	upd := got
 	upd.SecretHash, upd.PrevSecretHash, upd.PrevUntil = "h2", "h1", time.Unix(1767225600, 0).UTC()
-	require.ErrorIs(t, s.UpdateSite(ctx, upd, "wrong"), astracaph.ErrSecretInvalid)
+	require.ErrorIs(t, s.UpdateSite(ctx, upd, "wrong"), astracaph.ErrForbidden)
 	require.NoError(t, s.UpdateSite(ctx, upd, "h1"))
 	got, err = s.GetSite(ctx, "pk_live_a")
 	require.NoError(t, err)
@@ -165,7 +165,7 @@ func testSites(t *testing.T, s astracaph.Store) {
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 
-	require.ErrorIs(t, s.DeleteSite(ctx, "pk_live_a", "h1"), astracaph.ErrSecretInvalid, "delete with a wrong secret is refused")
+	require.ErrorIs(t, s.DeleteSite(ctx, "pk_live_a", "h1"), astracaph.ErrForbidden, "delete with a wrong secret is refused")
 	_, err = s.GetSite(ctx, "pk_live_a")
 	require.NoError(t, err, "a refused delete leaves the site")
 	require.NoError(t, s.DeleteSite(ctx, "pk_live_a", "h2"))

@@ -24,7 +24,7 @@ type serveConfig struct {
 	addr, logFormat, logLevel     string
 	tokenSecret, openSecret       string
 	altchaKey                     string
-	sites                         []astracaph.SiteConfig // parsed ASTRACAPH_SITE_CONFIG
+	sites                         []astracaph.SiteCredentials // parsed ASTRACAPH_SITE_CONFIG
 	redisURL, redisPrefix         string
 	waitReplicas                  int
 	waitTimeout                   time.Duration

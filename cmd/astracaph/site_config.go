@@ -21,7 +21,7 @@ var errSiteConfig = errors.New("astracaph: ASTRACAPH_SITE_CONFIG")
 // not work as configured: an unknown field is an error naming the closest known one
 // ("nmae" → "name"), a single object instead of an array is said to be one, and anything
 // after the array is refused.
-func parseSiteConfig(data []byte) ([]astracaph.SiteConfig, error) {
+func parseSiteConfig(data []byte) ([]astracaph.SiteCredentials, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("%w: empty document, expected a JSON array of sites", errSiteConfig)
@@ -38,7 +38,7 @@ func parseSiteConfig(data []byte) ([]astracaph.SiteConfig, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
-	var out []astracaph.SiteConfig
+	var out []astracaph.SiteCredentials
 	if err := dec.Decode(&out); err != nil {
 		return nil, siteConfigError(err)
 	}
@@ -48,12 +48,15 @@ func parseSiteConfig(data []byte) ([]astracaph.SiteConfig, error) {
 	return out, nil
 }
 
-// siteConfigFields are the JSON names of SiteConfig, for suggestions.
+// siteConfigFields are the JSON names of a site entry (SiteCredentials, with its embedded
+// Site flattened), for suggestions.
 func siteConfigFields() []string {
-	t := reflect.TypeFor[astracaph.SiteConfig]()
-	out := make([]string, 0, t.NumField())
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	var out []string
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[astracaph.SiteCredentials]()) {
+		if f.Anonymous {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		out = append(out, name)
 	}
 	return out
@@ -73,7 +76,8 @@ func siteConfigError(err error) error {
 		if te.Field == "" {
 			return fmt.Errorf("%w: each element of the array must be a site object, got a JSON %s", errSiteConfig, te.Value)
 		}
-		return fmt.Errorf("%w: field %q of a site must be %s, got a JSON %s", errSiteConfig, te.Field, jsonKind(te.Type), te.Value)
+		// The embedded Site shows in the path ("Site.origins"); the document has no such level.
+		return fmt.Errorf("%w: field %q of a site must be %s, got a JSON %s", errSiteConfig, strings.TrimPrefix(te.Field, "Site."), jsonKind(te.Type), te.Value)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {

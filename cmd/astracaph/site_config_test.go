@@ -20,7 +20,7 @@ func TestParseSiteConfigIsStrict(t *testing.T) {
 	for doc, want := range map[string]string{
 		`[{"nmae":"Blog"}]`:                 `unknown field "nmae" in a site (did you mean "name"?)`,
 		`[{"site_key":"pk"}]`:               `did you mean "siteKey"?`,
-		`[{"colour":"red"}]`:                `unknown field "colour" in a site (known fields: name, siteKey, secret, domain, origins, createdAt`,
+		`[{"colour":"red"}]`:                `unknown field "colour" in a site (known fields: siteKey, domain, name, origins, createdAt, powVersion, allowAltchaWidget, secret)`,
 		`{"name":"Blog","siteKey":"pk"}`:    "expected a JSON array of sites ([{…}, …]), got a single object; wrap it in [ ]",
 		`"[]"`:                              "got a string",
 		`[{"origins":"https://a.example"}]`: `field "origins" of a site must be an array of strings, got a JSON string`,
