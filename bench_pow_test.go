@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Each Floor benchmark bounds the verification benchmark declared right after it (so that
@@ -200,8 +202,8 @@ func BenchmarkCreateDeterministicPBKDF2(b *testing.B) {
 	b.ReportAllocs()
 	o := ChallengeOptions{HMACKey: testKey, KeySignatureKey: []byte("ks"), ExpiresAt: time.Now().Add(time.Hour), Data: map[string]any{"challengeId": "x"}}
 	for b.Loop() {
-		if _, err := CreateChallenge(o); err != nil {
-			b.Fatal(err)
+		if _, err := CreateChallenge(o); err != nil { // guarded: require costs a t.Helper call
+			require.NoError(b, err)
 		}
 	}
 }
@@ -211,7 +213,7 @@ func BenchmarkCreateProbabilistic(b *testing.B) {
 	o := ChallengeOptions{HMACKey: testKey, Mode: Probabilistic, ExpiresAt: time.Now().Add(time.Hour)}
 	for b.Loop() {
 		if _, err := CreateChallenge(o); err != nil {
-			b.Fatal(err)
+			require.NoError(b, err)
 		}
 	}
 }
@@ -221,7 +223,7 @@ func BenchmarkVerifyV2Slow(b *testing.B) {
 	opts := VerifyOptions{HMACKey: []byte("signature.secret"), Now: time.Unix(1767225600, 0)}
 	for b.Loop() {
 		if r, _ := VerifySolution(vDeterministicPayload, opts); !r.Verified {
-			b.Fatal("not verified")
+			require.Fail(b, "not verified")
 		}
 	}
 }
@@ -231,7 +233,7 @@ func BenchmarkSignServerPayload(b *testing.B) {
 	d := VerificationData{ID: "abc123", Origin: "https://example.com", Site: "pk_live_x", Score: 0.9, HasScore: true, Time: time.Now(), Expire: time.Now().Add(5 * time.Minute), Verified: true}
 	for b.Loop() {
 		if _, err := SignServerPayload(d, []byte("sec_test"), SHA256); err != nil {
-			b.Fatal(err)
+			require.NoError(b, err)
 		}
 	}
 }
@@ -240,8 +242,7 @@ func BenchmarkSolvePBKDF2Cost5000Counter50(b *testing.B) {
 	c := uint32(50)
 	ch, _ := CreateChallenge(ChallengeOptions{HMACKey: testKey, Counter: &c})
 	for b.Loop() {
-		if _, err := SolveChallenge(context.Background(), ch, SolveOptions{}); err != nil {
-			b.Fatal(err)
-		}
+		_, err := SolveChallenge(context.Background(), ch, SolveOptions{})
+		require.NoError(b, err)
 	}
 }

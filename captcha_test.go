@@ -407,8 +407,8 @@ func BenchmarkIssueToken(b *testing.B) {
 			i = 0
 			b.StartTimer()
 		}
-		if _, err := c.Redeem(context.Background(), astracaph.RedeemRequest{Payload: payloads[i], Origin: "https://x.example"}); err != nil {
-			b.Fatal(err)
+		if _, err := c.Redeem(context.Background(), astracaph.RedeemRequest{Payload: payloads[i], Origin: "https://x.example"}); err != nil { // guarded: require costs a t.Helper call
+			require.NoError(b, err)
 		}
 		i++
 	}
@@ -419,9 +419,7 @@ func freshTokens(b *testing.B, c *astracaph.Captcha, n int) []string {
 	out := make([]string, n)
 	for i := range out {
 		tok, _, err := astracaph.MintForTest(c, "https://x.example")
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		out[i] = tok
 	}
 	return out
@@ -436,8 +434,8 @@ func BenchmarkVerifyConsumeMemory(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if res, err := c.Verify(ctx, tokens[i], o); err != nil || !res.Success {
-			b.Fatal(err, res.ErrorCodes)
+		if res, err := c.Verify(ctx, tokens[i], o); err != nil || !res.Success { // guarded: require costs a t.Helper call
+			require.Failf(b, "verify failed", "%v %v", err, res.ErrorCodes)
 		}
 	}
 }
@@ -454,18 +452,16 @@ func FuzzVerifyToken(f *testing.F) {
 	f.Add("", "", astracaph.TestSecretFail)
 	f.Fuzz(func(t *testing.T, token, origin, secret string) {
 		res, err := c.Verify(context.Background(), token, astracaph.VerifyTokenOptions{Origin: origin, Secret: secret})
-		if err != nil {
-			t.Fatalf("memory store never fails: %v", err)
-		}
+		require.NoError(t, err, "memory store never fails")
 		if res.Success && secret != astracaph.TestSecretPass {
 			// Fuzz workers run this setup again, so "good" differs per process: any success
 			// must be a token genuinely signed with the open-mode key.
-			if r, err := astracaph.VerifyServerSignature(token, open); err != nil || !r.Verified {
-				t.Fatalf("forged token accepted: %q", token)
-			}
+			r, err := astracaph.VerifyServerSignature(token, open)
+			require.NoError(t, err, "forged token accepted: %q", token)
+			require.True(t, r.Verified, "forged token accepted: %q", token)
 		}
-		if !res.Success && len(res.ErrorCodes) == 0 {
-			t.Fatal("failure without an error code")
+		if !res.Success {
+			require.NotEmpty(t, res.ErrorCodes, "failure without an error code")
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/astracat/astracaph/internal/wire"
+	"github.com/stretchr/testify/require"
 )
 
 // The fast scanner and the strict decoder must agree wherever the fast one decides (it
@@ -40,9 +41,7 @@ func FuzzStrictMatchesFast(f *testing.F) {
 		var fast, strict rawPayload
 		if err := fast.parseFast(b); err != errNeedStrict {
 			serr := strict.parseStrict(b)
-			if (err == nil) != (serr == nil) {
-				t.Fatalf("fast error %v, strict error %v for %q", err, serr, text)
-			}
+			require.Equal(t, err == nil, serr == nil, "fast error %v, strict error %v for %q", err, serr, text)
 			if err == nil {
 				samePayload(t, text, &fast, &strict)
 			}
@@ -55,12 +54,12 @@ func FuzzStrictMatchesFast(f *testing.F) {
 		}
 		if err != errNeedStrict {
 			serr := ss.parseStrict(b)
-			if (err == nil) != (serr == nil) {
-				t.Fatalf("server: fast error %v, strict error %v for %q", err, serr, text)
-			}
-			if err == nil && (fs.alg != ss.alg || string(fs.span) != ss.data || string(fs.signature()) != string(ss.signature()) ||
-				fs.verified != ss.verified) {
-				t.Fatalf("server: fast %+v, strict %+v for %q", fs, ss, text)
+			require.Equal(t, err == nil, serr == nil, "server: fast error %v, strict error %v for %q", err, serr, text)
+			if err == nil {
+				require.Equal(t, ss.alg, fs.alg, "server: fast %+v, strict %+v for %q", fs, ss, text)
+				require.Equal(t, ss.data, string(fs.span), "server: fast %+v, strict %+v for %q", fs, ss, text)
+				require.Equal(t, string(ss.signature()), string(fs.signature()), "server: fast %+v, strict %+v for %q", fs, ss, text)
+				require.Equal(t, ss.verified, fs.verified, "server: fast %+v, strict %+v for %q", fs, ss, text)
 			}
 		}
 	})
@@ -69,20 +68,18 @@ func FuzzStrictMatchesFast(f *testing.F) {
 func samePayload(t *testing.T, text string, a, b *rawPayload) {
 	t.Helper()
 	same := func(what string, x, y []byte) {
-		if (x == nil) != (y == nil) || !bytes.Equal(x, y) {
-			t.Fatalf("%s: fast %q, strict %q for %q", what, x, y, text)
-		}
+		require.True(t, (x == nil) == (y == nil) && bytes.Equal(x, y), "%s: fast %q, strict %q for %q", what, x, y, text)
 	}
 	sameNum := func(what string, x, y []byte) {
 		fx, okx := wire.ParseFloat(x)
 		fy, oky := wire.ParseFloat(y)
-		if okx != oky || (okx && fx != fy) {
-			t.Fatalf("%s: fast %q, strict %q for %q", what, x, y, text)
+		require.Equal(t, oky, okx, "%s: fast %q, strict %q for %q", what, x, y, text)
+		if okx {
+			require.True(t, fx == fy, "%s: fast %q, strict %q for %q", what, x, y, text)
 		}
 	}
-	if a.test != b.test || a.challengeObj != b.challengeObj || a.solutionObj != b.solutionObj {
-		t.Fatalf("shape: fast %+v, strict %+v for %q", a, b, text)
-	}
+	require.True(t, a.test == b.test && a.challengeObj == b.challengeObj && a.solutionObj == b.solutionObj,
+		"shape: fast %+v, strict %+v for %q", a, b, text)
 	same("params", a.params, b.params)
 	same("signature", a.signature, b.signature)
 	same("derivedKey", a.derivedKey, b.derivedKey)
@@ -98,9 +95,8 @@ func samePayload(t *testing.T, text string, a, b *rawPayload) {
 		same("nonce", a.pr.nonce, b.pr.nonce)
 		same("keyPrefix", a.pr.keyPrefix, b.pr.keyPrefix)
 		same("data", a.pr.data, b.pr.data)
-		if a.pr.alg != b.pr.alg || a.pr.cost != b.pr.cost || a.pr.bad != b.pr.bad || a.pr.expires != b.pr.expires {
-			t.Fatalf("parameters: fast %+v, strict %+v for %q", a.pr, b.pr, text)
-		}
+		require.True(t, a.pr.alg == b.pr.alg && a.pr.cost == b.pr.cost && a.pr.bad == b.pr.bad && a.pr.expires == b.pr.expires,
+			"parameters: fast %+v, strict %+v for %q", a.pr, b.pr, text)
 	}
 }
 
@@ -116,22 +112,16 @@ func FuzzDecodePayload(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, high, err := decodePayload(s)
 		want, werr := atobReference(s)
-		if (err == nil) != (werr == nil) {
-			t.Fatalf("%q: decodePayload error %v, atob error %v", s, err, werr)
-		}
+		require.Equal(t, werr == nil, err == nil, "%q: decodePayload error %v, atob error %v", s, err, werr)
 		if err != nil {
 			return
 		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("%q: decoded %x, want %x", s, got, want)
-		}
+		require.True(t, bytes.Equal(got, want), "%q: decoded %x, want %x", s, got, want)
 		h := false
 		for _, c := range want {
 			h = h || c >= 0x80
 		}
-		if high != h {
-			t.Fatalf("%q: high %t for %x", s, high, want)
-		}
+		require.Equal(t, h, high, "%q: high for %x", s, want)
 	})
 }
 
@@ -174,9 +164,7 @@ func FuzzParseVerificationData(f *testing.F) {
 		var db VerificationData
 		var a wire.Arena
 		raw, ok := parseVerificationDataBytes(&db, []byte(s), &a)
-		if raw != s || !sameVD(d, db) || ok == wire.HasControl([]byte(s)) {
-			t.Fatalf("[]byte entry point differs for %q:\n%+v\n%+v", s, d, db)
-		}
+		require.True(t, raw == s && sameVD(d, db) && ok != wire.HasControl([]byte(s)), "[]byte entry point differs for %q:\n%+v\n%+v", s, d, db)
 		ref := map[string]string{}
 		for _, pair := range strings.Split(s, "&") {
 			if pair == "" {
@@ -186,9 +174,7 @@ func FuzzParseVerificationData(f *testing.F) {
 			ref[wire.FormDecode(k)] = wire.FormDecode(v)
 		}
 		check := func(name, got string) {
-			if want := strings.TrimSpace(ref[name]); got != want {
-				t.Fatalf("%s = %q, want %q (from %q)", name, got, want, s)
-			}
+			require.Equal(t, strings.TrimSpace(ref[name]), got, "%s (from %q)", name, s)
 		}
 		check("classification", d.Classification)
 		check("email", d.Email)
@@ -199,11 +185,9 @@ func FuzzParseVerificationData(f *testing.F) {
 		check("site", d.Site)
 		check("fields", strings.Join(d.Fields, ","))
 		check("reasons", strings.Join(d.Reasons, ","))
-		if d.Verified != (ref["verified"] == "true") {
-			t.Fatalf("verified %t from %q", d.Verified, s)
-		}
-		if len(d.Fields) > 0 && cap(d.Fields) != len(d.Fields) {
-			t.Fatalf("fields capacity %d > length %d: an append would overwrite reasons", cap(d.Fields), len(d.Fields))
+		require.Equal(t, ref["verified"] == "true", d.Verified, "verified from %q", s)
+		if len(d.Fields) > 0 {
+			require.Equal(t, len(d.Fields), cap(d.Fields), "fields capacity above length: an append would overwrite reasons")
 		}
 	})
 }

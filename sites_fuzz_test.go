@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/astracat/astracaph"
+	"github.com/stretchr/testify/require"
 )
 
 func FuzzNormalizeDomainOrigin(f *testing.F) {
@@ -13,17 +14,16 @@ func FuzzNormalizeDomainOrigin(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if d, err := astracaph.NormalizeDomainForTest(s); err == nil {
-			if d != strings.ToLower(d) || strings.ContainsAny(d, "/?#") {
-				t.Fatalf("NormalizeDomain(%q) = %q", s, d)
-			}
-			if d2, err := astracaph.NormalizeDomainForTest(d); err != nil || d2 != d {
-				t.Fatalf("not idempotent: %q → %q → %q (%v)", s, d, d2, err)
-			}
+			require.Equal(t, strings.ToLower(d), d, "NormalizeDomain(%q)", s)
+			require.False(t, strings.ContainsAny(d, "/?#"), "NormalizeDomain(%q) = %q", s, d)
+			d2, err := astracaph.NormalizeDomainForTest(d)
+			require.NoError(t, err, "not idempotent: %q → %q", s, d)
+			require.Equal(t, d, d2, "not idempotent: %q → %q", s, d)
 		}
 		if o, err := astracaph.NormalizeOrigin(s); err == nil {
-			if o2, err := astracaph.NormalizeOrigin(o); err != nil || o2 != o {
-				t.Fatalf("origin not idempotent: %q → %q → %q (%v)", s, o, o2, err)
-			}
+			o2, err := astracaph.NormalizeOrigin(o)
+			require.NoError(t, err, "origin not idempotent: %q → %q", s, o)
+			require.Equal(t, o, o2, "origin not idempotent: %q → %q", s, o)
 		}
 	})
 }
