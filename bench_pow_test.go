@@ -44,16 +44,14 @@ func (f *floorHMAC) sum(msg []byte) []byte {
 
 // floorDecode base64-decodes payload into buf, as every floor does first.
 func floorDecode(tb testing.TB, buf, payload []byte) {
-	if _, err := base64.StdEncoding.Decode(buf, payload); err != nil {
-		tb.Fatal(err)
+	if _, err := base64.StdEncoding.Decode(buf, payload); err != nil { // guarded: require costs a t.Helper call
+		require.NoError(tb, err)
 	}
 }
 
 func mustDecodeB(tb testing.TB, s string) string {
 	js, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	return string(js)
 }
 
@@ -89,7 +87,7 @@ func verifyV1Op(tb testing.TB) func() {
 	opts := VerifyOptions{HMACKey: []byte("test key"), Now: time.Unix(1767225600, 0)}
 	return func() {
 		if r, _ := VerifySolution(p, opts); !r.Verified {
-			tb.Fatal("not verified")
+			require.Fail(tb, "not verified")
 		}
 	}
 }
@@ -112,7 +110,7 @@ func verifyV2FastOp(tb testing.TB) func() {
 	opts := VerifyOptions{HMACKey: []byte("signature.secret"), KeySignatureKey: []byte("key.secret"), Now: time.Unix(1767225600, 0)}
 	return func() {
 		if r, _ := VerifySolution(vDeterministicPayload, opts); !r.Verified {
-			tb.Fatal("not verified")
+			require.Fail(tb, "not verified")
 		}
 	}
 }
@@ -136,7 +134,7 @@ func verifyServerOp(tb testing.TB) func() {
 	now := time.Unix(1767222100, 0)
 	return func() {
 		if r, _ := verifyServerSignatureAt(vServerPayload, []byte("sec_test"), now); !r.Verified {
-			tb.Fatal("not verified")
+			require.Fail(tb, "not verified")
 		}
 	}
 }
