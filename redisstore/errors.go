@@ -8,10 +8,10 @@ var (
 	// ErrInvalidURL is returned by NewFromURL and Open for a URL they cannot use (bad
 	// scheme or syntax, a database other than 0 on a Cluster).
 	ErrInvalidURL = errors.New("astracaph: redisstore: invalid Redis URL")
-	// ErrInvalidOption is returned by New, NewFromURL and Open for an option they cannot
+	// ErrConfig is returned by New, NewFromURL and Open for an option they cannot
 	// honour (a nil client, a prefix with a brace, replica acknowledgement the client or
 	// its timeouts cannot give).
-	ErrInvalidOption = errors.New("astracaph: redisstore: invalid option")
+	ErrConfig = errors.New("astracaph: redisstore: invalid configuration")
 	// ErrClusterDegraded is wrapped by Ping when a Cluster does not serve every hash slot:
 	// some keys (a share of all tokens) would fail, so the deployment is reported not
 	// ready.

@@ -77,7 +77,7 @@ type Option func(*Store) error
 func WithPrefix(p string) Option {
 	return func(s *Store) error {
 		if strings.ContainsAny(p, "{}") {
-			return fmt.Errorf("%w: prefix %q contains a brace, which breaks Cluster hash slots", ErrInvalidOption, p)
+			return fmt.Errorf("%w: prefix %q contains a brace, which breaks Cluster hash slots", ErrConfig, p)
 		}
 		s.prefix = p
 		return nil
@@ -98,7 +98,7 @@ func WithLogger(l *slog.Logger) Option {
 // invalid option it returns an error and leaves the client open.
 func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
-		return nil, fmt.Errorf("%w: nil client", ErrInvalidOption)
+		return nil, fmt.Errorf("%w: nil client", ErrConfig)
 	}
 	s := &Store{c: client, prefix: DefaultPrefix, log: slog.New(slog.DiscardHandler), now: time.Now}
 	s.cluster, _ = client.(*redis.ClusterClient)

@@ -185,7 +185,7 @@ func TestSpamOptionsValidation(t *testing.T) {
 	}
 	for name, o := range bad {
 		_, err := NewFilter(o)
-		assert.ErrorIs(t, err, ErrOptions, name)
+		assert.ErrorIs(t, err, ErrConfig, name)
 	}
 	_, err := NewFilter(WithModelFile("/nonexistent/model.json"))
 	assert.Error(t, err, "missing model file")

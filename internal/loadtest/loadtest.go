@@ -586,6 +586,17 @@ func (lc *loadClient) mintTokens(ctx context.Context, cfg Options) ([][]byte, er
 	return bodies, nil
 }
 
+// signedRange is the counter range a challenge signs in data.counterMin/counterMax.
+func signedRange(ch astracaph.Challenge) (lo, hi uint32, ok bool) {
+	num := func(k string) (uint32, bool) {
+		f, isNum := ch.Parameters.Data[k].(float64)
+		return uint32(f), isNum && f >= 0 && f <= math.MaxUint32 && f == math.Trunc(f)
+	}
+	lo, okLo := num("counterMin")
+	hi, okHi := num("counterMax")
+	return lo, hi, okLo && okHi && hi >= lo
+}
+
 // preflight solves one challenge of each target the way the workers do (one goroutine)
 // and refuses the run when that takes over MaxFlowSolve: with a production proof of work
 // a load test measures the generator's CPU, reports almost no flows and says nothing about
@@ -600,9 +611,18 @@ func (lc *loadClient) preflight(ctx context.Context) error {
 			continue
 		}
 		sctx, cancel := context.WithTimeout(ctx, MaxFlowSolve)
-		_, err = astracaph.SolveChallenge(sctx, ch, astracaph.SolveOptions{Workers: 1})
+		start := time.Now()
+		sol, err := astracaph.SolveChallenge(sctx, ch, astracaph.SolveOptions{Workers: 1})
+		took := time.Since(start)
 		cancel()
-		if err != nil && sctx.Err() != nil && ctx.Err() == nil {
+		slow := err != nil && sctx.Err() != nil && ctx.Err() == nil
+		if lo, hi, ok := signedRange(ch); err == nil && ok && sol.Counter >= lo {
+			// A counter at the start of its range solves at once: that is luck, not the
+			// cost of a flow. Scale the time per counter tried to the range's mean.
+			per := took / time.Duration(sol.Counter-lo+1)
+			slow = per*time.Duration((hi-lo)/2+1) > MaxFlowSolve
+		}
+		if slow {
 			p := ch.Parameters
 			return fmt.Errorf("solving one challenge of %s takes over %v here (%s, cost %d), so one flow would too: the run would measure this "+
 				"machine's hashing, not the server. Start the servers under test with\n  astracaph serve %s\n"+
