@@ -90,7 +90,7 @@ func TestAttackResignedTokenWithChangedClaims(t *testing.T) {
 // that site's origins now, so a token can never pass as another site's and removing an
 // origin from a site stops its outstanding tokens verifying by that origin.
 func TestAttackSiteTokenVerifiedByForeignOrigin(t *testing.T) {
-	st := astracaph.NewMemoryStore(0)
+	st := astracaph.NewMemoryStore(astracaph.MemoryOptions{})
 	c := newCaptcha(t, astracaph.WithStore(st))
 	ctx := context.Background()
 	site, err := c.RegisterSite(ctx, astracaph.SiteRequest{Domain: "shop.example", Origins: []string{"https://partner.example"}})
@@ -109,7 +109,7 @@ func TestAttackSiteTokenVerifiedByForeignOrigin(t *testing.T) {
 }
 
 // TestAttackVerifyWithSecretIgnoresOrigin: {token, secret, origin} must check both; before,
-// the secret alone decided and middleware.Remote's ExpectedOrigin was not enforced.
+// the secret alone decided and middleware.WithRemote's WithExpectedOrigin was not enforced.
 func TestAttackVerifyWithSecretIgnoresOrigin(t *testing.T) {
 	c := newCaptcha(t)
 	ctx := context.Background()
@@ -158,8 +158,8 @@ func TestAttackPoWV1Downgrade(t *testing.T) {
 	require.ErrorIs(t, err, astracaph.ErrPoWV1Disabled)
 
 	// A site configured for v1 still gets it.
-	require.NoError(t, c.SeedSites(ctx, []astracaph.SiteConfig{{Name: "legacy", SiteKey: "pk_live_legacy", Secret: "sk_live_legacylegacylegacy01", Domain: "legacy.example", PoWVersion: 1}}))
-	require.True(t, c.PoWV1Allowed(ctx, "pk_live_legacy"))
+	require.NoError(t, c.SeedSites(ctx, []astracaph.SiteCredentials{{Site: astracaph.Site{Name: "legacy", SiteKey: "pk_live_legacy", Domain: "legacy.example", PoWVersion: 1}, Secret: "sk_live_legacylegacylegacy01"}}))
+	require.Equal(t, 1, c.Policy(ctx, "pk_live_legacy").PoWVersion)
 	ch, err = c.ChallengeV1(ctx, astracaph.ChallengeRequest{SiteKey: "pk_live_legacy"})
 	require.NoError(t, err)
 	sol, err = astracaph.SolveChallengeV1(ctx, ch)

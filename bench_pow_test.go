@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Each Floor benchmark bounds the verification benchmark declared right after it (so that
@@ -42,16 +44,14 @@ func (f *floorHMAC) sum(msg []byte) []byte {
 
 // floorDecode base64-decodes payload into buf, as every floor does first.
 func floorDecode(tb testing.TB, buf, payload []byte) {
-	if _, err := base64.StdEncoding.Decode(buf, payload); err != nil {
-		tb.Fatal(err)
+	if _, err := base64.StdEncoding.Decode(buf, payload); err != nil { // guarded: require costs a t.Helper call
+		require.NoError(tb, err)
 	}
 }
 
 func mustDecodeB(tb testing.TB, s string) string {
 	js, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	return string(js)
 }
 
@@ -87,7 +87,7 @@ func verifyV1Op(tb testing.TB) func() {
 	opts := VerifyOptions{HMACKey: []byte("test key"), Now: time.Unix(1767225600, 0)}
 	return func() {
 		if r, _ := VerifySolution(p, opts); !r.Verified {
-			tb.Fatal("not verified")
+			require.Fail(tb, "not verified")
 		}
 	}
 }
@@ -110,7 +110,7 @@ func verifyV2FastOp(tb testing.TB) func() {
 	opts := VerifyOptions{HMACKey: []byte("signature.secret"), KeySignatureKey: []byte("key.secret"), Now: time.Unix(1767225600, 0)}
 	return func() {
 		if r, _ := VerifySolution(vDeterministicPayload, opts); !r.Verified {
-			tb.Fatal("not verified")
+			require.Fail(tb, "not verified")
 		}
 	}
 }
@@ -134,7 +134,7 @@ func verifyServerOp(tb testing.TB) func() {
 	now := time.Unix(1767222100, 0)
 	return func() {
 		if r, _ := verifyServerSignatureAt(vServerPayload, []byte("sec_test"), now); !r.Verified {
-			tb.Fatal("not verified")
+			require.Fail(tb, "not verified")
 		}
 	}
 }
@@ -200,8 +200,8 @@ func BenchmarkCreateDeterministicPBKDF2(b *testing.B) {
 	b.ReportAllocs()
 	o := ChallengeOptions{HMACKey: testKey, KeySignatureKey: []byte("ks"), ExpiresAt: time.Now().Add(time.Hour), Data: map[string]any{"challengeId": "x"}}
 	for b.Loop() {
-		if _, err := CreateChallenge(o); err != nil {
-			b.Fatal(err)
+		if _, err := CreateChallenge(o); err != nil { // guarded: require costs a t.Helper call
+			require.NoError(b, err)
 		}
 	}
 }
@@ -211,7 +211,7 @@ func BenchmarkCreateProbabilistic(b *testing.B) {
 	o := ChallengeOptions{HMACKey: testKey, Mode: Probabilistic, ExpiresAt: time.Now().Add(time.Hour)}
 	for b.Loop() {
 		if _, err := CreateChallenge(o); err != nil {
-			b.Fatal(err)
+			require.NoError(b, err)
 		}
 	}
 }
@@ -221,7 +221,7 @@ func BenchmarkVerifyV2Slow(b *testing.B) {
 	opts := VerifyOptions{HMACKey: []byte("signature.secret"), Now: time.Unix(1767225600, 0)}
 	for b.Loop() {
 		if r, _ := VerifySolution(vDeterministicPayload, opts); !r.Verified {
-			b.Fatal("not verified")
+			require.Fail(b, "not verified")
 		}
 	}
 }
@@ -231,7 +231,7 @@ func BenchmarkSignServerPayload(b *testing.B) {
 	d := VerificationData{ID: "abc123", Origin: "https://example.com", Site: "pk_live_x", Score: 0.9, HasScore: true, Time: time.Now(), Expire: time.Now().Add(5 * time.Minute), Verified: true}
 	for b.Loop() {
 		if _, err := SignServerPayload(d, []byte("sec_test"), SHA256); err != nil {
-			b.Fatal(err)
+			require.NoError(b, err)
 		}
 	}
 }
@@ -240,8 +240,7 @@ func BenchmarkSolvePBKDF2Cost5000Counter50(b *testing.B) {
 	c := uint32(50)
 	ch, _ := CreateChallenge(ChallengeOptions{HMACKey: testKey, Counter: &c})
 	for b.Loop() {
-		if _, err := SolveChallenge(context.Background(), ch, SolveOptions{}); err != nil {
-			b.Fatal(err)
-		}
+		_, err := SolveChallenge(context.Background(), ch, SolveOptions{})
+		require.NoError(b, err)
 	}
 }

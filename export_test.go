@@ -2,6 +2,7 @@ package astracaph
 
 import (
 	"context"
+	"net/url"
 	"time"
 )
 
@@ -16,3 +17,9 @@ func ChallengeKeyForTest(c *Captcha) []byte { return c.powKey }
 func MintForTest(c *Captcha, origin string) (string, time.Time, error) {
 	return c.issueToken(context.Background(), binding{origin: origin}, Assessment{Action: ActionPass, Score: 0.9})
 }
+
+// SaltParamsForTest returns the signed parameters of a v1 salt.
+func SaltParamsForTest(r *SolutionResult) url.Values { return r.saltParams() }
+
+// NormalizeDomainForTest is normalizeDomain.
+func NormalizeDomainForTest(s string) (string, error) { return normalizeDomain(s) }

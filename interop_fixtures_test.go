@@ -50,7 +50,7 @@ func verifyFixture(t *testing.T, f altchaLibGoFixture) fixtureVerdict {
 		require.NoError(t, err, "%s: %s", f.Name, f.JSON)
 		return fixtureVerdict{Verified: res.Verified}
 	}
-	t.Fatalf("unknown fixture kind %q", f.Kind)
+	require.Failf(t, "unknown fixture kind", "%q", f.Kind)
 	return fixtureVerdict{}
 }
 

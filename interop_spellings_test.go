@@ -18,6 +18,7 @@ import (
 
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/internal/jsjson"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -264,9 +265,7 @@ func interopAltchaLibGoFixtures(t *testing.T, script string) {
 				return
 			}
 			got := fixtureVerdict{Verified: r.Verified, Fast: r.Fast, Slow: r.Slow}
-			if got != f.Node {
-				t.Errorf("altcha-lib now says %+v, recorded %+v", got, f.Node)
-			}
+			assert.Equal(t, f.Node, got, "altcha-lib's verdict against the recorded one")
 		})
 	}
 }
@@ -336,25 +335,18 @@ func interopOtherSpellings(t *testing.T, script string) {
 				if v.kind == "v1" {
 					nodeFast, nodeSlow = node.Verified, node.Verified
 				}
-				if !nodeFast && !nodeSlow {
-					t.Fatalf("altcha-lib rejects this spelling too: the test is wrong")
-				}
-				if (nodeFast && !fast.Verified) || (nodeSlow && !slow.Verified) {
-					t.Errorf("altcha-lib accepts (key-signature path %t, re-derive path %t), AstraCaph %+v / %+v",
-						nodeFast, nodeSlow, fast, slow)
-				}
-				if !slow.Verified || !fast.Verified {
-					t.Errorf("AstraCaph rejects a valid payload: %+v / %+v", fast, slow)
-				}
+				require.True(t, nodeFast || nodeSlow, "altcha-lib rejects this spelling too: the test is wrong")
+				assert.False(t, (nodeFast && !fast.Verified) || (nodeSlow && !slow.Verified),
+					"altcha-lib accepts (key-signature path %t, re-derive path %t), AstraCaph %+v / %+v", nodeFast, nodeSlow, fast, slow)
+				assert.True(t, slow.Verified && fast.Verified, "AstraCaph rejects a valid payload: %+v / %+v", fast, slow)
 			case "server":
-				if !node.Verified && !node.V1Verified {
-					t.Fatalf("altcha-lib rejects this spelling too: the test is wrong")
-				}
+				require.True(t, node.Verified || node.V1Verified, "altcha-lib rejects this spelling too: the test is wrong")
 				res, err := astracaph.VerifyServerSignature(v.payload, []byte(sig))
 				require.NoError(t, err)
-				if !res.Verified || res.VerificationData.ID != "tok-sp" || res.VerificationData.Extra["note"] != "x y&z=é+% <&>" {
-					t.Errorf("AstraCaph %+v; altcha-lib v2 %t, v1 %t", res, node.Verified, node.V1Verified)
-				}
+				msg := fmt.Sprintf("AstraCaph %+v; altcha-lib v2 %t, v1 %t", res, node.Verified, node.V1Verified)
+				assert.True(t, res.Verified, msg)
+				assert.Equal(t, "tok-sp", res.VerificationData.ID, msg)
+				assert.Equal(t, "x y&z=é+% <&>", res.VerificationData.Extra["note"], msg)
 			}
 		})
 	}

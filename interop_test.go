@@ -3,7 +3,7 @@ package astracaph_test
 // Interoperability with the official npm altcha-lib 2.8.0 run by Node (issue 2): every
 // format AstraCaph emits is verified by altcha-lib, and everything altcha-lib emits is
 // verified by AstraCaph. One Node process per test runs a batch of requests through the
-// driver script below (JSON on stdin, JSON on stdout).
+// driver script testdata/interop/altcha-lib-driver.mjs (JSON on stdin, JSON on stdout).
 
 import (
 	"crypto/sha256"
@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,12 +21,14 @@ import (
 
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/internal/testenv"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 const (
-	altchaLib   = "altcha-lib@2.8.0"
-	nodeTimeout = 60 * time.Second
+	altchaLib    = "altcha-lib@2.8.0"
+	altchaDriver = "testdata/interop/altcha-lib-driver.mjs"
+	nodeTimeout  = 60 * time.Second
 	// Non-ASCII secrets check that both sides use the UTF-8 bytes of the secret string.
 	interopSigSecret = "sig-sécret"
 	interopKeySecret = "key-sécret"
@@ -34,8 +37,10 @@ const (
 // TestInteropAltchaLib installs altcha-lib once (cached across runs under os.TempDir)
 // and runs each interop area as a subtest, e.g. -run 'TestInteropAltchaLib/CanonicalJSON'.
 func TestInteropAltchaLib(t *testing.T) {
+	driver, err := os.ReadFile(altchaDriver)
+	require.NoError(t, err)
 	dir := testenv.NPMInstall(t, altchaLib)
-	script := testenv.NodeScript(t, dir, altchaDriverJS)
+	script := testenv.NodeScript(t, dir, string(driver))
 	for _, area := range []struct {
 		name string
 		fn   func(*testing.T, string)
@@ -58,9 +63,7 @@ func runAltcha(t *testing.T, script string, reqs []map[string]any) []json.RawMes
 	t.Helper()
 	var out []json.RawMessage
 	testenv.RunNode(t, nodeTimeout, script, map[string]any{"requests": reqs}, &out)
-	if len(out) != len(reqs) {
-		t.Fatalf("driver returned %d results for %d requests", len(out), len(reqs))
-	}
+	require.Len(t, out, len(reqs), "one driver result per request")
 	return out
 }
 
@@ -70,22 +73,16 @@ func runAltcha(t *testing.T, script string, reqs []map[string]any) []json.RawMes
 func decodeResult(t *testing.T, raw json.RawMessage, v any) bool {
 	t.Helper()
 	var status struct{ Error, Skipped string }
-	if err := json.Unmarshal(raw, &status); err != nil {
-		t.Errorf("driver result: %v: %s", err, raw)
+	if !assert.NoError(t, json.Unmarshal(raw, &status), "driver result: %s", raw) {
 		return false
 	}
-	if status.Error != "" {
-		t.Errorf("altcha-lib failed: %s", status.Error)
+	if !assert.Empty(t, status.Error, "altcha-lib failed") {
 		return false
 	}
 	if status.Skipped != "" {
 		t.Skipf("skipped on the Node side: %s", status.Skipped)
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		t.Errorf("driver result: %v: %s", err, raw)
-		return false
-	}
-	return true
+	return assert.NoError(t, json.Unmarshal(raw, v), "driver result: %s", raw)
 }
 
 // jsVerdict is the shape of altcha-lib's verification results.
@@ -143,9 +140,7 @@ func firstDiff(a, b string) string {
 func verifyGo(t *testing.T, payload string, opts astracaph.VerifyOptions) astracaph.SolutionResult {
 	t.Helper()
 	res, err := astracaph.VerifySolution(payload, opts)
-	if err != nil {
-		t.Errorf("Go VerifySolution: %v", err)
-	}
+	assert.NoError(t, err, "Go VerifySolution")
 	return res
 }
 
@@ -220,39 +215,27 @@ func interopGoChallengeSolvedByAltchaLib(t *testing.T, script string) {
 			if !decodeResult(t, results[i], &r) {
 				return
 			}
-			if r.Canonical != g.canonical {
-				t.Errorf("canonical parameters differ: %s", firstDiff(g.canonical, r.Canonical))
-			}
-			if r.Solution.Counter != g.sol.Counter || r.Solution.DerivedKey != g.sol.DerivedKey {
-				t.Errorf("altcha-lib solved counter %d key %s; Go solved counter %d key %s",
-					r.Solution.Counter, r.Solution.DerivedKey, g.sol.Counter, g.sol.DerivedKey)
-			}
+			assert.Equal(t, g.canonical, r.Canonical, "canonical parameters differ: %s", firstDiff(g.canonical, r.Canonical))
+			assert.Equal(t, g.sol.Counter, r.Solution.Counter, "altcha-lib's and Go's counter")
+			assert.Equal(t, g.sol.DerivedKey, r.Solution.DerivedKey, "altcha-lib's and Go's derived key")
 			for name, v := range map[string]jsVerdict{"altcha-lib solution, key-signature path": r.Fast,
 				"altcha-lib solution, re-derive path": r.Slow, "Go payload, key-signature path": r.GoFast,
 				"Go payload, re-derive path": r.GoSlow} {
-				if !v.Verified {
-					t.Errorf("altcha-lib verifySolution (%s) = %v, want verified", name, v)
-				}
+				assert.True(t, v.Verified, "altcha-lib verifySolution (%s) = %v, want verified", name, v)
 			}
 			hmacAlg := c.opts.HMACAlgorithm
 			fast := astracaph.VerifyOptions{HMACKey: sig, KeySignatureKey: keySig, HMACAlgorithm: hmacAlg}
 			slow := astracaph.VerifyOptions{HMACKey: sig, HMACAlgorithm: hmacAlg}
 			for name, o := range map[string]astracaph.VerifyOptions{"key-signature path": fast, "re-derive path": slow} {
 				res := verifyGo(t, r.Payload, o)
-				if !res.Verified {
-					t.Errorf("Go VerifySolution of the altcha-lib payload (%s) = %+v, want verified", name, res)
-				}
-				if res.Counter != uint64(r.Solution.Counter) {
-					t.Errorf("Go read counter %d, altcha-lib sent %d", res.Counter, r.Solution.Counter)
-				}
-				if id, _ := c.opts.Data["challengeId"].(string); res.ChallengeID != id {
-					t.Errorf("Go read challengeId %q, want %q", res.ChallengeID, id)
-				}
+				assert.True(t, res.Verified, "Go VerifySolution of the altcha-lib payload (%s) = %+v", name, res)
+				assert.Equal(t, uint64(r.Solution.Counter), res.Counter, "the counter Go read")
+				id, _ := c.opts.Data["challengeId"].(string)
+				assert.Equal(t, id, res.ChallengeID, "the challengeId Go read")
 			}
 			wrong := verifyGo(t, r.Payload, astracaph.VerifyOptions{HMACKey: []byte("other"), HMACAlgorithm: hmacAlg})
-			if wrong.Verified || !wrong.InvalidSignature {
-				t.Errorf("Go VerifySolution with a wrong secret = %+v, want invalid signature", wrong)
-			}
+			assert.False(t, wrong.Verified, "Go VerifySolution with a wrong secret = %+v", wrong)
+			assert.True(t, wrong.InvalidSignature, "Go VerifySolution with a wrong secret = %+v, want invalid signature", wrong)
 		})
 	}
 }
@@ -319,19 +302,17 @@ func interopAltchaLibChallengeVerifiedByGo(t *testing.T, script string) {
 			// Go reads the altcha-lib challenge and re-emits the same canonical parameters.
 			var ch astracaph.Challenge
 			require.NoError(t, json.Unmarshal(r.Challenge, &ch))
-			if got := canonicalOf(t, ch); got != r.Canonical {
-				t.Errorf("canonical parameters differ: %s", firstDiff(got, r.Canonical))
-			}
-			if c.keySig && ch.Parameters.KeySignature == "" {
-				t.Errorf("altcha-lib challenge has no keySignature: %s", r.Challenge)
+			got := canonicalOf(t, ch)
+			assert.Equal(t, r.Canonical, got, "canonical parameters differ: %s", firstDiff(got, r.Canonical))
+			if c.keySig {
+				assert.NotEmpty(t, ch.Parameters.KeySignature, "altcha-lib challenge has no keySignature: %s", r.Challenge)
 			}
 
 			check := func(what, payload string, o astracaph.VerifyOptions, js jsVerdict) astracaph.SolutionResult {
 				t.Helper()
 				res := verifyGo(t, payload, o)
-				if res.Verified != js.Verified || res.Expired != js.Expired {
-					t.Errorf("%s: Go verified=%t expired=%t, altcha-lib %v", what, res.Verified, res.Expired, js)
-				}
+				assert.Equal(t, js.Verified, res.Verified, "%s: verified, altcha-lib %v", what, js)
+				assert.Equal(t, js.Expired, res.Expired, "%s: expired, altcha-lib %v", what, js)
 				return res
 			}
 			for _, p := range []struct {
@@ -340,20 +321,17 @@ func interopAltchaLibChallengeVerifiedByGo(t *testing.T, script string) {
 				js   jsVerdict
 			}{{"key-signature path", fast, r.Fast}, {"re-derive path", slow, r.Slow}} {
 				res := check(p.what, r.Payload, p.o, p.js)
-				if res.Verified == expired || res.Expired != expired {
-					t.Errorf("%s: Go verified=%t expired=%t, want verified=%t expired=%t", p.what, res.Verified, res.Expired, !expired, expired)
-				}
+				assert.Equal(t, !expired, res.Verified, "%s: Go verified", p.what)
+				assert.Equal(t, expired, res.Expired, "%s: Go expired", p.what)
 				if expired {
 					continue
 				}
-				if res.Counter != uint64(r.Solution.Counter) {
-					t.Errorf("Go read counter %d, altcha-lib sent %d", res.Counter, r.Solution.Counter)
+				assert.Equal(t, uint64(r.Solution.Counter), res.Counter, "the counter Go read")
+				if assert.Equal(t, c.expiresIn == 0, res.ExpiresAt.IsZero(), "Go read expiresAt %v", res.ExpiresAt) && !res.ExpiresAt.IsZero() {
+					assert.Equal(t, ch.Parameters.ExpiresAt, res.ExpiresAt.Unix(), "the expiresAt Go read")
 				}
-				if res.ExpiresAt.IsZero() != (c.expiresIn == 0) || (!res.ExpiresAt.IsZero() && res.ExpiresAt.Unix() != ch.Parameters.ExpiresAt) {
-					t.Errorf("Go read expiresAt %v, challenge has %d", res.ExpiresAt, ch.Parameters.ExpiresAt)
-				}
-				if _, hasData := c.options["data"]; hasData && res.ChallengeID != "js-1" {
-					t.Errorf("Go read challengeId %q, want js-1", res.ChallengeID)
+				if _, hasData := c.options["data"]; hasData {
+					assert.Equal(t, "js-1", res.ChallengeID, "the challengeId Go read")
 				}
 			}
 			if expired {
@@ -362,17 +340,15 @@ func interopAltchaLibChallengeVerifiedByGo(t *testing.T, script string) {
 			// The key-signature path does not re-check the counter (by design, in both
 			// libraries); the re-derive path must refuse it.
 			check("counter changed, key-signature path", r.PayloadBadCounter, fast, r.BadCounterFast)
-			if res := check("counter changed, re-derive path", r.PayloadBadCounter, slow, r.BadCounterSlow); res.Verified || !res.InvalidSolution {
-				t.Errorf("counter changed, re-derive path: Go %+v, want invalid solution", res)
-			}
+			res := check("counter changed, re-derive path", r.PayloadBadCounter, slow, r.BadCounterSlow)
+			assert.False(t, res.Verified, "counter changed, re-derive path: Go %+v", res)
+			assert.True(t, res.InvalidSolution, "counter changed, re-derive path: Go %+v, want invalid solution", res)
 			for _, p := range []struct {
 				what string
 				o    astracaph.VerifyOptions
 				js   jsVerdict
 			}{{"derived key changed, key-signature path", fast, r.BadKeyFast}, {"derived key changed, re-derive path", slow, r.BadKeySlow}} {
-				if res := check(p.what, r.PayloadBadKey, p.o, p.js); res.Verified {
-					t.Errorf("%s: Go verified a wrong derived key", p.what)
-				}
+				assert.False(t, check(p.what, r.PayloadBadKey, p.o, p.js).Verified, "%s: Go verified a wrong derived key", p.what)
 			}
 		})
 	}
@@ -448,25 +424,19 @@ func interopPoWv1(t *testing.T, script string) {
 				return
 			}
 			expired := c.opts.ExpiresAt.Before(now) && !c.opts.ExpiresAt.IsZero()
-			if r.Number != g.sol.Number {
-				t.Errorf("altcha-lib/v1 found number %d, Go found %d", r.Number, g.sol.Number)
-			}
-			if r.Verified != !expired || r.GoVerified != !expired || !r.GoVerifiedNoExpiry {
-				t.Errorf("altcha-lib/v1 verifySolution: own payload %t, Go payload %t, Go payload without expiry check %t; want %t, %t, true",
-					r.Verified, r.GoVerified, r.GoVerifiedNoExpiry, !expired, !expired)
-			}
+			assert.Equal(t, g.sol.Number, r.Number, "altcha-lib/v1's and Go's number")
+			assert.Equal(t, !expired, r.Verified, "altcha-lib/v1 verifySolution of its own payload")
+			assert.Equal(t, !expired, r.GoVerified, "altcha-lib/v1 verifySolution of the Go payload")
+			assert.True(t, r.GoVerifiedNoExpiry, "altcha-lib/v1 verifySolution of the Go payload without expiry check")
 			for k := range c.opts.Params {
-				if r.Params[k] != c.opts.Params.Get(k) {
-					t.Errorf("altcha-lib/v1 extractParams %q = %q, want %q", k, r.Params[k], c.opts.Params.Get(k))
-				}
+				assert.Equal(t, c.opts.Params.Get(k), r.Params[k], "altcha-lib/v1 extractParams %q", k)
 			}
 			res := verifyGo(t, r.Payload, astracaph.VerifyOptions{HMACKey: key})
-			if res.Verified != !expired || res.Expired != expired || res.Version != 1 {
-				t.Errorf("Go VerifySolution of the altcha-lib/v1 payload = %+v, want verified=%t expired=%t", res, !expired, expired)
-			}
-			if res := verifyGo(t, r.Payload, astracaph.VerifyOptions{HMACKey: key, IgnoreExpiry: true}); !res.Verified {
-				t.Errorf("Go VerifySolution ignoring expiry = %+v, want verified", res)
-			}
+			assert.Equal(t, !expired, res.Verified, "Go VerifySolution of the altcha-lib/v1 payload = %+v", res)
+			assert.Equal(t, expired, res.Expired, "Go VerifySolution of the altcha-lib/v1 payload = %+v", res)
+			assert.Equal(t, 1, res.Version, "Go VerifySolution of the altcha-lib/v1 payload = %+v", res)
+			res = verifyGo(t, r.Payload, astracaph.VerifyOptions{HMACKey: key, IgnoreExpiry: true})
+			assert.True(t, res.Verified, "Go VerifySolution ignoring expiry = %+v", res)
 		})
 	}
 	for j, c := range jsCases {
@@ -482,36 +452,29 @@ func interopPoWv1(t *testing.T, script string) {
 			expired := c.expiresIn < 0
 			var ch astracaph.ChallengeV1
 			require.NoError(t, json.Unmarshal(r.Challenge, &ch))
-			if ch.MaxNumber != 5000 || ch.Algorithm != c.alg {
-				t.Errorf("Go read the altcha-lib/v1 challenge as %+v from %s", ch, r.Challenge)
-			}
-			if r.Verified != !expired || !r.VerifiedNoExpiry || r.BadVerified {
-				t.Errorf("altcha-lib/v1 verifySolution sanity: %t %t %t", r.Verified, r.VerifiedNoExpiry, r.BadVerified)
-			}
+			assert.EqualValues(t, 5000, ch.MaxNumber, "Go read the altcha-lib/v1 challenge as %+v from %s", ch, r.Challenge)
+			assert.Equal(t, c.alg, ch.Algorithm, "Go read the altcha-lib/v1 challenge as %+v from %s", ch, r.Challenge)
+			assert.Equal(t, !expired, r.Verified, "altcha-lib/v1 verifySolution sanity")
+			assert.True(t, r.VerifiedNoExpiry, "altcha-lib/v1 verifySolution sanity")
+			assert.False(t, r.BadVerified, "altcha-lib/v1 verifySolution sanity")
 			res := verifyGo(t, r.Payload, astracaph.VerifyOptions{HMACKey: key})
-			if res.Verified != r.Verified || res.Expired != expired {
-				t.Errorf("Go VerifySolution = %+v, altcha-lib/v1 verified=%t (expired=%t)", res, r.Verified, expired)
-			}
+			assert.Equal(t, r.Verified, res.Verified, "Go VerifySolution = %+v, altcha-lib/v1 verified=%t", res, r.Verified)
+			assert.Equal(t, expired, res.Expired, "Go VerifySolution = %+v", res)
 			for k, v := range c.params {
-				if res.SaltParams().Get(k) != v {
-					t.Errorf("Go read salt parameter %q = %q, want %q", k, res.SaltParams().Get(k), v)
-				}
+				assert.Equal(t, v, astracaph.SaltParamsForTest(&res).Get(k), "Go read salt parameter %q", k)
 			}
-			if res := verifyGo(t, r.Payload, astracaph.VerifyOptions{HMACKey: key, IgnoreExpiry: true}); res.Verified != r.VerifiedNoExpiry {
-				t.Errorf("Go VerifySolution ignoring expiry = %+v, altcha-lib/v1 %t", res, r.VerifiedNoExpiry)
-			}
-			if res := verifyGo(t, r.PayloadBadNumber, astracaph.VerifyOptions{HMACKey: key, IgnoreExpiry: true}); res.Verified {
-				t.Errorf("Go verified a payload with the number changed")
-			}
-			if res := verifyGo(t, r.Payload, astracaph.VerifyOptions{HMACKey: []byte("other"), IgnoreExpiry: true}); res.Verified || !res.InvalidSignature {
-				t.Errorf("Go VerifySolution with a wrong secret = %+v, want invalid signature", res)
-			}
+			res = verifyGo(t, r.Payload, astracaph.VerifyOptions{HMACKey: key, IgnoreExpiry: true})
+			assert.Equal(t, r.VerifiedNoExpiry, res.Verified, "Go VerifySolution ignoring expiry = %+v", res)
+			res = verifyGo(t, r.PayloadBadNumber, astracaph.VerifyOptions{HMACKey: key, IgnoreExpiry: true})
+			assert.False(t, res.Verified, "Go verified a payload with the number changed")
+			res = verifyGo(t, r.Payload, astracaph.VerifyOptions{HMACKey: []byte("other"), IgnoreExpiry: true})
+			assert.False(t, res.Verified, "Go VerifySolution with a wrong secret = %+v", res)
+			assert.True(t, res.InvalidSignature, "Go VerifySolution with a wrong secret = %+v, want invalid signature", res)
 			// Go solves the altcha-lib challenge to the same number, and that payload verifies too.
 			sol, err := astracaph.SolveChallengeV1(t.Context(), ch)
 			require.NoError(t, err)
-			if res := verifyGo(t, astracaph.EncodePayloadV1(ch, sol), astracaph.VerifyOptions{HMACKey: key, IgnoreExpiry: true}); !res.Verified {
-				t.Errorf("Go solution of the altcha-lib/v1 challenge did not verify: %+v", res)
-			}
+			res = verifyGo(t, astracaph.EncodePayloadV1(ch, sol), astracaph.VerifyOptions{HMACKey: key, IgnoreExpiry: true})
+			assert.True(t, res.Verified, "Go solution of the altcha-lib/v1 challenge did not verify: %+v", res)
 		})
 	}
 }
@@ -589,13 +552,12 @@ func interopServerSignature(t *testing.T, script string) {
 
 	agree := func(t *testing.T, what string, g astracaph.ServerSignatureResult, js jsVerdict) {
 		t.Helper()
-		if js.InvalidSignature == nil || js.InvalidSolution == nil {
-			t.Fatalf("%s: altcha-lib returned null flags: %v", what, js)
-		}
-		if g.Verified != js.Verified || g.Expired != js.Expired || g.InvalidSignature != *js.InvalidSignature ||
-			g.InvalidSolution != *js.InvalidSolution {
-			t.Errorf("%s: Go %+v, altcha-lib %v", what, g, js)
-		}
+		require.NotNil(t, js.InvalidSignature, "%s: altcha-lib returned null flags: %v", what, js)
+		require.NotNil(t, js.InvalidSolution, "%s: altcha-lib returned null flags: %v", what, js)
+		assert.Equal(t, js.Verified, g.Verified, "%s: Go %+v, altcha-lib %v", what, g, js)
+		assert.Equal(t, js.Expired, g.Expired, "%s: Go %+v, altcha-lib %v", what, g, js)
+		assert.Equal(t, *js.InvalidSignature, g.InvalidSignature, "%s: Go %+v, altcha-lib %v", what, g, js)
+		assert.Equal(t, *js.InvalidSolution, g.InvalidSolution, "%s: Go %+v, altcha-lib %v", what, g, js)
 	}
 	for i, c := range goCases {
 		t.Run("Go→altcha-lib/"+c.name, func(t *testing.T) {
@@ -612,25 +574,18 @@ func interopServerSignature(t *testing.T, script string) {
 			require.NoError(t, err)
 			agree(t, "verifyServerSignature", g, r.jsVerdict)
 			// altcha-lib/v1 additionally requires an expire in the future; every payload here has one.
-			if r.V1.Verified != g.Verified {
-				t.Errorf("altcha-lib/v1 verifyServerSignature = %t, Go %t", r.V1.Verified, g.Verified)
-			}
-			if !r.FieldsOK {
-				t.Errorf("altcha-lib verifyFieldsHash rejected Go's fieldsHash %s", datas[i].FieldsHash)
-			}
+			assert.Equal(t, g.Verified, r.V1.Verified, "altcha-lib/v1 verifyServerSignature")
+			assert.True(t, r.FieldsOK, "altcha-lib verifyFieldsHash rejected Go's fieldsHash %s", datas[i].FieldsHash)
 			d := datas[i]
 			vd := r.VerificationData
 			want := map[string]any{"id": d.ID, "email": d.Email, "origin": d.Origin, "site": d.Site, "ipAddress": d.IPAddress,
 				"classification": d.Classification, "score": d.Score, "expire": float64(d.Expire.Unix()),
 				"time": float64(d.Time.Unix()), "verified": d.Verified, "note": d.Extra["note"], "fieldsHash": d.FieldsHash}
 			for k, w := range want {
-				if fmt.Sprint(vd[k]) != fmt.Sprint(w) {
-					t.Errorf("altcha-lib parsed %s = %#v, Go signed %#v", k, vd[k], w)
-				}
+				assert.Equal(t, fmt.Sprint(w), fmt.Sprint(vd[k]), "altcha-lib parsed %s = %#v, Go signed %#v", k, vd[k], w)
 			}
-			if fmt.Sprint(vd["fields"]) != fmt.Sprint(d.Fields) || fmt.Sprint(vd["reasons"]) != fmt.Sprint(d.Reasons) {
-				t.Errorf("altcha-lib parsed fields %v reasons %v, Go signed %v %v", vd["fields"], vd["reasons"], d.Fields, d.Reasons)
-			}
+			assert.Equal(t, fmt.Sprint(d.Fields), fmt.Sprint(vd["fields"]), "the fields altcha-lib parsed")
+			assert.Equal(t, fmt.Sprint(d.Reasons), fmt.Sprint(vd["reasons"]), "the reasons altcha-lib parsed")
 		})
 	}
 	for j, c := range jsCases {
@@ -645,20 +600,23 @@ func interopServerSignature(t *testing.T, script string) {
 			g, err := astracaph.VerifyServerSignature(r.Payload, key)
 			require.NoError(t, err)
 			agree(t, "VerifyServerSignature", g, r.Lib)
-			if g.RawData != r.VerificationData {
-				t.Errorf("Go RawData %q, signed %q", g.RawData, r.VerificationData)
-			}
+			assert.Equal(t, r.VerificationData, g.RawData, "Go's RawData")
 			vd := g.VerificationData
-			if vd.ID != "tok-js" || vd.Email != "a+b@example.com" || vd.Score != 1.5 || !vd.HasScore ||
-				strings.Join(vd.Reasons, ",") != "a,b" || vd.Extra["note"] != "x y&z=é+%" || vd.IPAddress != "203.0.113.7" {
-				t.Errorf("Go parsed verificationData %+v from %q", vd, r.VerificationData)
-			}
-			if ok, err := astracaph.VerifyFieldsHash(form, vd.Fields, vd.FieldsHash, c.alg); err != nil || !ok {
-				t.Errorf("Go VerifyFieldsHash(%v, %s, %s) = %t, %v; want true", vd.Fields, vd.FieldsHash, c.alg, ok, err)
-			}
-			if wrong, err := astracaph.VerifyServerSignature(r.Payload, []byte("other")); err != nil || wrong.Verified || !wrong.InvalidSignature {
-				t.Errorf("Go VerifyServerSignature with a wrong secret = %+v, %v", wrong, err)
-			}
+			msg := fmt.Sprintf("Go parsed verificationData %+v from %q", vd, r.VerificationData)
+			assert.Equal(t, "tok-js", vd.ID, msg)
+			assert.Equal(t, "a+b@example.com", vd.Email, msg)
+			assert.Equal(t, 1.5, vd.Score, msg)
+			assert.True(t, vd.HasScore, msg)
+			assert.Equal(t, "a,b", strings.Join(vd.Reasons, ","), msg)
+			assert.Equal(t, "x y&z=é+%", vd.Extra["note"], msg)
+			assert.Equal(t, "203.0.113.7", vd.IPAddress, msg)
+			ok, err := astracaph.VerifyFieldsHash(form, vd.Fields, vd.FieldsHash, c.alg)
+			assert.NoError(t, err)
+			assert.True(t, ok, "Go VerifyFieldsHash(%v, %s, %s)", vd.Fields, vd.FieldsHash, c.alg)
+			wrong, err := astracaph.VerifyServerSignature(r.Payload, []byte("other"))
+			assert.NoError(t, err)
+			assert.False(t, wrong.Verified, "Go VerifyServerSignature with a wrong secret = %+v", wrong)
+			assert.True(t, wrong.InvalidSignature, "Go VerifyServerSignature with a wrong secret = %+v", wrong)
 		})
 	}
 }
@@ -735,10 +693,9 @@ func interopCanonicalJSON(t *testing.T, script string) {
 			if !decodeResult(t, results[i], &r) {
 				return
 			}
-			if r.Canonical != canon[i] || !r.Result.Verified {
-				t.Errorf("altcha-lib rejects the Go challenge (%v): canonical JSON differs for data %q\nGo:         %s\naltcha-lib: %s\n%s",
-					r.Result, c.name, canon[i], r.Canonical, firstDiff(canon[i], r.Canonical))
-			}
+			assert.True(t, r.Canonical == canon[i] && r.Result.Verified,
+				"altcha-lib rejects the Go challenge (%v): canonical JSON differs for data %q\nGo:         %s\naltcha-lib: %s\n%s",
+				r.Result, c.name, canon[i], r.Canonical, firstDiff(canon[i], r.Canonical))
 		})
 	}
 	for j, c := range canonicalJSCases {
@@ -752,17 +709,14 @@ func interopCanonicalJSON(t *testing.T, script string) {
 			if !decodeResult(t, results[len(goCases)+j], &r) {
 				return
 			}
-			if !r.Slow.Verified {
-				t.Fatalf("altcha-lib does not verify its own challenge: %v", r.Slow)
-			}
+			require.True(t, r.Slow.Verified, "altcha-lib does not verify its own challenge: %v", r.Slow)
 			var ch astracaph.Challenge
 			require.NoError(t, json.Unmarshal(r.Challenge, &ch))
 			goCanon := canonicalOf(t, ch)
 			res := verifyGo(t, r.Payload, astracaph.VerifyOptions{HMACKey: sig})
-			if goCanon != r.Canonical || !res.Verified {
-				t.Errorf("Go rejects the altcha-lib challenge (%+v): canonical JSON differs for data %s\nGo:         %s\naltcha-lib: %s\n%s",
-					res, c.data, goCanon, r.Canonical, firstDiff(goCanon, r.Canonical))
-			}
+			assert.True(t, goCanon == r.Canonical && res.Verified,
+				"Go rejects the altcha-lib challenge (%+v): canonical JSON differs for data %s\nGo:         %s\naltcha-lib: %s\n%s",
+				res, c.data, goCanon, r.Canonical, firstDiff(goCanon, r.Canonical))
 		})
 	}
 }
@@ -794,267 +748,11 @@ func interopStringCounterMode(t *testing.T, script string) {
 	if !decodeResult(t, results[0], &str) || !decodeResult(t, results[1], &u32) {
 		return
 	}
-	if want := nonceHex + hex.EncodeToString([]byte("123")); str.Password != want {
-		t.Errorf("string mode password %s, want nonce ‖ utf8(\"123\") = %s", str.Password, want)
-	}
-	if want := sha(salt, nonce, []byte("123")); str.Key != want {
-		t.Errorf("string mode key %s, want SHA-256(salt ‖ nonce ‖ \"123\") = %s", str.Key, want)
-	}
+	assert.Equal(t, nonceHex+hex.EncodeToString([]byte("123")), str.Password, `string mode password, want nonce ‖ utf8("123")`)
+	assert.Equal(t, sha(salt, nonce, []byte("123")), str.Key, `string mode key, want SHA-256(salt ‖ nonce ‖ "123")`)
 	var be [4]byte
 	binary.BigEndian.PutUint32(be[:], 123)
-	if want := sha(salt, nonce, be[:]); u32.Key != want {
-		t.Errorf("uint32 mode key %s, want SHA-256(salt ‖ nonce ‖ uint32be(123)) = %s", u32.Key, want)
-	}
-	if want := sha(salt, nonce, make([]byte, 4)); str.BufferKey != want {
-		t.Errorf("string mode password.buffer key %s, want SHA-256(salt ‖ nonce ‖ 00000000) = %s", str.BufferKey, want)
-	}
+	assert.Equal(t, sha(salt, nonce, be[:]), u32.Key, "uint32 mode key, want SHA-256(salt ‖ nonce ‖ uint32be(123))")
+	assert.Equal(t, sha(salt, nonce, make([]byte, 4)), str.BufferKey, "string mode password.buffer key, want SHA-256(salt ‖ nonce ‖ 00000000)")
 	t.Logf("string mode: password %s → %s; password.buffer %s → %s", str.Password, str.Key, str.BufferPassword, str.BufferKey)
 }
-
-// altchaDriverJS is the Node side: it reads {"requests":[…]} on stdin and prints one
-// result per request; a request that throws yields {"error": stack}.
-const altchaDriverJS = `// AstraCaph interop driver: reads {"requests":[…]} on stdin, runs each against
-// altcha-lib, prints a JSON array of results (one per request) on stdout.
-import crypto from 'node:crypto';
-import * as v2 from 'altcha-lib';
-import * as v1 from 'altcha-lib/v1';
-import { deriveKey as shaKey } from 'altcha-lib/algorithms/sha';
-import { deriveKey as pbkdf2Key } from 'altcha-lib/algorithms/pbkdf2';
-import { deriveKey as scryptKey } from 'altcha-lib/algorithms/scrypt';
-import { deriveKey as argon2Key } from 'altcha-lib/algorithms/argon2id';
-// Not exported by the package entry point; pinned version, so the path is stable.
-import { canonicalJSON } from './node_modules/altcha-lib/dist/esm/v2/helpers.js';
-import { PasswordBuffer } from './node_modules/altcha-lib/dist/esm/v2/pow.js';
-
-const hasArgon2 = 'argon2' in crypto;
-
-// altcha-lib's verifySolution takes the caller's deriveKey; for a name none of its KDFs
-// knows, this one throws, which fails only the re-derive path (as it would in an app).
-function kdfOrThrow(alg) {
-  try { return kdf(alg); } catch { return async () => { throw new Error('unknown algorithm ' + alg); }; }
-}
-
-function kdf(alg) {
-  if (alg.startsWith('PBKDF2/')) return pbkdf2Key;
-  if (alg.startsWith('SHA-')) return shaKey;
-  if (alg === 'SCRYPT') return scryptKey;
-  if (alg === 'ARGON2ID') return argon2Key;
-  throw new Error('unknown algorithm ' + alg);
-}
-
-// The widget submits btoa(JSON.stringify(payload)); btoa throws on characters above
-// U+00FF, so those (and only when needed) are written as JSON \u escapes first.
-function b64(obj) {
-  const s = JSON.stringify(obj);
-  try {
-    return btoa(s);
-  } catch {
-    return btoa(s.replace(/[\u0100-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')));
-  }
-}
-const unb64 = (p) => JSON.parse(atob(p));
-const hex = (b) => Buffer.from(b).toString('hex');
-const nodeAlg = (a) => a.replace('-', '').toLowerCase();
-
-function brief(r) {
-  return { verified: r.verified, expired: r.expired, invalidSignature: r.invalidSignature, invalidSolution: r.invalidSolution };
-}
-
-async function verify2(challenge, solution, q, withKeySig) {
-  const r = await v2.verifySolution({
-    challenge, solution,
-    deriveKey: kdf(challenge.parameters.algorithm),
-    hmacSignatureSecret: q.hmacKey,
-    hmacKeySignatureSecret: withKeySig ? q.keySigKey : undefined,
-    hmacAlgorithm: q.hmacAlgorithm || undefined,
-  });
-  return brief(r);
-}
-
-async function solve2(challenge) {
-  const sol = await v2.solveChallenge({ challenge, deriveKey: kdf(challenge.parameters.algorithm), timeout: 30000 });
-  if (!sol) throw new Error('altcha-lib solveChallenge found no solution');
-  return sol;
-}
-
-const ops = {
-  caps: async () => ({ node: process.version, argon2: hasArgon2 }),
-
-  // Go challenge -> altcha-lib solves and verifies; also verifies Go's own payload.
-  'v2.solve': async (q) => {
-    const ch = q.challenge;
-    if (ch.parameters.algorithm === 'ARGON2ID' && !hasArgon2) return { skipped: 'node ' + process.version + ' has no crypto.argon2' };
-    const solution = await solve2(ch);
-    const go = unb64(q.goPayload);
-    return {
-      solution,
-      canonical: canonicalJSON(ch.parameters),
-      fast: await verify2(ch, solution, q, true),
-      slow: await verify2(ch, solution, q, false),
-      payload: b64({ challenge: { parameters: ch.parameters, signature: ch.signature }, solution }),
-      goFast: await verify2(go.challenge, go.solution, q, true),
-      goSlow: await verify2(go.challenge, go.solution, q, false),
-    };
-  },
-
-  // altcha-lib creates and solves; Go verifies the payloads.
-  'v2.create': async (q) => {
-    if (q.options.algorithm === 'ARGON2ID' && !hasArgon2) return { skipped: 'node ' + process.version + ' has no crypto.argon2' };
-    const opts = { ...q.options, deriveKey: kdf(q.options.algorithm), hmacSignatureSecret: q.hmacKey };
-    if (q.keySigKey) opts.hmacKeySignatureSecret = q.keySigKey;
-    if (q.hmacAlgorithm) opts.hmacAlgorithm = q.hmacAlgorithm;
-    if (q.expiresIn) opts.expiresAt = Math.floor(Date.now() / 1000) + q.expiresIn;
-    if (q.counterRange) opts.counter = v2.randomInt(q.counterRange[1], q.counterRange[0]);
-    const ch = await v2.createChallenge(opts);
-    const solution = await solve2(ch);
-    const badCounter = { ...solution, counter: solution.counter + 1 };
-    const last = solution.derivedKey.slice(-1);
-    const badKey = { ...solution, derivedKey: solution.derivedKey.slice(0, -1) + (last === '0' ? '1' : '0') };
-    return {
-      challenge: ch,
-      canonical: canonicalJSON(ch.parameters),
-      solution,
-      payload: b64({ challenge: ch, solution }),
-      payloadBadCounter: b64({ challenge: ch, solution: badCounter }),
-      payloadBadKey: b64({ challenge: ch, solution: badKey }),
-      fast: await verify2(ch, solution, q, true),
-      slow: await verify2(ch, solution, q, false),
-      badCounterFast: await verify2(ch, badCounter, q, true),
-      badCounterSlow: await verify2(ch, badCounter, q, false),
-      badKeyFast: await verify2(ch, badKey, q, true),
-      badKeySlow: await verify2(ch, badKey, q, false),
-    };
-  },
-
-  // Signature check only: JS canonical JSON and verdict for a Go challenge and solution.
-  'v2.verify': async (q) => {
-    const p = unb64(q.payload);
-    return { canonical: canonicalJSON(p.challenge.parameters), result: await verify2(p.challenge, p.solution, q, false) };
-  },
-
-  'v1.solve': async (q) => {
-    const ch = q.challenge;
-    const sol = await v1.solveChallenge(ch.challenge, ch.salt, ch.algorithm, ch.maxnumber).promise;
-    if (!sol) throw new Error('altcha-lib/v1 solveChallenge found no solution');
-    const payload = b64({ algorithm: ch.algorithm, challenge: ch.challenge, number: sol.number, salt: ch.salt, signature: ch.signature, took: sol.took });
-    return {
-      number: sol.number,
-      payload,
-      params: v1.extractParams(payload),
-      verified: await v1.verifySolution(payload, q.hmacKey, true),
-      goVerified: await v1.verifySolution(q.goPayload, q.hmacKey, true),
-      goVerifiedNoExpiry: await v1.verifySolution(q.goPayload, q.hmacKey, false),
-    };
-  },
-
-  'v1.create': async (q) => {
-    const opts = { algorithm: q.algorithm, hmacKey: q.hmacKey, maxnumber: q.maxnumber, params: q.params };
-    if (q.expiresIn) opts.expires = new Date(Date.now() + q.expiresIn * 1000);
-    const ch = await v1.createChallenge(opts);
-    const sol = await v1.solveChallenge(ch.challenge, ch.salt, ch.algorithm, ch.maxnumber).promise;
-    if (!sol) throw new Error('altcha-lib/v1 solveChallenge found no solution');
-    const p = { algorithm: ch.algorithm, challenge: ch.challenge, number: sol.number, salt: ch.salt, signature: ch.signature, took: sol.took };
-    const payload = b64(p);
-    const bad = b64({ ...p, number: p.number + 1 });
-    return {
-      challenge: ch,
-      payload,
-      payloadBadNumber: bad,
-      verified: await v1.verifySolution(payload, q.hmacKey, true),
-      verifiedNoExpiry: await v1.verifySolution(payload, q.hmacKey, false),
-      badVerified: await v1.verifySolution(bad, q.hmacKey, false),
-    };
-  },
-
-  'server.verify': async (q) => {
-    const r = await v2.verifyServerSignature({ payload: unb64(q.payload), hmacSecret: q.hmacKey });
-    const out = { ...brief(r), verificationData: r.verificationData };
-    if (q.fields) {
-      out.fieldsOK = await v2.verifyFieldsHash({ formData: q.form, fields: q.fields, fieldsHash: q.fieldsHash, algorithm: q.fieldsAlgorithm || undefined });
-    }
-    out.v1 = await v1.verifyServerSignature(q.payload, q.hmacKey);
-    return out;
-  },
-
-  // docs/protocol-notes.md, "Server-signature payloads": signature = hex(HMAC_alg(secret, H_alg(verificationData))); altcha-lib
-  // has no signer, so the payload is built here with node:crypto.
-  'server.sign': async (q) => {
-    const form = q.form || {};
-    const pairs = q.pairs.slice();
-    if (q.fields) {
-      const text = q.fields.map((f) => String(form[f] || '')).join('\n');
-      pairs.push(['fields', q.fields.join(',')]);
-      pairs.push(['fieldsHash', crypto.createHash(nodeAlg(q.algorithm)).update(text).digest('hex')]);
-    }
-    const vd = new URLSearchParams(pairs).toString();
-    const digest = crypto.createHash(nodeAlg(q.algorithm)).update(vd).digest();
-    const signature = crypto.createHmac(nodeAlg(q.algorithm), q.hmacKey).update(digest).digest('hex');
-    const payload = b64({ algorithm: q.algorithm, apiKey: 'key_test', id: 'unsigned-top-level-id', signature, verificationData: vd, verified: q.verified });
-    const lib = await v2.verifyServerSignature({ payload: unb64(payload), hmacSecret: q.hmacKey });
-    return { payload, verificationData: vd, fieldsHash: pairs.find((p) => p[0] === 'fieldsHash')?.[1], lib: brief(lib) };
-  },
-
-  // The Node verdict on a payload whatever its producer: read with atob (the widget's
-  // Latin-1) and as UTF-8 (a server-side encoder), accepted if either reading verifies.
-  'verify.any': async (q) => {
-    const objs = [];
-    for (const dec of [(x) => atob(x), (x) => Buffer.from(x, 'base64').toString('utf8')]) {
-      try { objs.push(JSON.parse(dec(q.payload))); } catch {}
-    }
-    const anyOf = async (f) => {
-      for (const o of objs) { try { if (await f(o)) return true; } catch {} }
-      return false;
-    };
-    if (q.kind === 'v1') return { verified: await anyOf((o) => v1.verifySolution(o, q.hmacKey, true)) };
-    if (q.kind === 'server') return {
-      verified: await anyOf(async (o) => (await v2.verifyServerSignature({ payload: o, hmacSecret: q.hmacKey })).verified),
-      v1Verified: await anyOf(async (o) => (await v1.verifyServerSignature(o, q.hmacKey)).verified),
-    };
-    const v = (ks) => anyOf(async (o) => (await v2.verifySolution({ challenge: o.challenge, solution: o.solution,
-      deriveKey: kdfOrThrow(o.challenge.parameters.algorithm), hmacSignatureSecret: q.hmacKey,
-      hmacKeySignatureSecret: ks ? q.keySigKey : undefined, hmacAlgorithm: q.hmacAlgorithm || undefined })).verified);
-    return { fast: q.keySigKey ? await v(true) : await v(false), slow: await v(false) };
-  },
-
-  // A v2 challenge whose algorithm is spelled in another case ("Scrypt"): altcha-lib's own
-  // KDFs refuse such names, so creation and solving go through the upper-case one.
-  'v2.createSpelled': async (q) => {
-    const d = (p, s, pw) => kdf(q.options.algorithm.toUpperCase())({ ...p, algorithm: q.options.algorithm.toUpperCase() }, s, pw);
-    const ch = await v2.createChallenge({ ...q.options, deriveKey: d, hmacSignatureSecret: q.hmacKey,
-      hmacKeySignatureSecret: q.keySigKey, counter: q.counter, expiresAt: Math.floor(Date.now() / 1000) + 600 });
-    const solution = await v2.solveChallenge({ challenge: ch, deriveKey: d, timeout: 30000 });
-    return { payload: b64({ challenge: ch, solution }) };
-  },
-
-  // Raw key derivation through altcha-lib's own PasswordBuffer and deriveKey.
-  derive: async (q) => {
-    const pw = new PasswordBuffer(Buffer.from(q.nonce, 'hex'), q.counterMode);
-    const returned = pw.setCounter(q.counter);
-    const params = { algorithm: q.algorithm, cost: q.cost, keyLength: q.keyLength };
-    const salt = Buffer.from(q.salt, 'hex');
-    return {
-      password: hex(returned),
-      key: hex((await kdf(q.algorithm)(params, salt, returned)).derivedKey),
-      // What upstream tests/v2 algorithms tests feed deriveKey: password.buffer, not the
-      // value setCounter returns.
-      bufferPassword: hex(pw.buffer),
-      bufferKey: hex((await kdf(q.algorithm)(params, salt, pw.buffer)).derivedKey),
-    };
-  },
-};
-
-let input = '';
-for await (const chunk of process.stdin) input += chunk;
-const { requests } = JSON.parse(input);
-const results = [];
-for (const q of requests) {
-  try {
-    const op = ops[q.op];
-    if (!op) throw new Error('unknown op ' + q.op);
-    results.push(await op(q));
-  } catch (e) {
-    results.push({ error: String(e && e.stack || e) });
-  }
-}
-process.stdout.write(JSON.stringify(results));
-`

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/astracat/astracaph/internal/wire"
+	"github.com/stretchr/testify/require"
 )
 
 // The fast scanner and the strict decoder must agree wherever the fast one decides (it
@@ -13,7 +16,7 @@ import (
 
 func FuzzStrictMatchesFast(f *testing.F) {
 	for _, p := range []string{vDeterministicPayload, vServerPayload, v1Vector} {
-		b, _, _ := decodePayload(nil, p)
+		b, _, _ := decodePayload(p)
 		f.Add(string(b))
 	}
 	for _, s := range []string{
@@ -31,16 +34,14 @@ func FuzzStrictMatchesFast(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, text string) {
 		if !utf8.ValidString(text) {
-			return // readings() only ever passes UTF-8 on
+			return // wire.Readings() only ever passes UTF-8 on
 		}
 		b := []byte(text)
 
 		var fast, strict rawPayload
 		if err := fast.parseFast(b); err != errNeedStrict {
 			serr := strict.parseStrict(b)
-			if (err == nil) != (serr == nil) {
-				t.Fatalf("fast error %v, strict error %v for %q", err, serr, text)
-			}
+			require.Equal(t, err == nil, serr == nil, "fast error %v, strict error %v for %q", err, serr, text)
 			if err == nil {
 				samePayload(t, text, &fast, &strict)
 			}
@@ -48,17 +49,17 @@ func FuzzStrictMatchesFast(f *testing.F) {
 
 		var fs, ss rawServerPayload
 		err := fs.parseFast(b)
-		if err == nil && hasControl(fs.span) {
+		if err == nil && wire.HasControl(fs.span) {
 			err = ErrMalformedPayload // what every caller checks
 		}
 		if err != errNeedStrict {
 			serr := ss.parseStrict(b)
-			if (err == nil) != (serr == nil) {
-				t.Fatalf("server: fast error %v, strict error %v for %q", err, serr, text)
-			}
-			if err == nil && (fs.alg != ss.alg || string(fs.span) != ss.data || string(fs.signature()) != string(ss.signature()) ||
-				fs.verified != ss.verified) {
-				t.Fatalf("server: fast %+v, strict %+v for %q", fs, ss, text)
+			require.Equal(t, err == nil, serr == nil, "server: fast error %v, strict error %v for %q", err, serr, text)
+			if err == nil {
+				require.Equal(t, ss.alg, fs.alg, "server: fast %+v, strict %+v for %q", fs, ss, text)
+				require.Equal(t, ss.data, string(fs.span), "server: fast %+v, strict %+v for %q", fs, ss, text)
+				require.Equal(t, string(ss.signature()), string(fs.signature()), "server: fast %+v, strict %+v for %q", fs, ss, text)
+				require.Equal(t, ss.verified, fs.verified, "server: fast %+v, strict %+v for %q", fs, ss, text)
 			}
 		}
 	})
@@ -67,20 +68,18 @@ func FuzzStrictMatchesFast(f *testing.F) {
 func samePayload(t *testing.T, text string, a, b *rawPayload) {
 	t.Helper()
 	same := func(what string, x, y []byte) {
-		if (x == nil) != (y == nil) || !bytes.Equal(x, y) {
-			t.Fatalf("%s: fast %q, strict %q for %q", what, x, y, text)
-		}
+		require.True(t, (x == nil) == (y == nil) && bytes.Equal(x, y), "%s: fast %q, strict %q for %q", what, x, y, text)
 	}
 	sameNum := func(what string, x, y []byte) {
-		fx, okx := parseFloat(x)
-		fy, oky := parseFloat(y)
-		if okx != oky || (okx && fx != fy) {
-			t.Fatalf("%s: fast %q, strict %q for %q", what, x, y, text)
+		fx, okx := wire.ParseFloat(x)
+		fy, oky := wire.ParseFloat(y)
+		require.Equal(t, oky, okx, "%s: fast %q, strict %q for %q", what, x, y, text)
+		if okx {
+			require.True(t, fx == fy, "%s: fast %q, strict %q for %q", what, x, y, text)
 		}
 	}
-	if a.test != b.test || a.challengeObj != b.challengeObj || a.solutionObj != b.solutionObj {
-		t.Fatalf("shape: fast %+v, strict %+v for %q", a, b, text)
-	}
+	require.True(t, a.test == b.test && a.challengeObj == b.challengeObj && a.solutionObj == b.solutionObj,
+		"shape: fast %+v, strict %+v for %q", a, b, text)
 	same("params", a.params, b.params)
 	same("signature", a.signature, b.signature)
 	same("derivedKey", a.derivedKey, b.derivedKey)
@@ -96,9 +95,8 @@ func samePayload(t *testing.T, text string, a, b *rawPayload) {
 		same("nonce", a.pr.nonce, b.pr.nonce)
 		same("keyPrefix", a.pr.keyPrefix, b.pr.keyPrefix)
 		same("data", a.pr.data, b.pr.data)
-		if a.pr.alg != b.pr.alg || a.pr.cost != b.pr.cost || a.pr.bad != b.pr.bad || a.pr.expires != b.pr.expires {
-			t.Fatalf("parameters: fast %+v, strict %+v for %q", a.pr, b.pr, text)
-		}
+		require.True(t, a.pr.alg == b.pr.alg && a.pr.cost == b.pr.cost && a.pr.bad == b.pr.bad && a.pr.expires == b.pr.expires,
+			"parameters: fast %+v, strict %+v for %q", a.pr, b.pr, text)
 	}
 }
 
@@ -112,24 +110,18 @@ func FuzzDecodePayload(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, high, err := decodePayload(nil, s)
+		got, high, err := decodePayload(s)
 		want, werr := atobReference(s)
-		if (err == nil) != (werr == nil) {
-			t.Fatalf("%q: decodePayload error %v, atob error %v", s, err, werr)
-		}
+		require.Equal(t, werr == nil, err == nil, "%q: decodePayload error %v, atob error %v", s, err, werr)
 		if err != nil {
 			return
 		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("%q: decoded %x, want %x", s, got, want)
-		}
+		require.True(t, bytes.Equal(got, want), "%q: decoded %x, want %x", s, got, want)
 		h := false
 		for _, c := range want {
 			h = h || c >= 0x80
 		}
-		if high != h {
-			t.Fatalf("%q: high %t for %x", s, high, want)
-		}
+		require.Equal(t, h, high, "%q: high for %x", s, want)
 	})
 }
 
@@ -168,28 +160,21 @@ func FuzzParseVerificationData(f *testing.F) {
 	f.Add("classification=GOOD&email=user%40example.com&expire=1767225600&fields=name%2Cmessage&fieldsHash=ab&id=abc123&reasons=a%2Cb&score=1.5&time=1767222000&verified=true")
 	f.Add("id=1&id=2&verified=+true&%69d=3&&=x&score=-1&expire=0x10&note=%zz%4&email=%FF%C3%A9 &fields=,a,,")
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseVerificationData(s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		d := parsedVD(s)
 		var db VerificationData
-		var a arena
+		var a wire.Arena
 		raw, ok := parseVerificationDataBytes(&db, []byte(s), &a)
-		if raw != s || !sameVD(d, db) || ok == hasControl([]byte(s)) {
-			t.Fatalf("[]byte entry point differs for %q:\n%+v\n%+v", s, d, db)
-		}
+		require.True(t, raw == s && sameVD(d, db) && ok != wire.HasControl([]byte(s)), "[]byte entry point differs for %q:\n%+v\n%+v", s, d, db)
 		ref := map[string]string{}
 		for _, pair := range strings.Split(s, "&") {
 			if pair == "" {
 				continue
 			}
 			k, v, _ := strings.Cut(pair, "=")
-			ref[formDecode(k)] = formDecode(v)
+			ref[wire.FormDecode(k)] = wire.FormDecode(v)
 		}
 		check := func(name, got string) {
-			if want := strings.TrimSpace(ref[name]); got != want {
-				t.Fatalf("%s = %q, want %q (from %q)", name, got, want, s)
-			}
+			require.Equal(t, strings.TrimSpace(ref[name]), got, "%s (from %q)", name, s)
 		}
 		check("classification", d.Classification)
 		check("email", d.Email)
@@ -200,13 +185,24 @@ func FuzzParseVerificationData(f *testing.F) {
 		check("site", d.Site)
 		check("fields", strings.Join(d.Fields, ","))
 		check("reasons", strings.Join(d.Reasons, ","))
-		if d.Verified != (ref["verified"] == "true") {
-			t.Fatalf("verified %t from %q", d.Verified, s)
-		}
-		if len(d.Fields) > 0 && cap(d.Fields) != len(d.Fields) {
-			t.Fatalf("fields capacity %d > length %d: an append would overwrite reasons", cap(d.Fields), len(d.Fields))
+		require.Equal(t, ref["verified"] == "true", d.Verified, "verified from %q", s)
+		if len(d.Fields) > 0 {
+			require.Equal(t, len(d.Fields), cap(d.Fields), "fields capacity above length: an append would overwrite reasons")
 		}
 	})
+}
+
+// decodePayload decodes base64 as every verifier does (scratch.decode), outside the pool.
+func decodePayload(s string) ([]byte, bool, error) {
+	var sc scratch
+	return sc.decode(s)
+}
+
+// parsedVD parses a verificationData text.
+func parsedVD(s string) VerificationData {
+	var d VerificationData
+	parseVerificationData(&d, s)
+	return d
 }
 
 func sameVD(a, b VerificationData) bool {

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -17,11 +16,16 @@ import (
 	"time"
 
 	"github.com/astracat/astracaph/internal/jsjson"
+	"github.com/astracat/astracaph/internal/wire"
 )
 
 // PoW v2 (docs/protocol-notes.md): the client searches a counter such that
 // KDF(salt, nonce ‖ uint32BE(counter)) starts with keyPrefix; the parameters are signed
-// with HMAC over their canonical JSON.
+// with HMAC over their canonical JSON. This file follows the life of a challenge:
+// creating it, verifying a payload (read by payload.go), solving it. Legacy PoW v1 is in
+// pow_v1.go.
+
+// # Challenge
 
 // Mode selects how a PoW v2 challenge is built.
 type Mode int
@@ -32,14 +36,6 @@ const (
 	Deterministic Mode = iota
 	// Probabilistic publishes a short fixed prefix (e.g. "00"); expected work 16^len.
 	Probabilistic
-)
-
-// Errors returned by challenge creation and verification.
-var (
-	ErrEmptyKey       = errors.New("astracaph: empty HMAC key")
-	ErrUnsolvable     = errors.New("astracaph: parameters the official widget cannot solve")
-	ErrInvalidOptions = errors.New("astracaph: invalid challenge options")
-	ErrNoSolution     = errors.New("astracaph: no solution found")
 )
 
 // ChallengeOptions configures CreateChallenge. Zero values take the ecosystem defaults:
@@ -261,7 +257,7 @@ func (o *ChallengeOptions) validate() error {
 		}
 	case Probabilistic:
 		p := strings.ToLower(o.KeyPrefix)
-		if !isLowerHexAny([]byte(p)) || len(p) > o.KeyLength {
+		if !wire.IsLowerHex([]byte(p)) || len(p) > o.KeyLength {
 			return fmt.Errorf("%w: keyPrefix must be non-empty hex of at most keyLength hex digits", ErrInvalidOptions)
 		}
 	default:
@@ -330,6 +326,8 @@ func pickCounter(o ChallengeOptions) (uint32, error) {
 	return o.CounterMin + uint32(n.Int64()), nil
 }
 
+// # Verification
+
 // VerifyOptions configures VerifySolution.
 type VerifyOptions struct {
 	HMACKey         []byte    // signature secret; empty is an error, never a skipped check
@@ -339,6 +337,13 @@ type VerifyOptions struct {
 	IgnoreExpiry    bool      // v1 checkExpires=false equivalent
 	// KDFLimit, when set, refuses (as an invalid solution) slow-path derivations above it.
 	KDFLimit *KDFLimit
+}
+
+// DeriveHMACKeySecret is altcha-lib's deriveHmacKeySecret: hex(HMAC-SHA256("derived-secret",
+// master)), a key-signature secret derived from one master secret.
+func DeriveHMACKeySecret(master string) string {
+	mac, n := hmacSum(SHA256, []byte("derived-secret"), []byte(master))
+	return hex.EncodeToString(mac[:n])
 }
 
 // now returns the verification time, reading the clock only when an expiry needs it.
@@ -405,7 +410,7 @@ func VerifySolution(payload string, opts VerifyOptions) (SolutionResult, error) 
 		err := sc.verifySolution(b, &opts, &res)
 		return res, err
 	}
-	first, second := readings(b)
+	first, second := wire.Readings(b)
 	err = sc.verifySolution(first, &opts, &res)
 	if second != nil && (err != nil || res.InvalidSignature) {
 		var res2 SolutionResult
@@ -428,366 +433,6 @@ func (sc *scratch) verifySolution(text []byte, opts *VerifyOptions, res *Solutio
 	return verifyV2(&p, opts, sc, res)
 }
 
-// rawPayload holds the fields of a decoded payload: spans into the payload text on the
-// fast path, copies on the strict path.
-type rawPayload struct {
-	version                   int
-	test                      bool
-	challengeObj, solutionObj bool // "challenge" and "solution" are objects (v2 shape)
-	// v2
-	params, signature, derivedKey []byte // params: canonical JSON; signature: challenge.signature
-	pr                            paramRefs
-	counter, time                 []byte
-	// v1
-	algorithm, challenge, salt, number, sigV1, took []byte
-}
-
-// parse reads b with the fast scanner, or with the strict decoder when the scanner gives up.
-func (p *rawPayload) parse(b []byte) error {
-	err := p.parseFast(b)
-	if err == errNeedStrict {
-		*p = rawPayload{}
-		err = p.parseStrict(b)
-	}
-	if err != nil {
-		return err
-	}
-	if p.test {
-		return ErrTestPayload
-	}
-	switch {
-	case p.challengeObj && p.solutionObj && p.params != nil:
-		p.version = 2
-	case p.challenge != nil && p.algorithm != nil && p.number != nil && p.salt != nil:
-		p.version = 1
-	default:
-		return ErrMalformedPayload
-	}
-	return nil
-}
-
-// parseFast reads the common layout without allocating (see scanner).
-func (p *rawPayload) parseFast(b []byte) error {
-	s := scanner{b: b}
-	ok := p.scanTop(&s) && s.end()
-	switch {
-	case s.strict:
-		return errNeedStrict
-	case p.pr.err != nil:
-		return p.pr.err
-	case !ok:
-		return ErrMalformedPayload
-	}
-	return nil
-}
-
-// The keys each reader knows, for scanner.keyIn; the constants index them.
-var (
-	topKeys = newKeyTable("algorithm", "challenge", "number", "salt", "signature", "solution", "test", "took")
-	chKeys  = newKeyTable("parameters", "signature")
-	solKeys = newKeyTable("counter", "derivedKey", "time")
-)
-
-const (
-	topAlgorithm = iota
-	topChallenge
-	topNumber
-	topSalt
-	topSignature
-	topSolution
-	topTest
-	topTook
-)
-
-func (p *rawPayload) scanTop(s *scanner) bool {
-	more, ok := s.objectStart(0)
-	var k []byte
-	var id int
-	for ok && more {
-		if k, id, ok = s.keyIn(k, topKeys); !ok {
-			break
-		}
-		switch id {
-		case topChallenge:
-			switch s.peek() {
-			case '{':
-				p.challengeObj = true
-				ok = p.scanChallenge(s)
-			case '"':
-				p.challenge, ok = s.plainStr()
-			default:
-				ok = s.skip(1) // null in test mode
-			}
-		case topSolution:
-			if s.peek() == '{' {
-				p.solutionObj = true
-				ok = p.scanSolution(s)
-			} else {
-				ok = s.skip(1)
-			}
-		case topTest:
-			var raw []byte
-			raw, ok = s.value(1, false)
-			p.test = string(raw) == "true"
-		case topAlgorithm:
-			p.algorithm, ok = s.plainStr()
-		case topSalt:
-			p.salt, ok = s.plainStr()
-		case topSignature:
-			p.sigV1, ok = s.plainStr()
-		case topNumber:
-			p.number, ok = s.num()
-		case topTook:
-			p.took, ok = s.anyNumber(1)
-		default:
-			ok = s.skip(1)
-		}
-		more, ok = s.after(ok)
-	}
-	return ok
-}
-
-func (p *rawPayload) scanChallenge(s *scanner) bool {
-	more, ok := s.objectStart(1)
-	var k []byte
-	var id int
-	for ok && more {
-		if k, id, ok = s.keyIn(k, chKeys); !ok {
-			break
-		}
-		switch id {
-		case 0: // parameters
-			if s.peek() != '{' {
-				return false
-			}
-			// Signed as they are: the bytes must already be the canonical JSON,
-			// otherwise the strict decoder canonicalises them.
-			s.canonical = true
-			start := s.i
-			ok = p.pr.scan(s, 2)
-			if ok && !s.canonical {
-				s.strict = true
-				return false
-			}
-			s.canonical = false
-			p.params = s.b[start:s.i]
-		case 1: // signature
-			p.signature, ok = s.plainStr()
-		default:
-			ok = s.skip(2)
-		}
-		more, ok = s.after(ok)
-	}
-	return ok
-}
-
-func (p *rawPayload) scanSolution(s *scanner) bool {
-	more, ok := s.objectStart(1)
-	var k []byte
-	var id int
-	for ok && more {
-		if k, id, ok = s.keyIn(k, solKeys); !ok {
-			break
-		}
-		switch id {
-		case 0: // counter
-			p.counter, ok = s.num()
-		case 1: // derivedKey
-			p.derivedKey, ok = s.plainStr()
-		case 2: // time
-			p.time, ok = s.anyNumber(2)
-		default:
-			ok = s.skip(2)
-		}
-		more, ok = s.after(ok)
-	}
-	return ok
-}
-
-// anyNumber reads any value and returns its literal when it is a number: solution.time
-// and took are informational, and altcha-lib ignores their type.
-func (s *scanner) anyNumber(depth int) ([]byte, bool) {
-	v, ok := s.value(depth, false)
-	if ok && len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9') {
-		return v, true
-	}
-	return nil, ok
-}
-
-// paramRefs are typed views of the members of canonical parameters.
-type paramRefs struct {
-	alg                                        Algorithm
-	hasAlg                                     bool
-	nonce, salt, keyPrefix, keySignature, data []byte
-	cost, keyLength, memoryCost, parallelism   int
-	expires                                    float64
-	challengeID                                []byte // data.challengeId: raw, or quoted when escaped
-	challengeIDQuoted                          bool
-	bad                                        bool  // signed but unusable parameters
-	err                                        error // malformed parameters
-}
-
-func (pr *paramRefs) kdf() kdfParams {
-	return kdfParams{Algorithm: pr.alg, Cost: pr.cost, KeyLength: pr.keyLength, MemoryCost: pr.memoryCost, Parallelism: pr.parallelism}
-}
-
-// paramKeys are the parameters a verifier reads, in canonical order; the constants index
-// them.
-var paramKeys = newKeyTable("algorithm", "cost", "data", "expiresAt", "keyLength", "keyPrefix", "keySignature",
-	"memoryCost", "nonce", "parallelism", "salt")
-
-const (
-	pAlgorithm = iota
-	pCost
-	pData
-	pExpiresAt
-	pKeyLength
-	pKeyPrefix
-	pKeySignature
-	pMemoryCost
-	pNonce
-	pParallelism
-	pSalt
-)
-
-// scan reads a parameters object at the scanner's position into pr (zero on entry),
-// recording the members it knows and skipping the others.
-func (pr *paramRefs) scan(s *scanner, depth int) bool {
-	more, ok := s.objectStart(depth)
-	var k []byte
-	var id int
-	for ok && more {
-		if k, id, ok = s.keyIn(k, paramKeys); !ok {
-			break
-		}
-		if id == pData && s.peek() == '{' {
-			start := s.i
-			ok = pr.scanData(s, depth+1)
-			pr.data = s.b[start:s.i]
-		} else {
-			var v []byte
-			v, ok = s.value(depth+1, false)
-			if ok && !s.canonical && !s.anyOrder {
-				// Not the signed form (escapes, spacing, number spelling): only the
-				// canonical text may be read, which the strict decoder produces.
-				s.strict = true
-				return false
-			}
-			ok = ok && pr.set(id, v)
-		}
-		more, ok = s.after(ok)
-	}
-	return ok
-}
-
-var dataKeys = newKeyTable("challengeId")
-
-// scanData reads the data object, picking out challengeId when it is a string.
-func (pr *paramRefs) scanData(s *scanner, depth int) bool {
-	more, ok := s.objectStart(depth)
-	var k []byte
-	var id int
-	for ok && more {
-		if k, id, ok = s.keyIn(k, dataKeys); !ok {
-			break
-		}
-		if id == 0 && s.peek() == '"' {
-			start := s.i
-			var esc bool
-			pr.challengeID, esc, ok = s.str()
-			if esc {
-				pr.challengeID, pr.challengeIDQuoted = s.b[start:s.i], true
-			}
-		} else {
-			ok = s.skip(depth + 1)
-		}
-		more, ok = s.after(ok)
-	}
-	return ok
-}
-
-func unquote(v []byte) ([]byte, bool) {
-	if len(v) < 2 || v[0] != '"' {
-		return nil, false
-	}
-	return v[1 : len(v)-1], true
-}
-
-// set records the member with key paramKeys[id] (id -1: unknown, ignored); it returns
-// false (with pr.err) for malformed parameters.
-func (pr *paramRefs) set(id int, v []byte) bool {
-	intField := func(lo, hi float64) int {
-		n, ok := parseIntIn(v, lo, hi)
-		if !ok {
-			pr.bad = true
-		}
-		return int(n)
-	}
-	switch id {
-	case pAlgorithm:
-		s, ok := unquote(v)
-		if !ok {
-			pr.err = ErrMalformedPayload
-			return false
-		}
-		a, known := internAlgorithm(s)
-		if !known || !a.isV2() {
-			pr.err = fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, s)
-			return false
-		}
-		pr.alg, pr.hasAlg = a, true
-	case pNonce:
-		pr.nonce = pr.str(v)
-	case pSalt:
-		pr.salt = pr.str(v)
-	case pKeyPrefix:
-		pr.keyPrefix = pr.str(v)
-	case pKeySignature:
-		pr.keySignature = pr.str(v)
-	case pCost:
-		pr.cost = intField(1, math.MaxInt32)
-	case pKeyLength:
-		pr.keyLength = intField(1, 1024)
-	case pMemoryCost:
-		pr.memoryCost = intField(1, 1<<22)
-	case pParallelism:
-		pr.parallelism = intField(1, 255)
-	case pExpiresAt:
-		if string(v) == "null" || string(v) == "0" || string(v) == "false" {
-			return true
-		}
-		e, ok := parseFloat(v)
-		if !ok {
-			pr.bad = true
-		}
-		pr.expires = e
-	case pData:
-		pr.data = v
-	}
-	return true
-}
-
-// str unquotes a string member; anything else is unusable (but signed) and marks bad.
-func (pr *paramRefs) str(v []byte) []byte {
-	s, ok := unquote(v)
-	if !ok {
-		pr.bad = true
-		return nil
-	}
-	return s
-}
-
-// finish checks the required members once all are read.
-func (pr *paramRefs) finish() error {
-	if !pr.hasAlg || pr.nonce == nil || pr.salt == nil || pr.keyPrefix == nil {
-		return ErrMalformedPayload
-	}
-	if !isLowerHexAny(pr.keyPrefix) || pr.keyLength == 0 || len(pr.keyPrefix) > 2*pr.keyLength {
-		pr.bad = true
-	}
-	return nil
-}
-
 // verifyV2 follows altcha-lib 2.8.0's order (docs/protocol-notes.md, "PoW v2: verification order").
 func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResult) error {
 	res.Version = 2
@@ -801,7 +446,7 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResu
 	}
 	res.Algorithm = pr.alg
 	res.fill(pr, &sc.arena)
-	if t, ok := parseFloat(p.time); ok {
+	if t, ok := wire.ParseFloat(p.time); ok {
 		res.Took = t
 	}
 	if pr.expires > 0 {
@@ -813,14 +458,14 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResu
 		}
 	}
 	// 3–4. signature over the canonical parameters, in constant time.
-	if mac := sc.macs.sum(hmacAlg, opts.HMACKey, p.params); !hexEqual(mac, p.signature) {
+	if mac := sc.macs.sum(hmacAlg, opts.HMACKey, p.params); !wire.HexEqual(mac, p.signature) {
 		res.InvalidSignature = true
 		return nil
 	}
 	// 5. solution format: lower-case even-length hex (decoded for step 6; a key longer
 	// than the scratch cannot be genuine) and a uint32 counter.
-	counter, cok := parseIntIn(p.counter, 0, math.MaxUint32)
-	dn, dkOK := decodeLowerHex(sc.tmp[:], p.derivedKey)
+	counter, cok := wire.ParseIntIn(p.counter, 0, math.MaxUint32)
+	dn, dkOK := wire.DecodeLowerHex(sc.tmp[:], p.derivedKey)
 	if !cok || !dkOK || pr.bad {
 		res.InvalidSolution = true
 		return nil
@@ -828,7 +473,7 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResu
 	res.Counter = uint64(counter)
 	// 6. fast path
 	if len(pr.keySignature) > 0 && len(opts.KeySignatureKey) > 0 {
-		if ks := sc.macs.sum(hmacAlg, opts.KeySignatureKey, sc.tmp[:dn]); !hexEqual(ks, pr.keySignature) {
+		if ks := sc.macs.sum(hmacAlg, opts.KeySignatureKey, sc.tmp[:dn]); !wire.HexEqual(ks, pr.keySignature) {
 			res.InvalidSolution = true
 			return nil
 		}
@@ -852,7 +497,7 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResu
 		res.InvalidSolution = true
 		return nil
 	}
-	if !hexEqual(key, p.derivedKey) || !strings.HasPrefix(hex.EncodeToString(key), string(pr.keyPrefix)) {
+	if !wire.HexEqual(key, p.derivedKey) || !strings.HasPrefix(hex.EncodeToString(key), string(pr.keyPrefix)) {
 		res.InvalidSolution = true
 		return nil
 	}
@@ -861,7 +506,7 @@ func verifyV2(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResu
 }
 
 // fill copies the challenge's identifiers into the result, cut from the arena.
-func (res *SolutionResult) fill(pr *paramRefs, a *arena) {
+func (res *SolutionResult) fill(pr *paramRefs, a *wire.Arena) {
 	id := pr.challengeID
 	if pr.challengeIDQuoted {
 		// Escaped in the canonical text (a quote, a backslash, a control character).
@@ -869,42 +514,13 @@ func (res *SolutionResult) fill(pr *paramRefs, a *arena) {
 		str, _ := v.(string)
 		id = []byte(jsjson.WellFormed(str))
 	}
-	res.Nonce, res.Salt, res.ChallengeID = a.keep(pr.nonce), a.keep(pr.salt), a.keep(id)
+	res.Nonce, res.Salt, res.ChallengeID = a.Keep(pr.nonce), a.Keep(pr.salt), a.Keep(id)
 	if pr.data != nil {
-		res.Data = a.keepBytes(pr.data)
+		res.Data = a.KeepBytes(pr.data)
 	}
 }
 
-// paramsFromCanonical decodes canonical parameters into the typed struct.
-func paramsFromCanonical(canon []byte) (ChallengeParameters, error) {
-	var pr paramRefs
-	s := scanner{b: canon, anyOrder: true}
-	if !pr.scan(&s, 0) || !s.end() {
-		if pr.err != nil {
-			return ChallengeParameters{}, pr.err
-		}
-		return ChallengeParameters{}, ErrMalformedPayload
-	}
-	if err := pr.finish(); err != nil {
-		return ChallengeParameters{}, err
-	}
-	p := ChallengeParameters{
-		Algorithm: pr.alg, Nonce: string(pr.nonce), Salt: string(pr.salt), Cost: pr.cost, KeyLength: pr.keyLength,
-		KeyPrefix: string(pr.keyPrefix), KeySignature: string(pr.keySignature), MemoryCost: pr.memoryCost,
-		Parallelism: pr.parallelism, ExpiresAt: int64(pr.expires),
-	}
-	if pr.data != nil {
-		if v, err := jsjson.Parse(pr.data); err == nil {
-			if o, ok := v.(*jsjson.Object); ok {
-				p.Data = make(map[string]any, len(o.Keys))
-				for i, k := range o.Keys {
-					p.Data[k] = o.Values[i]
-				}
-			}
-		}
-	}
-	return p, nil
-}
+// # Solving
 
 // Solution is a solved PoW v2 challenge.
 type Solution struct {
@@ -1011,11 +627,11 @@ func EncodePayload(ch Challenge, sol Solution) string {
 	out = append(out, `{"challenge":`...)
 	out = append(out, pj...)
 	out = append(out, `,"solution":{"counter":`...)
-	out = appendJSNumber(out, float64(sol.Counter))
+	out = jsjson.AppendNumber(out, float64(sol.Counter))
 	out = append(out, `,"derivedKey":`...)
 	out = jsjson.AppendString(out, sol.DerivedKey)
 	out = append(out, `,"time":`...)
-	out = appendJSNumber(out, sol.Time)
+	out = jsjson.AppendNumber(out, sol.Time)
 	out = append(out, `}}`...)
-	return encodeLatin1Base64(out)
+	return wire.EncodeLatin1Base64(out)
 }

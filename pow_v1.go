@@ -9,12 +9,13 @@ import (
 	"math"
 	"math/big"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/astracat/astracaph/internal/jsjson"
+	"github.com/astracat/astracaph/internal/wire"
 )
 
 // PoW v1 (legacy, docs/protocol-notes.md): find number with hex(H(salt + decimal(number))) ==
@@ -117,9 +118,9 @@ func encodeSearchParams(all url.Values, user url.Values) string {
 			if b.Len() > 0 {
 				b.WriteByte('&')
 			}
-			b.WriteString(formEncode(k))
+			b.WriteString(wire.FormEncode(k))
 			b.WriteByte('=')
-			b.WriteString(formEncode(v))
+			b.WriteString(wire.FormEncode(v))
 		}
 	}
 	keys := make([]string, 0, len(user))
@@ -128,7 +129,7 @@ func encodeSearchParams(all url.Values, user url.Values) string {
 			keys = append(keys, k)
 		}
 	}
-	sortStrings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		write(k)
 	}
@@ -155,14 +156,14 @@ func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResu
 		return fmt.Errorf("%w: %w: %q", ErrMalformedPayload, ErrUnknownAlgorithm, p.algorithm)
 	}
 	res.Algorithm = alg
-	res.Salt = sc.arena.keep(p.salt)
-	if t, ok := parseFloat(p.took); ok {
+	res.Salt = sc.arena.Keep(p.salt)
+	if t, ok := wire.ParseFloat(p.took); ok {
 		res.Took = t
 	}
 	// Expiry as altcha-lib/v1 reads it: the last expires (else expire) parameter of the
 	// salt's query, parseInt'd; a value Date cannot hold fails the payload.
 	if exp := saltExpiry(res.Salt); exp != "" {
-		e := jsParseInt(formDecode(exp))
+		e := wire.JSParseInt(wire.FormDecode(exp))
 		if math.IsNaN(e) || math.Abs(e*1000) > 8.64e15 {
 			res.InvalidSolution = true
 			return nil
@@ -173,7 +174,7 @@ func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResu
 			return nil
 		}
 	}
-	num, ok := parseIntIn(p.number, 0, 1<<53)
+	num, ok := wire.ParseIntIn(p.number, 0, 1<<53)
 	if !ok {
 		res.InvalidSolution = true
 		return nil
@@ -191,8 +192,8 @@ func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResu
 	digest := alg.sum(d[:0], buf)
 	chHex := sc.tmp[:hex.Encode(sc.tmp[:], digest)]
 	mac := sc.macs.sum(alg, opts.HMACKey, chHex)
-	chOK := ctEqual(chHex, p.challenge)
-	if !hexEqual(mac, p.sigV1) {
+	chOK := wire.CTEqual(chHex, p.challenge)
+	if !wire.HexEqual(mac, p.sigV1) {
 		res.InvalidSignature = true
 		return nil
 	}
@@ -204,8 +205,59 @@ func verifyV1(p *rawPayload, opts *VerifyOptions, sc *scratch, res *SolutionResu
 	return nil
 }
 
-// SaltParams returns the signed parameters carried in a v1 salt (?k=v&…).
-func (r *SolutionResult) SaltParams() url.Values {
+// saltExpiry returns, still encoded, the expiry parameter of a v1 salt as altcha-lib/v1
+// finds it: in salt.split('?')[1], the last "expires" value if it is not empty, else the
+// last "expire" value. One pass, no allocation unless a key is percent-encoded.
+func saltExpiry(salt string) string {
+	q := strings.IndexByte(salt, '?')
+	if q < 0 {
+		return ""
+	}
+	var expires, expire string
+	start, eq, enc := q+1, -1, false
+	for i := q + 1; i <= len(salt); i++ {
+		c := byte('&') // the end of the salt ends the last pair
+		if i < len(salt) {
+			c = salt[i]
+		}
+		switch c {
+		case '=':
+			if eq < 0 {
+				eq = i
+			}
+			continue
+		case '%', '+':
+			enc = enc || eq < 0
+			continue
+		case '&', '?':
+		default:
+			continue
+		}
+		if eq > start {
+			k := salt[start:eq]
+			if enc {
+				k = wire.FormDecode(k)
+			}
+			switch k {
+			case "expires":
+				expires = salt[eq+1 : i]
+			case "expire":
+				expire = salt[eq+1 : i]
+			}
+		}
+		if c == '?' {
+			break // the parameters end at the second "?"
+		}
+		start, eq, enc = i+1, -1, false
+	}
+	if expires != "" {
+		return expires
+	}
+	return expire
+}
+
+// saltParams returns the signed parameters carried in a v1 salt (?k=v&…).
+func (r *SolutionResult) saltParams() url.Values {
 	q := strings.IndexByte(r.Salt, '?')
 	if r.Version != 1 || q < 0 {
 		return url.Values{}
@@ -260,26 +312,6 @@ func EncodePayloadV1(ch ChallengeV1, sol SolutionV1) string {
 	out = append(out, `,"signature":`...)
 	out = jsjson.AppendString(out, ch.Signature)
 	out = append(out, `,"took":`...)
-	out = appendJSNumber(out, sol.Took)
-	return encodeLatin1Base64(append(out, '}'))
-}
-
-// encodeLatin1Base64 is btoa(text): characters up to U+00FF become single bytes; others
-// (which btoa rejects) are written as JSON \u escapes first, which parse to the same value.
-func encodeLatin1Base64(utf8Text []byte) string {
-	out := make([]byte, 0, len(utf8Text))
-	for i := 0; i < len(utf8Text); {
-		r, n := utf8.DecodeRune(utf8Text[i:])
-		switch {
-		case r < 0x100 && !(r == utf8.RuneError && n == 1):
-			out = append(out, byte(r))
-		case r > 0xFFFF:
-			hi, lo := utf16Pair(r)
-			out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
-		default:
-			out = fmt.Appendf(out, `\u%04x`, r)
-		}
-		i += n
-	}
-	return base64Std(out)
+	out = jsjson.AppendNumber(out, sol.Took)
+	return wire.EncodeLatin1Base64(append(out, '}'))
 }

@@ -22,31 +22,20 @@ import (
 	"time"
 
 	"github.com/astracat/astracaph/internal/jsjson"
+	"github.com/astracat/astracaph/internal/wire"
 	"github.com/astracat/astracaph/privacypass"
 )
 
-// PrivateTokenScore is the score of a token earned with a Private Access Token. An issuer
-// vouched for a genuine device whose owner passed the attester's checks; that says nothing
-// about what drives the browser on it (automation on real devices exists, rate-limited by
-// the attester), so the score stays below a clean proof of work's 1 while passing any
-// sensible threshold.
-const PrivateTokenScore = 0.9
-
-// ReasonPrivateToken is the reason code of a token earned with a Private Access Token. The
-// issuer is not named: every Apple device shares the same ones.
-const ReasonPrivateToken = "privacypass.TOKEN"
-
-// Errors of the Private Access Token flow. The client is told none of them apart: every
-// refusal means "no token: solve the proof of work".
-var (
-	// ErrPrivateTokenUnavailable: Privacy Pass is off, no issuer has a key yet, or the
-	// challenge cannot be answered with a token (PoW v1, whose signature covers its salt
-	// only once solved; a test site key; a host that is no server name).
-	ErrPrivateTokenUnavailable = errors.New("astracaph: private access tokens are not available")
-	// ErrPrivateTokenInvalid: the token was refused. It wraps the privacypass sentinel that
-	// says why (ErrBadSignature, ErrChallengeMismatch, ErrUnknownIssuer, ErrReplayed, …), for
-	// logs and metrics.
-	ErrPrivateTokenInvalid = errors.New("astracaph: private token refused")
+// What a token earned with a Private Access Token carries.
+const (
+	// PrivateTokenScore is its score. An issuer vouched for a genuine device whose owner
+	// passed the attester's checks; that says nothing about what drives the browser on it
+	// (automation on real devices exists, rate-limited by the attester), so the score stays
+	// below a clean proof of work's 1 while passing any sensible threshold.
+	PrivateTokenScore = 0.9
+	// ReasonPrivateToken is its reason code. The issuer is not named: every Apple device
+	// shares the same ones.
+	ReasonPrivateToken = "privacypass.TOKEN"
 )
 
 // WithPrivacyPass accepts Private Access Tokens signed by these issuers in place of the
@@ -78,10 +67,8 @@ type PrivateTokenRequest struct {
 	ClientIP netip.Addr
 }
 
-// PrivateTokenOffered reports whether challenges for siteKey may be answered with a
-// Private Access Token: Privacy Pass is on, some issuer has a current key, and siteKey is
-// not a test key (whose outcomes the proof of work gives).
-func (c *Captcha) PrivateTokenOffered(siteKey string) bool {
+// privateTokenOffered is SitePolicy.PrivateToken.
+func (c *Captcha) privateTokenOffered(siteKey string) bool {
 	return c.privacyPass != nil && !isTestSiteKey(siteKey) && c.privacyPass.Ready()
 }
 
@@ -197,7 +184,7 @@ func (c *Captcha) issuedChallenge(raw string, sol *SolutionResult) ([]byte, erro
 	}
 	mac := hmac.New(sha256.New, c.powKey)
 	mac.Write(ch.canonical)
-	if !hexEqual(mac.Sum(nil), []byte(ch.Signature)) {
+	if !wire.HexEqual(mac.Sum(nil), []byte(ch.Signature)) {
 		return nil, ErrInvalidSolution
 	}
 	p := ch.Parameters

@@ -91,8 +91,8 @@ func TestPrivateTokenEarnsSiteTokenOnce(t *testing.T) {
 	ctx := context.Background()
 	site, err := e.c.RegisterSite(ctx, astracaph.SiteRequest{Domain: "shop.example"})
 	require.NoError(t, err)
-	require.True(t, e.c.PrivateTokenOffered(""))
-	require.True(t, e.c.PrivateTokenOffered(site.SiteKey))
+	require.True(t, e.c.Policy(context.Background(), "").PrivateToken)
+	require.True(t, e.c.Policy(context.Background(), site.SiteKey).PrivateToken)
 
 	for name, siteKey := range map[string]string{"open mode": "", "site": site.SiteKey} {
 		t.Run(name, func(t *testing.T) {
@@ -307,7 +307,7 @@ func TestPrivateTokenIssuerRefreshFailureKeepsServing(t *testing.T) {
 	e.iss.Fail(pattest.IssuerA, http.StatusServiceUnavailable)
 	e.iss.Fail(pattest.IssuerB, http.StatusBadGateway)
 	require.ErrorIs(t, e.is.Refresh(context.Background()), privacypass.ErrDirectory)
-	require.True(t, e.c.PrivateTokenOffered(""))
+	require.True(t, e.c.Policy(context.Background(), "").PrivateToken)
 	req := e.request(e.challenge(t, ""), "")
 	req.Token = e.token(t, req, pattest.IssuerB)
 	d, err := e.c.RedeemPrivateToken(context.Background(), req)
@@ -320,7 +320,7 @@ func TestPrivateTokenIssuerRefreshFailureKeepsServing(t *testing.T) {
 func TestPrivateTokenUnavailable(t *testing.T) {
 	ctx := context.Background()
 	plain := newCaptcha(t)
-	require.False(t, plain.PrivateTokenOffered(""))
+	require.False(t, plain.Policy(context.Background(), "").PrivateToken)
 	e := newPATEnv(t)
 	_, err := plain.PrivateTokenChallenge(ctx, e.request(e.challenge(t, ""), ""))
 	require.ErrorIs(t, err, astracaph.ErrPrivateTokenUnavailable)
@@ -330,11 +330,11 @@ func TestPrivateTokenUnavailable(t *testing.T) {
 	is, err := privacypass.NewIssuers([]privacypass.IssuerConfig{{Name: pattest.IssuerA}}, privacypass.WithHTTPClient(down.Client()))
 	require.NoError(t, err)
 	noKeys := newCaptcha(t, astracaph.WithPrivacyPass(is))
-	require.False(t, noKeys.PrivateTokenOffered(""), "no issuer key fetched yet")
+	require.False(t, noKeys.Policy(context.Background(), "").PrivateToken, "no issuer key fetched yet")
 	_, err = noKeys.PrivateTokenChallenge(ctx, e.request(e.challenge(t, ""), ""))
 	require.ErrorIs(t, err, astracaph.ErrPrivateTokenUnavailable)
 
-	require.False(t, e.c.PrivateTokenOffered(astracaph.TestSiteKeyPass))
+	require.False(t, e.c.Policy(context.Background(), astracaph.TestSiteKeyPass).PrivateToken)
 	_, err = e.c.PrivateTokenChallenge(ctx, e.request(e.challenge(t, astracaph.TestSiteKeyPass), astracaph.TestSiteKeyPass))
 	require.ErrorIs(t, err, astracaph.ErrPrivateTokenUnavailable)
 
@@ -400,7 +400,7 @@ func TestPrivateTokenChallengeChecks(t *testing.T) {
 // A store that cannot record the redemption fails closed; once it is back, the same token
 // redeems.
 func TestPrivateTokenStoreFailureFailsClosed(t *testing.T) {
-	st := &downStore{MemoryStore: astracaph.NewMemoryStore(0)}
+	st := &downStore{Store: astracaph.NewMemoryStore(astracaph.MemoryOptions{})}
 	e := newPATEnv(t, astracaph.WithStore(st))
 	req := e.request(e.challenge(t, ""), "")
 	req.Token = e.token(t, req, pattest.IssuerA)
@@ -415,7 +415,7 @@ func TestPrivateTokenStoreFailureFailsClosed(t *testing.T) {
 
 // downStore fails every single-use consumption while down.
 type downStore struct {
-	*astracaph.MemoryStore
+	astracaph.Store
 	down atomic.Bool
 }
 
@@ -423,7 +423,7 @@ func (s *downStore) ConsumeOnce(ctx context.Context, key, value string, issued t
 	if s.down.Load() {
 		return false, "", errors.Join(astracaph.ErrStore, errors.New("down"))
 	}
-	return s.MemoryStore.ConsumeOnce(ctx, key, value, issued, ttl)
+	return s.Store.ConsumeOnce(ctx, key, value, issued, ttl)
 }
 
 // FuzzPrivateTokenChallenge: whatever a client sends as the challenge and host, the
@@ -452,7 +452,7 @@ func FuzzPrivateTokenChallenge(f *testing.F) {
 				return
 			}
 		}
-		t.Fatalf("unexpected error %v", err)
+		require.Failf(t, "unexpected error", "%v", err)
 	})
 }
 
@@ -464,8 +464,8 @@ func BenchmarkPrivateTokenChallenge(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := e.c.PrivateTokenChallenge(ctx, req); err != nil {
-			b.Fatal(err)
+		if _, err := e.c.PrivateTokenChallenge(ctx, req); err != nil { // guarded: require costs a t.Helper call
+			require.NoError(b, err)
 		}
 	}
 }
@@ -484,8 +484,8 @@ func BenchmarkRedeemPrivateToken(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		if _, err := e.c.RedeemPrivateToken(ctx, reqs[i]); err != nil {
-			b.Fatal(err)
+		if _, err := e.c.RedeemPrivateToken(ctx, reqs[i]); err != nil { // guarded: require costs a t.Helper call
+			require.NoError(b, err)
 		}
 	}
 }

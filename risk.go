@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/astracat/astracaph/internal/clientip"
 	"github.com/astracat/astracaph/risk"
 	"github.com/astracat/astracaph/spam"
 )
@@ -144,21 +145,6 @@ func WithRiskEngine(cfg RiskEngineOptions) Option {
 	}
 }
 
-// WidgetRequired reports whether redemptions for siteKey must come from the AstraCaph widget
-// (the risk engine is on and neither the engine nor the site allows the official ALTCHA
-// widget). The hosted API tells the widget so with X-Astracaph-Interaction: required on the
-// challenge, and the widget then redeems only after a trusted activation.
-func (c *Captcha) WidgetRequired(ctx context.Context, siteKey string) bool {
-	if !c.widgetOnly {
-		return false
-	}
-	if siteKey == "" || isTestSiteKey(siteKey) {
-		return true
-	}
-	r, err := c.store.GetSite(ctx, siteKey)
-	return err != nil || !r.AllowALTCHAWidget
-}
-
 type riskEngine struct {
 	c   *Captcha
 	cfg RiskEngineOptions
@@ -171,23 +157,10 @@ func (e *riskEngine) ipClass(a netip.Addr) string {
 	return e.cfg.IPClass(a)
 }
 
-// ClientPrefix is the bucket a client address counts in for rate and velocity limits:
-// the address for IPv4, its /64 for IPv6 (one subscriber usually holds a whole /64).
-func ClientPrefix(a netip.Addr) string {
-	if !a.IsValid() {
-		return "unknown"
-	}
-	if a.Is4() || a.Is4In6() {
-		return a.Unmap().String()
-	}
-	p, _ := a.Prefix(64)
-	return p.String()
-}
-
 // velocity adds add requests to the client's bucket and returns its level.
 func (e *riskEngine) velocity(ctx context.Context, a netip.Addr, add float64) (int, error) {
 	per := e.cfg.VelocityPerMinute
-	lvl, err := e.c.store.Leak(ctx, "vel:"+ClientPrefix(a), add, per/60, 10*time.Minute)
+	lvl, err := e.c.store.Leak(ctx, "vel:"+clientip.Prefix(a), add, per/60, 10*time.Minute)
 	if err != nil {
 		return 0, err
 	}
@@ -328,7 +301,7 @@ const (
 	failureTTL   = time.Hour
 )
 
-func failureKey(a netip.Addr) string { return "fail:" + ClientPrefix(a) }
+func failureKey(a netip.Addr) string { return "fail:" + clientip.Prefix(a) }
 
 // recordFailure counts one failure for the client's prefix. Store errors are logged and
 // otherwise ignored: a failure count is advice, and the request has already failed.
@@ -370,27 +343,21 @@ func (c *Captcha) redeemFailed(ctx context.Context, ip netip.Addr, err error) {
 // challenge's binding id with a key derived from the master secret, so any server sharing
 // the secret checks any answer.
 
-// ErrBadProofID reports a binding id the environment check is not served for.
-var ErrBadProofID = errors.New("astracaph: bad environment-check id")
-
 // envProofMaxID bounds the binding id (v2 challengeId, or a v1 salt with its parameters).
 const envProofMaxID = risk.TelemetryMaxString
 
-// EnvProofScript returns the environment-check script for a challenge's binding id (v2
-// parameters.data.challengeId, or the v1 salt). Any id gets a script: the answer depends on
-// the id, and only an answer for the solved challenge counts at redemption.
-func (c *Captcha) EnvProofScript(id string) ([]byte, error) {
+// EnvProof returns the environment-check script for a challenge's binding id (v2
+// parameters.data.challengeId, or the v1 salt) and the answer a browser computes from it
+// (for server-side integrations and tests: it derives from the master secret, never send
+// it to a client). Any id gets a script: the answer depends on the id, and only an answer
+// for the solved challenge counts at redemption.
+func (c *Captcha) EnvProof(id string) (script []byte, answer string, err error) {
 	if id == "" || len(id) > envProofMaxID {
-		return nil, ErrBadProofID
+		return nil, "", ErrBadProofID
 	}
-	js, _ := risk.EnvProof(c.envKey, id)
-	return js, nil
+	script, answer = risk.EnvProof(c.envKey, id)
+	return script, answer, nil
 }
-
-// EnvProofAnswer returns the answer a browser computes for the environment check of the
-// binding id: for server-side integrations and tests. It is derived from the master secret;
-// never send it to a client.
-func (c *Captcha) EnvProofAnswer(id string) string { return risk.EnvProofAnswer(c.envKey, id) }
 
 // bindingID is the id the widget binds its telemetry to: v2 data.challengeId, else the v1
 // salt (which carries the challenge's random part and parameters).

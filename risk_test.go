@@ -54,7 +54,7 @@ func keyboardDoc(c *astracaph.Captcha, s scripted.Solved, iki float64) []byte {
 	d := `{"v":1,"env":{"wd":false,"plugins":5,"langs":2,"lang":"en-GB","chromeObj":true,"tz":"Europe/Berlin"},` +
 		`"beh":{"clicks":[{"detail":0,"trusted":true,"type":""}],"focus":{"n":3,"viaKey":3,"viaPtr":0},` +
 		`"keys":{"n":4,"iki":[3,` + strconv.FormatFloat(iki, 'f', 1, 64) + `,90000,180,700]},"act":{"n":4,"t":1900}},` +
-		`"ch":{"id":"` + s.ID + `","rcv":1980,"sol":400,"snd":405},"proof":"` + c.EnvProofAnswer(s.ID) + `"}`
+		`"ch":{"id":"` + s.ID + `","rcv":1980,"sol":400,"snd":405},"proof":"` + scripted.ProofAnswer(c, s.ID) + `"}`
 	return []byte(d)
 }
 
@@ -187,14 +187,14 @@ func TestRecentFailuresPerClientPrefix(t *testing.T) {
 
 func TestEnvProofScript(t *testing.T) {
 	c := newCaptcha(t)
-	js, err := c.EnvProofScript("abc")
+	js, _, err := c.EnvProof("abc")
 	require.NoError(t, err)
-	again, _ := c.EnvProofScript("abc")
+	again, _, _ := c.EnvProof("abc")
 	require.Equal(t, js, again, "derived, not stored: every server sharing the secret serves the same check")
-	other, _ := c.EnvProofScript("abd")
+	other, _, _ := c.EnvProof("abd")
 	require.NotEqual(t, js, other)
-	require.NotEqual(t, c.EnvProofAnswer("abc"), c.EnvProofAnswer("abd"))
-	require.Regexp(t, `^[0-9]+$`, c.EnvProofAnswer("abc"))
+	require.NotEqual(t, scripted.ProofAnswer(c, "abc"), scripted.ProofAnswer(c, "abd"))
+	require.Regexp(t, `^[0-9]+$`, scripted.ProofAnswer(c, "abc"))
 	for _, banned := range []string{"eval(", "Function(", "innerHTML", "setAttribute('style'", "<style"} {
 		require.NotContains(t, string(js), banned, "strict CSP: no eval, no inline styles")
 	}
@@ -203,15 +203,15 @@ func TestEnvProofScript(t *testing.T) {
 	// Another master secret, other programs: the answers cannot be precomputed from the source.
 	c2, err := astracaph.New(astracaph.WithSecret([]byte("another-secret-0123456789abcdef")))
 	require.NoError(t, err)
-	require.NotEqual(t, c.EnvProofAnswer("abc"), c2.EnvProofAnswer("abc"))
+	require.NotEqual(t, scripted.ProofAnswer(c, "abc"), scripted.ProofAnswer(c2, "abc"))
 
 	// Ids are escaped into the script.
-	js, err = c.EnvProofScript(`x"</script><script>alert(1)</script>` + "\u2028")
+	js, _, err = c.EnvProof(`x"</script><script>alert(1)</script>` + "\u2028")
 	require.NoError(t, err)
 	require.NotContains(t, string(js), "</script>")
 	require.NotContains(t, string(js), "\u2028")
 	for _, bad := range []string{"", strings.Repeat("a", risk.TelemetryMaxString+1)} {
-		_, err := c.EnvProofScript(bad)
+		_, _, err := c.EnvProof(bad)
 		require.ErrorIs(t, err, astracaph.ErrBadProofID)
 	}
 }

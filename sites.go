@@ -31,14 +31,6 @@ import (
 // store without the master secret yields neither. The master secret must therefore stay
 // stable and be shared by every server (ASTRACAPH_TOKEN_SECRET).
 
-// Site errors.
-var (
-	ErrSiteNotFound  = errors.New("astracaph: site not found")
-	ErrSiteExists    = errors.New("astracaph: a site for this domain already exists")
-	ErrInvalidDomain = errors.New("astracaph: invalid domain")
-	ErrForbidden     = errors.New("astracaph: secret does not match the site")
-)
-
 // Turnstile-style test keys (docs/protocol-notes.md, "Widget conventions and test keys") for integrators' own test suites. They work
 // without registration: the site keys drive the widget flow, the secrets make Verify
 // always pass, always fail, or report an already spent token.
@@ -55,6 +47,11 @@ const (
 	defaultRotationGap = 24 * time.Hour
 )
 
+// isTestSiteKey reports whether k is one of the test site keys.
+func isTestSiteKey(k string) bool {
+	return k == TestSiteKeyPass || k == TestSiteKeyBlock || k == TestSiteKeyStepUp
+}
+
 // Site is the public view of a registered site.
 type Site struct {
 	SiteKey   string    `json:"siteKey"`
@@ -62,9 +59,15 @@ type Site struct {
 	Name      string    `json:"name"`
 	Origins   []string  `json:"origins,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
+	// PoWVersion 1 serves this site legacy PoW v1 challenges (widgets 0.x–2.x).
+	PoWVersion int `json:"powVersion,omitempty"`
+	// AllowALTCHAWidget accepts the official ALTCHA widget (which sends no telemetry) for
+	// this site; see RiskEngineOptions.AllowALTCHAWidget.
+	AllowALTCHAWidget bool `json:"allowAltchaWidget,omitempty"`
 }
 
-// SiteCredentials is returned once when a site is created or its secret rotated.
+// SiteCredentials is returned once when a site is created or its secret rotated; it is
+// also an entry of ASTRACAPH_SITE_CONFIG (SeedSites).
 type SiteCredentials struct {
 	Site
 	Secret string `json:"secret"`
@@ -80,24 +83,9 @@ type SiteRequest struct {
 	Claim string
 }
 
-// SiteConfig is one entry of ASTRACAPH_SITE_CONFIG.
-type SiteConfig struct {
-	Name      string    `json:"name"`
-	SiteKey   string    `json:"siteKey"`
-	Secret    string    `json:"secret"`
-	Domain    string    `json:"domain,omitempty"`
-	Origins   []string  `json:"origins"`
-	CreatedAt time.Time `json:"createdAt"`
-	// AllowALTCHAWidget accepts the official ALTCHA widget (which sends no telemetry) for
-	// this site; see RiskEngineOptions.AllowALTCHAWidget.
-	AllowALTCHAWidget bool `json:"allowAltchaWidget,omitempty"`
-	// PoWVersion 1 serves this site legacy PoW v1 challenges (widgets 0.x–2.x).
-	PoWVersion int `json:"powVersion,omitempty"`
-}
-
-// NormalizeDomain lower-cases a host name, converts IDNA to punycode, and strips the
+// normalizeDomain lower-cases a host name, converts IDNA to punycode, and strips the
 // scheme, port, path, and trailing dot when a URL is given.
-func NormalizeDomain(s string) (string, error) {
+func normalizeDomain(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", ErrInvalidDomain
@@ -155,7 +143,7 @@ func NormalizeOrigin(s string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fmt.Errorf("astracaph: invalid origin %q", s)
 	}
-	host, err := NormalizeDomain(u.Hostname())
+	host, err := normalizeDomain(u.Hostname())
 	if err != nil {
 		return "", err
 	}
@@ -178,7 +166,7 @@ func originHost(origin string) string {
 	if err != nil {
 		return ""
 	}
-	h, _ := NormalizeDomain(u.Hostname())
+	h, _ := normalizeDomain(u.Hostname())
 	return h
 }
 
@@ -231,12 +219,13 @@ func randomToken(prefix string, n int) string {
 }
 
 func publicSite(r SiteRecord) Site {
-	return Site{SiteKey: r.SiteKey, Domain: r.Domain, Name: r.Name, Origins: r.Origins, CreatedAt: r.CreatedAt}
+	return Site{SiteKey: r.SiteKey, Domain: r.Domain, Name: r.Name, Origins: r.Origins, CreatedAt: r.CreatedAt,
+		PoWVersion: r.PoWVersion, AllowALTCHAWidget: r.AllowALTCHAWidget}
 }
 
 // RegisterSite creates a site and returns its credentials; the secret is shown only here.
 func (c *Captcha) RegisterSite(ctx context.Context, req SiteRequest) (SiteCredentials, error) {
-	domain, err := NormalizeDomain(req.Domain)
+	domain, err := normalizeDomain(req.Domain)
 	if err != nil {
 		return SiteCredentials{}, err
 	}
@@ -248,7 +237,7 @@ func (c *Captcha) RegisterSite(ctx context.Context, req SiteRequest) (SiteCreden
 	if len(name) > 200 {
 		return SiteCredentials{}, fmt.Errorf("astracaph: site name longer than 200 characters")
 	}
-	cfg := SiteConfig{Name: name, SiteKey: randomToken(siteKeyPrefix, 18), Secret: randomToken(siteSecretPrefix, 32), Domain: domain, Origins: origins, CreatedAt: c.now().UTC().Truncate(time.Second)}
+	cfg := SiteCredentials{Site: Site{Name: name, SiteKey: randomToken(siteKeyPrefix, 18), Domain: domain, Origins: origins, CreatedAt: c.now().UTC().Truncate(time.Second)}, Secret: randomToken(siteSecretPrefix, 32)}
 	if req.Claim != "" {
 		if err := c.proveClaim(ctx, req.Claim, domain); err != nil {
 			return SiteCredentials{}, err
@@ -268,16 +257,16 @@ func (c *Captcha) RegisterSite(ctx context.Context, req SiteRequest) (SiteCreden
 		return SiteCredentials{}, err
 	}
 	c.log.InfoContext(ctx, "site registered", "siteKey", cfg.SiteKey, "domain", domain)
-	return SiteCredentials{Site: Site{SiteKey: cfg.SiteKey, Domain: domain, Name: name, Origins: origins, CreatedAt: cfg.CreatedAt}, Secret: cfg.Secret}, nil
+	return cfg, nil
 }
 
-func (c *Captcha) storeSite(ctx context.Context, cfg SiteConfig) error {
+func (c *Captcha) storeSite(ctx context.Context, cfg SiteCredentials) error {
 	rec := SiteRecord{SiteKey: cfg.SiteKey, Domain: cfg.Domain, Name: cfg.Name, Origins: cfg.Origins, CreatedAt: cfg.CreatedAt,
 		SecretEnc: c.sites.seal(cfg.Secret, cfg.SiteKey), SecretHash: c.sites.verifier(cfg.Secret), PoWVersion: cfg.PoWVersion,
 		AllowALTCHAWidget: cfg.AllowALTCHAWidget}
 	if err := c.store.CreateSite(ctx, rec); err != nil {
 		if errors.Is(err, ErrExists) {
-			return ErrSiteExists
+			return errSiteExists
 		}
 		return err
 	}
@@ -298,7 +287,7 @@ func normalizeOrigins(in []string) ([]string, error) {
 
 // SeedSites registers sites from configuration (ASTRACAPH_SITE_CONFIG), keeping their
 // site keys and secrets. Sites that already exist with the same key are left alone.
-func (c *Captcha) SeedSites(ctx context.Context, sites []SiteConfig) error {
+func (c *Captcha) SeedSites(ctx context.Context, sites []SiteCredentials) error {
 	for _, s := range sites {
 		if !strings.HasPrefix(s.SiteKey, siteKeyPrefix) || !strings.HasPrefix(s.Secret, siteSecretPrefix) || len(s.Secret) < len(siteSecretPrefix)+16 {
 			return fmt.Errorf("astracaph: site %q: siteKey must start with %s and secret with %s (at least 16 characters after it)", s.Name, siteKeyPrefix, siteSecretPrefix)
@@ -314,7 +303,7 @@ func (c *Captcha) SeedSites(ctx context.Context, sites []SiteConfig) error {
 			}
 			domain = originHost(origins[0])
 		}
-		if domain, err = NormalizeDomain(domain); err != nil {
+		if domain, err = normalizeDomain(domain); err != nil {
 			return fmt.Errorf("astracaph: site %q: %w", s.Name, err)
 		}
 		if _, err := c.store.GetSite(ctx, s.SiteKey); err == nil {
@@ -335,7 +324,7 @@ func (c *Captcha) SeedSites(ctx context.Context, sites []SiteConfig) error {
 func (c *Captcha) GetSite(ctx context.Context, siteKey string) (Site, error) {
 	r, err := c.store.GetSite(ctx, siteKey)
 	if errors.Is(err, ErrNotFound) {
-		return Site{}, ErrSiteNotFound
+		return Site{}, errSiteNotFound
 	}
 	if err != nil {
 		return Site{}, err
@@ -345,13 +334,13 @@ func (c *Captcha) GetSite(ctx context.Context, siteKey string) (Site, error) {
 
 // SiteByDomain returns the public fields of the site registered for domain.
 func (c *Captcha) SiteByDomain(ctx context.Context, domain string) (Site, error) {
-	d, err := NormalizeDomain(domain)
+	d, err := normalizeDomain(domain)
 	if err != nil {
 		return Site{}, err
 	}
 	r, err := c.store.GetSiteByDomain(ctx, d)
 	if errors.Is(err, ErrNotFound) {
-		return Site{}, ErrSiteNotFound
+		return Site{}, errSiteNotFound
 	}
 	if err != nil {
 		return Site{}, err
@@ -375,23 +364,23 @@ func (c *Captcha) ListSites(ctx context.Context) ([]Site, error) {
 // DeleteSite removes the site of domain, only with its current secret. A wrong secret
 // returns ErrForbidden.
 func (c *Captcha) DeleteSite(ctx context.Context, domain, secret string) error {
-	d, err := NormalizeDomain(domain)
+	d, err := normalizeDomain(domain)
 	if err != nil {
 		return err
 	}
 	r, err := c.store.GetSiteByDomain(ctx, d)
 	if errors.Is(err, ErrNotFound) {
-		return ErrSiteNotFound
+		return errSiteNotFound
 	}
 	if err != nil {
 		return err
 	}
 	err = c.store.DeleteSite(ctx, r.SiteKey, c.sites.verifier(secret))
 	switch {
-	case errors.Is(err, ErrSecretInvalid):
+	case errors.Is(err, ErrForbidden):
 		return ErrForbidden
 	case errors.Is(err, ErrNotFound):
-		return ErrSiteNotFound
+		return errSiteNotFound
 	case err != nil:
 		return err
 	}
@@ -407,7 +396,7 @@ func (c *Captcha) RotateSecret(ctx context.Context, siteKey, currentSecret strin
 	}
 	r, err := c.store.GetSite(ctx, siteKey)
 	if errors.Is(err, ErrNotFound) {
-		return SiteCredentials{}, ErrSiteNotFound
+		return SiteCredentials{}, errSiteNotFound
 	}
 	if err != nil {
 		return SiteCredentials{}, err
@@ -421,9 +410,6 @@ func (c *Captcha) RotateSecret(ctx context.Context, siteKey, currentSecret strin
 	upd.PrevSecretEnc, upd.PrevSecretHash, upd.PrevUntil = r.SecretEnc, r.SecretHash, c.now().Add(overlap).UTC()
 	upd.SecretEnc, upd.SecretHash = c.sites.seal(secret, siteKey), c.sites.verifier(secret)
 	if err := c.store.UpdateSite(ctx, upd, h); err != nil {
-		if errors.Is(err, ErrSecretInvalid) {
-			return SiteCredentials{}, ErrForbidden
-		}
 		return SiteCredentials{}, err
 	}
 	c.log.InfoContext(ctx, "site secret rotated", "siteKey", siteKey, "overlapUntil", upd.PrevUntil)

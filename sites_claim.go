@@ -23,14 +23,6 @@ import (
 // claim id then replaces the squatter's site (its secret stops working at once) with a
 // new one. The claim lives an hour, server-side; the token is compared in constant time.
 
-// Claim errors.
-var (
-	ErrClaimNotFound   = errors.New("astracaph: domain claim not found or expired")
-	ErrClaimNotProven  = errors.New("astracaph: domain control not proven (publish the claim token in DNS or at the well-known URL)")
-	ErrClaimOtherSite  = errors.New("astracaph: the claim is for another domain")
-	ErrFetchNotAllowed = errors.New("astracaph: refusing to fetch from a private or loopback address")
-)
-
 const (
 	claimTTL       = time.Hour
 	claimPrefix    = "claim:"
@@ -75,7 +67,7 @@ type claimState struct {
 
 // ClaimDomain starts a claim of domain (registered or not) and returns what to publish.
 func (c *Captcha) ClaimDomain(ctx context.Context, domain string) (DomainClaim, error) {
-	d, err := NormalizeDomain(domain)
+	d, err := normalizeDomain(domain)
 	if err != nil {
 		return DomainClaim{}, err
 	}

@@ -2,7 +2,6 @@ package astracaph
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -21,20 +20,6 @@ type Store interface {
 	// Ping reports whether the store is reachable (health checks).
 	Ping(ctx context.Context) error
 }
-
-// Store errors. Callers branch on them with errors.Is.
-var (
-	ErrNotFound      = errors.New("astracaph: not found")
-	ErrExists        = errors.New("astracaph: already exists")
-	ErrSecretInvalid = errors.New("astracaph: secret does not match")
-	ErrStoreFull     = errors.New("astracaph: store is full")
-	ErrStore         = errors.New("astracaph: store unavailable")
-	// ErrBeforeEpoch: the item being consumed was issued before the store's epoch, the
-	// moment from which the store remembers what was spent (its start for the memory store;
-	// the last data loss detected in Redis). It may have been spent already, so it is
-	// refused: the user solves a new challenge.
-	ErrBeforeEpoch = errors.New("astracaph: issued before the store's epoch (its memory of spent items starts later)")
-)
 
 // ReplayStore records single-use identifiers (challenge ids, token ids).
 //
@@ -103,11 +88,11 @@ type SiteStore interface {
 	// GetSiteByDomain returns the site registered for domain, or ErrNotFound.
 	GetSiteByDomain(ctx context.Context, domain string) (SiteRecord, error)
 	// UpdateSite replaces an existing site whose SecretHash is still expectHash (optimistic
-	// concurrency for rotation); ErrNotFound or ErrSecretInvalid otherwise. The domain
+	// concurrency for rotation); ErrNotFound or ErrForbidden otherwise. The domain
 	// cannot change.
 	UpdateSite(ctx context.Context, s SiteRecord, expectHash string) error
 	// DeleteSite removes the site only when secretHash equals its current SecretHash;
-	// ErrNotFound or ErrSecretInvalid otherwise.
+	// ErrNotFound or ErrForbidden otherwise.
 	DeleteSite(ctx context.Context, siteKey, secretHash string) error
 	// ListSites returns every site (operators' tooling).
 	ListSites(ctx context.Context) ([]SiteRecord, error)

@@ -12,8 +12,34 @@ import (
 	"time"
 )
 
-// MemoryStore is the default in-process Store. Every kind of record has its own bound, so
-// one kind cannot crowd out another:
+// memoryStore is the default in-process Store (NewMemoryStore).
+type memoryStore struct {
+	epoch    time.Time
+	now      func() time.Time
+	spent    *expiring
+	state    *expiring
+	counters *expiring
+	mu       sync.Mutex // guards sites and domains
+	sites    map[string]SiteRecord
+	domains  map[string]string
+	maxSites int
+}
+
+// defaultMemoryEntries is the default bound of spent keys and of counters.
+const defaultMemoryEntries = 1_000_000
+
+// MemoryOptions bounds each kind of record of the memory store (NewMemoryStore); zero values select the
+// defaults.
+type MemoryOptions struct {
+	Spent    int // single-use keys; default 1,000,000
+	Counters int // rate counters and leaky buckets (evicted at the bound); default Spent
+	State    int // short-lived state; default Spent/4
+	Sites    int // registered sites; default 100,000
+}
+
+// NewMemoryStore returns the in-process Store, bounded by l: with MemoryOptions{}, at most
+// a million spent keys and as many counters, a quarter as many state values and 100,000
+// sites. Every kind of record has its own bound, so one kind cannot crowd out another:
 //
 //   - spent keys (ConsumeOnce): never forgotten before their TTL. At the bound, expired
 //     keys are dropped first; if the store is still full, ConsumeOnce returns ErrStoreFull
@@ -29,39 +55,9 @@ import (
 // Every insert costs O(log n) (an expiry heap per shard): there is no scan of the whole
 // map. The store's epoch is the moment it was created: a restart forgets every spent key,
 // so ConsumeOnce refuses anything issued before it (ErrBeforeEpoch) — see ReplayStore.
-type MemoryStore struct {
-	epoch    time.Time
-	now      func() time.Time
-	spent    *expiring
-	state    *expiring
-	counters *expiring
-	mu       sync.Mutex // guards sites and domains
-	sites    map[string]SiteRecord
-	domains  map[string]string
-	maxSites int
-}
-
-// DefaultMemoryEntries is the default bound of each record kind of a MemoryStore.
-const DefaultMemoryEntries = 1_000_000
-
-// MemoryLimits bounds each kind of record of a MemoryStore (0 selects the default).
-type MemoryLimits struct {
-	Spent    int // single-use keys; default DefaultMemoryEntries
-	Counters int // rate counters and leaky buckets (evicted at the bound); default Spent
-	State    int // short-lived state; default Spent/4
-	Sites    int // registered sites; default 100,000
-}
-
-// NewMemoryStore returns a MemoryStore holding at most maxEntries spent keys and as many
-// counters (0 = DefaultMemoryEntries), a quarter as many state values and 100,000 sites.
-func NewMemoryStore(maxEntries int) *MemoryStore {
-	return NewMemoryStoreLimits(MemoryLimits{Spent: maxEntries})
-}
-
-// NewMemoryStoreLimits returns a MemoryStore with explicit bounds per record kind.
-func NewMemoryStoreLimits(l MemoryLimits) *MemoryStore {
+func NewMemoryStore(l MemoryOptions) Store {
 	if l.Spent <= 0 {
-		l.Spent = DefaultMemoryEntries
+		l.Spent = defaultMemoryEntries
 	}
 	if l.Counters <= 0 {
 		l.Counters = l.Spent
@@ -72,7 +68,7 @@ func NewMemoryStoreLimits(l MemoryLimits) *MemoryStore {
 	if l.Sites <= 0 {
 		l.Sites = 100_000
 	}
-	m := &MemoryStore{now: time.Now, sites: map[string]SiteRecord{}, domains: map[string]string{}, maxSites: l.Sites}
+	m := &memoryStore{now: time.Now, sites: map[string]SiteRecord{}, domains: map[string]string{}, maxSites: l.Sites}
 	// Millisecond precision, like the issue times carried in ids (ids.go).
 	m.epoch = time.UnixMilli(m.now().UnixMilli())
 	m.spent = newExpiring(l.Spent, false)
@@ -81,14 +77,11 @@ func NewMemoryStoreLimits(l MemoryLimits) *MemoryStore {
 	return m
 }
 
-// Epoch returns the moment this store's memory starts: it knows nothing spent before.
-func (m *MemoryStore) Epoch() time.Time { return m.epoch }
-
 // Ping always succeeds.
-func (m *MemoryStore) Ping(context.Context) error { return nil }
+func (m *memoryStore) Ping(context.Context) error { return nil }
 
 // ConsumeOnce implements ReplayStore.
-func (m *MemoryStore) ConsumeOnce(ctx context.Context, key, value string, issued time.Time, ttl time.Duration) (bool, string, error) {
+func (m *memoryStore) ConsumeOnce(ctx context.Context, key, value string, issued time.Time, ttl time.Duration) (bool, string, error) {
 	if err := ctx.Err(); err != nil {
 		return false, "", err
 	}
@@ -114,7 +107,7 @@ func (m *MemoryStore) ConsumeOnce(ctx context.Context, key, value string, issued
 }
 
 // Incr implements CounterStore.
-func (m *MemoryStore) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {
+func (m *memoryStore) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -133,7 +126,7 @@ func (m *MemoryStore) Incr(ctx context.Context, key string, window time.Duration
 }
 
 // Leak implements CounterStore.
-func (m *MemoryStore) Leak(ctx context.Context, key string, add, ratePerSec float64, ttl time.Duration) (float64, error) {
+func (m *memoryStore) Leak(ctx context.Context, key string, add, ratePerSec float64, ttl time.Duration) (float64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -160,7 +153,7 @@ func leakLevel(level float64, elapsed time.Duration, rate float64) float64 {
 }
 
 // SetState implements StateStore.
-func (m *MemoryStore) SetState(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+func (m *memoryStore) SetState(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -177,22 +170,16 @@ func (m *MemoryStore) SetState(ctx context.Context, key string, value []byte, tt
 }
 
 // GetState implements StateStore.
-func (m *MemoryStore) GetState(ctx context.Context, key string) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	sh := m.state.shard(key)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	e, ok := sh.live(key, m.now())
-	if !ok {
-		return nil, ErrNotFound
-	}
-	return slices.Clone(e.bytes), nil
+func (m *memoryStore) GetState(ctx context.Context, key string) ([]byte, error) {
+	return m.readState(ctx, key, false)
 }
 
 // TakeState implements StateStore; the shard mutex makes get-and-delete atomic.
-func (m *MemoryStore) TakeState(ctx context.Context, key string) ([]byte, error) {
+func (m *memoryStore) TakeState(ctx context.Context, key string) ([]byte, error) {
+	return m.readState(ctx, key, true)
+}
+
+func (m *memoryStore) readState(ctx context.Context, key string, take bool) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -202,13 +189,16 @@ func (m *MemoryStore) TakeState(ctx context.Context, key string) ([]byte, error)
 	e, ok := sh.live(key, m.now())
 	if !ok {
 		return nil, ErrNotFound
+	}
+	if !take {
+		return slices.Clone(e.bytes), nil
 	}
 	sh.del(key)
 	return e.bytes, nil
 }
 
 // CreateSite implements SiteStore.
-func (m *MemoryStore) CreateSite(ctx context.Context, s SiteRecord) error {
+func (m *memoryStore) CreateSite(ctx context.Context, s SiteRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -229,7 +219,7 @@ func (m *MemoryStore) CreateSite(ctx context.Context, s SiteRecord) error {
 }
 
 // GetSite implements SiteStore.
-func (m *MemoryStore) GetSite(ctx context.Context, siteKey string) (SiteRecord, error) {
+func (m *memoryStore) GetSite(ctx context.Context, siteKey string) (SiteRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return SiteRecord{}, err
 	}
@@ -243,7 +233,7 @@ func (m *MemoryStore) GetSite(ctx context.Context, siteKey string) (SiteRecord, 
 }
 
 // GetSiteByDomain implements SiteStore.
-func (m *MemoryStore) GetSiteByDomain(ctx context.Context, domain string) (SiteRecord, error) {
+func (m *memoryStore) GetSiteByDomain(ctx context.Context, domain string) (SiteRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return SiteRecord{}, err
 	}
@@ -257,7 +247,7 @@ func (m *MemoryStore) GetSiteByDomain(ctx context.Context, domain string) (SiteR
 }
 
 // UpdateSite implements SiteStore.
-func (m *MemoryStore) UpdateSite(ctx context.Context, s SiteRecord, expectHash string) error {
+func (m *memoryStore) UpdateSite(ctx context.Context, s SiteRecord, expectHash string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -268,7 +258,7 @@ func (m *MemoryStore) UpdateSite(ctx context.Context, s SiteRecord, expectHash s
 		return ErrNotFound
 	}
 	if subtle.ConstantTimeCompare([]byte(cur.SecretHash), []byte(expectHash)) != 1 {
-		return ErrSecretInvalid
+		return ErrForbidden
 	}
 	s.Domain = cur.Domain
 	m.sites[s.SiteKey] = cloneSite(s)
@@ -276,7 +266,7 @@ func (m *MemoryStore) UpdateSite(ctx context.Context, s SiteRecord, expectHash s
 }
 
 // DeleteSite implements SiteStore.
-func (m *MemoryStore) DeleteSite(ctx context.Context, siteKey, secretHash string) error {
+func (m *memoryStore) DeleteSite(ctx context.Context, siteKey, secretHash string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -287,7 +277,7 @@ func (m *MemoryStore) DeleteSite(ctx context.Context, siteKey, secretHash string
 		return ErrNotFound
 	}
 	if subtle.ConstantTimeCompare([]byte(cur.SecretHash), []byte(secretHash)) != 1 {
-		return ErrSecretInvalid
+		return ErrForbidden
 	}
 	delete(m.sites, siteKey)
 	delete(m.domains, cur.Domain)
@@ -295,7 +285,7 @@ func (m *MemoryStore) DeleteSite(ctx context.Context, siteKey, secretHash string
 }
 
 // ListSites implements SiteStore.
-func (m *MemoryStore) ListSites(ctx context.Context) ([]SiteRecord, error) {
+func (m *memoryStore) ListSites(ctx context.Context) ([]SiteRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -1,109 +1,136 @@
 package astracaph
 
 import (
+	"context"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/astracat/astracaph/internal/jsjson"
+	"github.com/astracat/astracaph/internal/wire"
 )
 
-// Server-signature payloads (docs/protocol-notes.md, "Server-signature payloads (tokens)"): base64(JSON{algorithm, signature,
-// verificationData, verified}) where verificationData is URL-encoded and
-// signature = hex(HMAC(key, H(verificationData))) over the raw digest bytes. AstraCaph
-// tokens use this format, so any ALTCHA library verifies them offline with the site secret.
+// Tokens. An AstraCaph token is an ALTCHA server-signature payload (docs/protocol-notes.md,
+// "Server-signature payloads (tokens)"): base64(JSON{algorithm, signature,
+// verificationData, verified}) where verificationData (verificationdata.go) is URL-encoded
+// and signature = hex(HMAC(key, H(verificationData))) over the raw digest bytes, so any
+// ALTCHA library verifies a token offline with the site secret. This file issues tokens
+// (with the mint proof only this server can add), signs and reads the envelope, and checks
+// the form fields a token signs.
 
-// VerificationData is the signed content of a server-signature payload.
-type VerificationData struct {
-	Classification string    // GOOD, NEUTRAL or BAD
-	Email          string    //
-	Expire         time.Time // zero: no expiry
-	Fields         []string  // names of the form fields hashed into FieldsHash
-	FieldsHash     string    //
-	ID             string    // consumed once
-	IPAddress      string    //
-	Origin         string    // AstraCaph: the origin the token is bound to
-	Site           string    // AstraCaph: site key
-	Reasons        []string  //
-	Score          float64   //
-	HasScore       bool      // Score was present
-	Time           time.Time // when the challenge was solved
-	Verified       bool      //
-	Extra          map[string]string
-}
+// # Issuing
 
-// Encode returns the URLSearchParams text of d with keys in sorted order.
-func (d *VerificationData) Encode() string {
-	type kv struct{ k, v string }
-	pairs := make([]kv, 0, 12+len(d.Extra))
-	add := func(k, v string) { pairs = append(pairs, kv{k, v}) }
-	if d.Classification != "" {
-		add("classification", d.Classification)
-	}
-	if d.Email != "" {
-		add("email", d.Email)
-	}
-	if !d.Expire.IsZero() {
-		add("expire", strconv.FormatInt(d.Expire.Unix(), 10))
-	}
-	if len(d.Fields) > 0 {
-		add("fields", strings.Join(d.Fields, ","))
-	}
-	if d.FieldsHash != "" {
-		add("fieldsHash", d.FieldsHash)
-	}
-	if d.ID != "" {
-		add("id", d.ID)
-	}
-	if d.IPAddress != "" {
-		add("ipAddress", d.IPAddress)
-	}
-	if d.Origin != "" {
-		add("origin", d.Origin)
-	}
-	if len(d.Reasons) > 0 {
-		add("reasons", strings.Join(d.Reasons, ","))
-	}
-	if d.HasScore || d.Score != 0 {
-		add("score", string(jsjson.AppendNumber(nil, d.Score)))
-	}
-	if d.Site != "" {
-		add("site", d.Site)
-	}
-	if !d.Time.IsZero() {
-		add("time", strconv.FormatInt(d.Time.Unix(), 10))
-	}
-	add("verified", strconv.FormatBool(d.Verified))
-	for k, v := range d.Extra {
-		if !knownVDKey(k) {
-			add(k, v)
+// issueToken signs a one-time token bound to b's site and origin (fetching the site
+// record only when b does not carry it).
+func (c *Captcha) issueToken(ctx context.Context, b binding, a Assessment) (string, time.Time, error) {
+	site, origin := b.site, b.origin
+	key := c.openKey
+	if site != "" && !isTestSiteKey(site) {
+		r := b.rec
+		if r == nil {
+			rec, err := c.store.GetSite(ctx, site)
+			if err != nil {
+				if errors.Is(err, ErrNotFound) {
+					return "", time.Time{}, errSiteNotFound
+				}
+				return "", time.Time{}, err
+			}
+			r = &rec
 		}
-	}
-	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].k < pairs[j].k })
-	var b strings.Builder
-	for i, p := range pairs {
-		if i > 0 {
-			b.WriteByte('&')
+		keys, err := c.siteKeys(*r)
+		if err != nil {
+			return "", time.Time{}, err
 		}
-		b.WriteString(formEncode(p.k))
-		b.WriteByte('=')
-		b.WriteString(formEncode(p.v))
+		key = keys[0]
 	}
-	return b.String()
+	now := c.now()
+	exp := now.Add(c.tokenTTL)
+	vd := VerificationData{
+		ID: wire.NewID(c.rand, now), Time: now, Expire: exp, Origin: origin, Site: site, Score: a.Score, HasScore: true,
+		Classification: a.Classification, Reasons: a.Reasons, Verified: true,
+	}
+	vd.Fields, vd.FieldsHash, vd.Email = a.Signed.Fields, a.Signed.FieldsHash, a.Signed.Email
+	vd.ID += "." + c.mintTag([]byte(vd.encode()))
+	tok, err := SignServerPayload(vd, key, SHA256)
+	return tok, exp, err
 }
 
-func knownVDKey(k string) bool {
-	switch k {
-	case "classification", "email", "expire", "fields", "fieldsHash", "id", "ipAddress", "origin", "reasons", "score", "site", "time", "verified":
-		return true
-	}
-	return false
+// Mint proof. A site secret is handed to whoever registers the site, so a signature under
+// it proves nothing to anyone else: with it, anybody can sign a verificationData offline
+// (any origin, score 1, no proof of work). Every token this server issues therefore also
+// carries a MAC under a key derived from the master secret, which no site secret can
+// produce, inside its id:
+//
+//	id  = <issue id> "." <tag>
+//	tag = base64url(HMAC-SHA256(mintKey, verificationData without "." <tag>)[:16])
+//
+// The tag covers the whole signed text (origin, site, score, classification, expiry…), so
+// a token cannot be re-signed with changed claims either. Verify checks it on every
+// token. The wire format stays ALTCHA's server-signature payload: backends still verify
+// tokens offline with the site secret and any ALTCHA library, for whom the id is opaque.
+
+const mintTagLen = 22 // base64url of 16 bytes
+
+// mintTag computes the tag of a verificationData text that does not contain one.
+func (c *Captcha) mintTag(vd []byte) string {
+	mac, _ := hmacSum(SHA256, c.mintKey, vd)
+	return base64.RawURLEncoding.EncodeToString(mac[:16])
 }
+
+// minted reports whether raw (a signed verificationData text) carries a valid mint tag in
+// its id, and that id is the one the parsed data holds (no duplicate id parameter). sc
+// lends its keyed HMAC states and a buffer.
+func (c *Captcha) minted(sc *scratch, raw, id string) bool {
+	start, end := idValueSpan(raw)
+	if start < 0 || raw[start:end] != id {
+		return false
+	}
+	dot := strings.LastIndexByte(raw[start:end], '.')
+	if dot < 0 || end-(start+dot+1) != mintTagLen {
+		return false
+	}
+	dot += start
+	msg := sc.tmp[:0]
+	if len(raw) > len(sc.tmp) {
+		msg = make([]byte, 0, len(raw))
+	}
+	msg = append(append(msg, raw[:dot]...), raw[end:]...)
+	mac := sc.macs.sum(SHA256, c.mintKey, msg)
+	var want [mintTagLen]byte
+	base64.RawURLEncoding.Encode(want[:], mac[:16])
+	return subtle.ConstantTimeCompare(want[:], []byte(raw[dot+1:end])) == 1
+}
+
+// idParam starts the id parameter of a verificationData text.
+var idParam = vdFields[vdID].key + "="
+
+// idValueSpan finds the value of the first id parameter of a URL-encoded text.
+func idValueSpan(raw string) (int, int) {
+	for i := 0; i < len(raw); {
+		if strings.HasPrefix(raw[i:], idParam) {
+			start := i + len(idParam)
+			end := strings.IndexByte(raw[start:], '&')
+			if end < 0 {
+				return start, len(raw)
+			}
+			return start, start + end
+		}
+		next := strings.IndexByte(raw[i:], '&')
+		if next < 0 {
+			break
+		}
+		i += next + 1
+	}
+	return -1, -1
+}
+
+// # Server-signature payloads
 
 // SignServerPayload signs d with key and returns the base64 server-signature payload.
 // alg defaults to SHA-256; SHA-1 is refused (only legacy payloads are verified with it).
@@ -119,7 +146,7 @@ func SignServerPayload(d VerificationData, key []byte, alg Algorithm) (string, e
 	default:
 		return "", fmt.Errorf("%w: server signature %q", ErrUnknownAlgorithm, alg)
 	}
-	vd := d.Encode()
+	vd := d.encode()
 	sig := serverSignature(alg, key, []byte(vd))
 	out := make([]byte, 0, len(vd)+len(sig)+80)
 	out = append(out, `{"algorithm":`...)
@@ -130,7 +157,7 @@ func SignServerPayload(d VerificationData, key []byte, alg Algorithm) (string, e
 	out = jsjson.AppendString(out, vd)
 	out = append(out, `,"verified":`...)
 	out = strconv.AppendBool(out, d.Verified)
-	return encodeLatin1Base64(append(out, '}')), nil
+	return wire.EncodeLatin1Base64(append(out, '}')), nil
 }
 
 // serverSignature is hex(HMAC_alg(key, H_alg(verificationData))).
@@ -191,7 +218,8 @@ func (sc *scratch) checkServerSignature(raw *rawServerPayload, hmacKey []byte, n
 		sc.hash = append(sc.hash[:0], raw.alt...)
 		if sc.serverSignatureOK(raw, sc.hash, hmacKey) {
 			res.InvalidSignature, res.RawData = false, raw.alt
-			res.VerificationData, _ = ParseVerificationData(raw.alt)
+			res.VerificationData = VerificationData{}
+			parseVerificationData(&res.VerificationData, raw.alt)
 		}
 	}
 	vd := &res.VerificationData
@@ -204,7 +232,7 @@ func (sc *scratch) checkServerSignature(raw *rawServerPayload, hmacKey []byte, n
 // constant time.
 func (sc *scratch) serverSignatureOK(raw *rawServerPayload, data, key []byte) bool {
 	digest := raw.alg.sum(sc.tmp[:0], data)
-	return hexEqual(sc.macs.sum(raw.alg, key, digest), raw.signature())
+	return wire.HexEqual(sc.macs.sum(raw.alg, key, digest), raw.signature())
 }
 
 // rawServerPayload is the envelope of a server-signature payload.
@@ -249,7 +277,7 @@ func (sc *scratch) parseServerPayload(payload string, r *rawServerPayload) error
 	if err := sc.parseServerEnvelope(payload, r); err != nil {
 		return err
 	}
-	if r.span != nil && hasControl(r.span) {
+	if r.span != nil && wire.HasControl(r.span) {
 		return ErrMalformedPayload
 	}
 	return nil
@@ -265,10 +293,10 @@ func (sc *scratch) parseServerEnvelope(payload string, r *rawServerPayload) erro
 	if !high {
 		return parseServerText(b, r)
 	}
-	first, second := readings(b)
+	first, second := wire.Readings(b)
 	err = parseServerText(first, r)
 	if err == nil && r.span != nil && second != nil {
-		if hasControl(r.span) {
+		if wire.HasControl(r.span) {
 			err = ErrMalformedPayload
 		}
 		r.data, r.span = string(r.span), nil // the readings are compared as strings
@@ -277,7 +305,7 @@ func (sc *scratch) parseServerEnvelope(payload string, r *rawServerPayload) erro
 		var r2 rawServerPayload
 		err2 := parseServerText(second, &r2)
 		if err2 == nil && r2.span != nil {
-			if hasControl(r2.span) {
+			if wire.HasControl(r2.span) {
 				err2 = ErrMalformedPayload
 			}
 			r2.data, r2.span = string(r2.span), nil
@@ -304,12 +332,12 @@ func parseServerText(b []byte, r *rawServerPayload) error {
 }
 
 func (r *rawServerPayload) parseFast(b []byte) error {
-	s := scanner{b: b}
+	s := wire.Scanner{B: b}
 	var gotSig bool
 	var algErr error
-	ok := r.scan(&s, &gotSig, &algErr) && s.end()
+	ok := r.scan(&s, &gotSig, &algErr) && s.End()
 	switch {
-	case s.strict:
+	case s.Strict:
 		return errNeedStrict
 	case algErr != nil:
 		return algErr
@@ -319,39 +347,81 @@ func (r *rawServerPayload) parseFast(b []byte) error {
 	return nil
 }
 
-// serverKeys are the envelope members a verifier reads, for scanner.keyIn.
-var serverKeys = newKeyTable("algorithm", "signature", "verificationData", "verified")
+// parseStrict fills r like parseFast does.
+func (r *rawServerPayload) parseStrict(b []byte) error {
+	top, err := strictObject(b)
+	if err != nil {
+		return err
+	}
+	var gotAlg, gotSig, gotData bool
+	for i, k := range top.Keys {
+		v := top.Values[i]
+		switch k {
+		case "algorithm":
+			s, ok := stringBytes(v)
+			if !ok {
+				return ErrMalformedPayload
+			}
+			if r.alg, err = serverAlgorithm(s); err != nil {
+				return err
+			}
+			gotAlg = true
+		case "signature":
+			s, ok := stringBytes(v)
+			if !ok {
+				return ErrMalformedPayload
+			}
+			r.setSignature(s)
+			gotSig = true
+		case "verificationData":
+			s, ok := v.(string)
+			if !ok {
+				return ErrMalformedPayload
+			}
+			r.data, gotData = jsjson.WellFormed(s), true
+		case "verified":
+			r.verified = v == true
+		}
+	}
+	if !gotAlg || !gotSig || !gotData {
+		return ErrMalformedPayload
+	}
+	return nil
+}
 
-func (r *rawServerPayload) scan(s *scanner, gotSig *bool, algErr *error) bool {
-	more, ok := s.objectStart(0)
+// serverKeys are the envelope members a verifier reads, for scanner.keyIn.
+var serverKeys = wire.NewKeyTable("algorithm", "signature", "verificationData", "verified")
+
+func (r *rawServerPayload) scan(s *wire.Scanner, gotSig *bool, algErr *error) bool {
+	more, ok := s.ObjectStart(0)
 	var k []byte
 	var id int
 	for ok && more {
-		if k, id, ok = s.keyIn(k, serverKeys); !ok {
+		if k, id, ok = s.KeyIn(k, serverKeys); !ok {
 			break
 		}
 		switch id {
 		case 0: // algorithm
 			var raw []byte
-			if raw, ok = s.plainStr(); ok {
+			if raw, ok = s.PlainStr(); ok {
 				r.alg, *algErr = serverAlgorithm(raw)
 				ok = *algErr == nil
 			}
 		case 1: // signature
 			var raw []byte
-			raw, ok = s.plainStr()
+			raw, ok = s.PlainStr()
 			r.setSignature(raw)
 			*gotSig = ok
 		case 2: // verificationData: control characters are checked by the caller
-			r.span, ok = s.longStr()
+			r.span, ok = s.LongStr()
 		case 3: // verified
 			var raw []byte
-			raw, ok = s.value(1, false)
+			raw, ok = s.Value(1, false)
 			r.verified = string(raw) == "true"
 		default:
-			ok = s.skip(1)
+			ok = s.Skip(1)
 		}
-		more, ok = s.after(ok)
+		more, ok = s.After(ok)
 	}
 	return ok
 }
@@ -418,11 +488,4 @@ func FieldsHash(form url.Values, fields []string, alg Algorithm) string {
 	}
 	var d [64]byte
 	return hex.EncodeToString(alg.sum(d[:0], []byte(b.String())))
-}
-
-// DeriveHMACKeySecret is altcha-lib's deriveHmacKeySecret: hex(HMAC-SHA256("derived-secret",
-// master)), a key-signature secret derived from one master secret.
-func DeriveHMACKeySecret(master string) string {
-	mac, n := hmacSum(SHA256, []byte("derived-secret"), []byte(master))
-	return hex.EncodeToString(mac[:n])
 }

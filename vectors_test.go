@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/astracat/astracaph/internal/jsjson"
+	"github.com/astracat/astracaph/internal/wire"
 	"github.com/stretchr/testify/require"
 )
 
@@ -180,7 +182,7 @@ func TestVectorOddPrefix(t *testing.T) {
 
 func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
 
-func fmtInt(n int) string { return string(appendJSNumber(nil, float64(n))) }
+func fmtInt(n int) string { return string(jsjson.AppendNumber(nil, float64(n))) }
 
 func TestVectorV1(t *testing.T) {
 	key := []byte("test key")
@@ -222,7 +224,7 @@ func TestVectorV1(t *testing.T) {
 	res, err = VerifySolution(p, VerifyOptions{HMACKey: key, IgnoreExpiry: true})
 	require.NoError(t, err)
 	require.True(t, res.Verified)
-	require.Equal(t, "contact", res.SaltParams().Get("form"))
+	require.Equal(t, "contact", res.saltParams().Get("form"))
 
 	// Splice attempt: salt + "1", number 2345.
 	spliced := ch
@@ -266,7 +268,7 @@ func TestVectorServerSignature(t *testing.T) {
 		FieldsHash: "675393d1e7125eaddc68f1ce4c95d82c6a100da7eeb82251891f0bd933845484", ID: "abc123", Reasons: []string{"a", "b"},
 		Score: 1.5, Time: time.Unix(1767222000, 0), Verified: true,
 	}
-	require.Equal(t, "classification=GOOD&email=user%40example.com&expire=1767225600&fields=name%2Cmessage&fieldsHash=675393d1e7125eaddc68f1ce4c95d82c6a100da7eeb82251891f0bd933845484&id=abc123&reasons=a%2Cb&score=1.5&time=1767222000&verified=true", d.Encode())
+	require.Equal(t, "classification=GOOD&email=user%40example.com&expire=1767225600&fields=name%2Cmessage&fieldsHash=675393d1e7125eaddc68f1ce4c95d82c6a100da7eeb82251891f0bd933845484&id=abc123&reasons=a%2Cb&score=1.5&time=1767222000&verified=true", d.encode())
 	p, err := SignServerPayload(d, []byte("sec_test"), SHA256)
 	require.NoError(t, err)
 	require.Equal(t, vServerPayload, p)
@@ -300,14 +302,14 @@ func TestVectorServerSignature(t *testing.T) {
 
 func TestVectorLatin1Payload(t *testing.T) {
 	// btoa(JSON.stringify({a:"é"})) = eyJhIjoi6SJ9 (Latin-1 byte 0xE9).
-	b, high, err := decodePayload(nil, "eyJhIjoi6SJ9")
+	b, high, err := decodePayload("eyJhIjoi6SJ9")
 	require.NoError(t, err)
 	require.True(t, high)
 	require.Equal(t, []byte{'{', '"', 'a', '"', ':', '"', 0xE9, '"', '}'}, b)
-	first, second := readings(b)
+	first, second := wire.Readings(b)
 	require.Equal(t, `{"a":"é"}`, string(first), "not UTF-8: read as Latin-1 only")
 	require.Nil(t, second)
-	require.Equal(t, "eyJhIjoi6SJ9", encodeLatin1Base64([]byte(`{"a":"é"}`)))
+	require.Equal(t, "eyJhIjoi6SJ9", wire.EncodeLatin1Base64([]byte(`{"a":"é"}`)))
 }
 
 func TestVectorDeriveHmacKeySecret(t *testing.T) {

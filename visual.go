@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/astracat/astracaph/internal/clientip"
 	"github.com/astracat/astracaph/internal/visual"
 )
 
@@ -24,26 +25,17 @@ import (
 // (docs/visual.md), so the token it yields carries at most VisualSolvedScore, and each
 // client prefix may open only so many steps per window (WithVisualLimit).
 
-// Visual step errors.
-var (
-	ErrVisualNotFound = errors.New("astracaph: visual challenge not found or expired")
-	ErrVisualUsed     = errors.New("astracaph: visual challenge resource already served")
-	ErrWrongAnswer    = errors.New("astracaph: wrong answer")
-	ErrNoAttemptsLeft = errors.New("astracaph: no attempts left")
-	// ErrVisualRateLimited refuses a redemption that would open one visual step too
-	// many for the client's network prefix (the server answers 429).
-	ErrVisualRateLimited = errors.New("astracaph: too many visual challenges from this network; try again later")
-)
-
-// VisualSolvedScore is the highest score of a token issued after a visual step, whether
-// the code was typed or the heavy proof of work waited out: below the 0.5 that sites
-// commonly require for sensitive actions, so they can tell such tokens apart.
-const VisualSolvedScore = 0.3
-
-// Default visual step limit per client prefix (ClientPrefix): 20 steps per 10 minutes.
-// A person who fails a step and reloads a few times stays far below it; a script that
-// passes a few per cent of steps gets about one token per window and address.
+// The visual step's figures.
 const (
+	// VisualSolvedScore is the highest score of a token issued after a visual step, whether
+	// the code was typed or the heavy proof of work waited out: below the 0.5 that sites
+	// commonly require for sensitive actions, so they can tell such tokens apart.
+	VisualSolvedScore = 0.3
+
+	// DefaultVisualLimit steps per DefaultVisualLimitWindow is the default limit per client
+	// prefix (internal/clientip). A person who fails a step and reloads a few times stays
+	// far below it; a script that passes a few per cent of steps gets about one token per
+	// window and address.
 	DefaultVisualLimit       = 20
 	DefaultVisualLimitWindow = 10 * time.Minute
 )
@@ -70,15 +62,6 @@ func WithVisualLimit(n int, window time.Duration) Option {
 	}
 }
 
-// VisualLimitError is the ErrVisualRateLimited refusal with the time until the client's
-// window ends (the server's Retry-After).
-type VisualLimitError struct{ RetryAfter time.Duration }
-
-func (e *VisualLimitError) Error() string { return ErrVisualRateLimited.Error() }
-
-// Unwrap makes errors.Is(err, ErrVisualRateLimited) true.
-func (e *VisualLimitError) Unwrap() error { return ErrVisualRateLimited }
-
 // allowVisual counts one visual step for the client's prefix in a fixed window and refuses
 // it over the cap. A store failure refuses too (fail closed).
 func (c *Captcha) allowVisual(ctx context.Context, site string, ip netip.Addr) error {
@@ -91,12 +74,12 @@ func (c *Captcha) allowVisual(ctx context.Context, site string, ip netip.Addr) e
 	}
 	now := c.now().UnixNano()
 	win := now / int64(window)
-	count, err := c.store.Incr(ctx, "vrl:"+ClientPrefix(ip)+":"+strconv.FormatInt(win, 10), window)
+	count, err := c.store.Incr(ctx, "vrl:"+clientip.Prefix(ip)+":"+strconv.FormatInt(win, 10), window)
 	if err != nil {
 		return err
 	}
 	if count > int64(n) {
-		return &VisualLimitError{RetryAfter: time.Duration((win+1)*int64(window) - now)}
+		return &VisualError{err: ErrVisualRateLimited, RetryAfter: time.Duration((win+1)*int64(window) - now)}
 	}
 	return nil
 }
@@ -228,16 +211,6 @@ type VisualAnswer struct {
 	ClientIP netip.Addr // counts wrong answers towards the prefix's recent failures
 }
 
-// AnswerError carries the attempts left after a wrong answer.
-type AnswerError struct{ AttemptsLeft int }
-
-func (e *AnswerError) Error() string {
-	return fmt.Sprintf("astracaph: wrong answer (%d attempts left)", e.AttemptsLeft)
-}
-
-// Unwrap makes errors.Is(err, ErrWrongAnswer) true.
-func (e *AnswerError) Unwrap() error { return ErrWrongAnswer }
-
 // takeAttempt claims the next of the step's attempts and returns its number (1-based;
 // visualAttempts+1 when none is left). Attempts are single-use keys, not a counter: the
 // store may evict counters under pressure, which would hand out fresh attempts, while
@@ -257,7 +230,7 @@ func (c *Captcha) takeAttempt(ctx context.Context, id string) (int, error) {
 
 // AnswerVisual checks an answer. A right code (case-insensitive, constant time) or a valid
 // heavy-PoW payload consumes the step and returns a token decision; a wrong code returns
-// an *AnswerError until the attempts run out (ErrNoAttemptsLeft, the step is gone).
+// a *VisualError (AttemptsLeft) until the attempts run out (ErrNoAttemptsLeft, the step is gone).
 func (c *Captcha) AnswerVisual(ctx context.Context, ans VisualAnswer) (Decision, error) {
 	st, err := c.visualState(ctx, ans.ID)
 	if err != nil {
@@ -291,7 +264,7 @@ func (c *Captcha) AnswerVisual(ctx context.Context, ans VisualAnswer) (Decision,
 				_, _ = c.store.TakeState(ctx, key)
 				return Decision{}, ErrNoAttemptsLeft
 			}
-			return Decision{}, &AnswerError{AttemptsLeft: visualAttempts - int(n)}
+			return Decision{}, &VisualError{err: ErrWrongAnswer, AttemptsLeft: visualAttempts - int(n)}
 		}
 	default:
 		return Decision{}, ErrWrongAnswer

@@ -119,7 +119,7 @@ func TestVisualStepLimitWindowEnds(t *testing.T) {
 	require.NoError(t, redeem())
 	now = now.Add(40 * time.Second)
 	err := redeem()
-	var le *astracaph.VisualLimitError
+	var le *astracaph.VisualError
 	require.ErrorAs(t, err, &le)
 	require.Equal(t, 20*time.Second, le.RetryAfter)
 	now = now.Add(le.RetryAfter)

@@ -59,7 +59,7 @@ func a11yPage(s *site) {
 // "verify by waiting".
 func TestAccessibilityAxe(t *testing.T) {
 	src := axeSource(t)
-	st := &peekStore{MemoryStore: astracaph.NewMemoryStore(0), codes: map[string]string{}}
+	st := &peekStore{Store: astracaph.NewMemoryStore(astracaph.MemoryOptions{}), codes: map[string]string{}}
 	// The wait is long (a few hundred times the fast base work) so that the audit runs while it lasts.
 	c := newEngine(t, astracaph.WithStore(st), astracaph.WithVisualWait(400))
 	s := newSite(t, c)
@@ -141,7 +141,7 @@ document.addEventListener('focusout', function (e) {
 // challenge, the right code) and, on a second visit, "verify by waiting"; focus is never
 // left on <body>.
 func TestKeyboardOnlyVisualStep(t *testing.T) {
-	st := &peekStore{MemoryStore: astracaph.NewMemoryStore(0), codes: map[string]string{}}
+	st := &peekStore{Store: astracaph.NewMemoryStore(astracaph.MemoryOptions{}), codes: map[string]string{}}
 	c := newEngine(t, astracaph.WithStore(st))
 	s := newSite(t, c)
 	// The first redemption fails as an overloaded server would, to exercise "Try again".

@@ -154,7 +154,7 @@ func (s *site) submission(ctx context.Context) submission {
 	case sub := <-s.submits:
 		return sub
 	case <-ctx.Done():
-		s.t.Fatalf("the protected handler never ran: %v", ctx.Err())
+		require.Failf(s.t, "the protected handler never ran", "%v", ctx.Err())
 	}
 	return submission{}
 }
@@ -239,7 +239,7 @@ func waitJS(t *testing.T, ctx context.Context, expr, diag string, d time.Duratio
 	if diag != "" && ctx.Err() == nil {
 		state, _ = chromedp.Run(ctx, chromedp.Evaluate[string](diag))
 	}
-	t.Fatalf("waiting for %s: timed out after %v (last error %v; page: %s)", expr, d, lastErr, state)
+	require.Failf(t, "timed out", "waiting for %s: timed out after %v (last error %v; page: %s)", expr, d, lastErr, state)
 }
 
 // jsQuote returns s as a JavaScript string literal.

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
@@ -102,8 +103,8 @@ func TestPrivateTokenInChromium(t *testing.T) {
 				default:
 					_, err = chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
 				}
-				if err != nil && ctx.Err() == nil {
-					t.Errorf("interception of %s: %v", e.Request.URL, err)
+				if ctx.Err() == nil {
+					assert.NoError(t, err, "interception of %s", e.Request.URL)
 				}
 			}()
 		}
@@ -124,7 +125,7 @@ func TestPrivateTokenInChromium(t *testing.T) {
 	select {
 	case <-answered:
 	default:
-		t.Fatal("the harness never answered a PrivateToken challenge")
+		require.Fail(t, "the harness never answered a PrivateToken challenge")
 	}
 	var redeemed bool
 	for _, e := range api.eventsOf("privatetoken") {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
@@ -37,8 +38,7 @@ func mintedChallenges(t *testing.T, s *site, key []byte, cost int, counter func(
 			// date after the engine's start.
 			ExpiresAt: time.Now().Add(10*time.Minute + 2*time.Second), Data: data,
 		})
-		if err != nil {
-			t.Errorf("minting a challenge: %v", err)
+		if !assert.NoError(t, err, "minting a challenge") {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}

@@ -20,7 +20,7 @@ import (
 // type the right answer the way a person reading the image would. The answer itself never
 // reaches the browser.
 type peekStore struct {
-	*astracaph.MemoryStore
+	astracaph.Store
 	mu    sync.Mutex
 	codes map[string]string
 }
@@ -34,7 +34,7 @@ func (p *peekStore) SetState(ctx context.Context, key string, value []byte, ttl 
 		p.codes[strings.TrimPrefix(key, "vs:")] = st.Code
 		p.mu.Unlock()
 	}
-	return p.MemoryStore.SetState(ctx, key, value, ttl)
+	return p.Store.SetState(ctx, key, value, ttl)
 }
 
 func (p *peekStore) code(id string) string {
@@ -47,7 +47,7 @@ func (p *peekStore) code(id string) string {
 // answer counted, then passes with the right code; a second stepped-up client passes by
 // "verify by waiting". Both tokens pass middleware.Protect; no CSP violation.
 func TestVisualStep(t *testing.T) {
-	st := &peekStore{MemoryStore: astracaph.NewMemoryStore(0), codes: map[string]string{}}
+	st := &peekStore{Store: astracaph.NewMemoryStore(astracaph.MemoryOptions{}), codes: map[string]string{}}
 	stepUp := func(ctx context.Context, rc astracaph.RiskContext) (astracaph.Assessment, error) {
 		return astracaph.Assessment{Action: astracaph.ActionStepUp, Score: 0.3, Reasons: []string{"test.STEP_UP"}}, nil
 	}

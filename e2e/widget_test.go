@@ -94,7 +94,7 @@ func TestWidgetFormStrictCSP(t *testing.T) {
 		waitJS(t, ctx, `document.body && /captcha/i.test(document.body.textContent)`, "document.body.textContent", 10*time.Second)
 		select {
 		case sub := <-s.submits:
-			t.Fatalf("protected handler ran without a token: %+v", sub)
+			require.Failf(t, "protected handler ran without a token", "%+v", sub)
 		default:
 		}
 	})

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkClassify measures the lookup path. "lists" hits prefix lists only (the zero-alloc
@@ -12,9 +14,7 @@ import (
 // "shared" uses the full X4BNet, Tor and cloud lists when the dataset directory is present.
 func BenchmarkClassify(b *testing.B) {
 	mmdb := filepath.Join(b.TempDir(), "asn.mmdb")
-	if err := os.WriteFile(mmdb, fixtureMMDB(b), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, os.WriteFile(mmdb, fixtureMMDB(b), 0o644))
 	lists := fixtureSources(b)[:11] // without the ASN list and database
 	ips := []netip.Addr{
 		netip.MustParseAddr("198.51.100.200"), netip.MustParseAddr("198.51.100.130"),
@@ -29,13 +29,13 @@ func BenchmarkClassify(b *testing.B) {
 			i++
 		}
 	}
-	b.Run("lists", func(b *testing.B) { run(b, newClassifier(b, Config{Sources: lists}), ips) })
+	b.Run("lists", func(b *testing.B) { run(b, newClassifier(b, Options{Sources: lists}), ips) })
 	b.Run("lists+iptoasn", func(b *testing.B) {
-		run(b, newClassifier(b, Config{Sources: fixtureSources(b)}), ips)
+		run(b, newClassifier(b, Options{Sources: fixtureSources(b)}), ips)
 	})
 	b.Run("lists+mmdb", func(b *testing.B) {
 		src := append(lists, Source{Name: "mmdb", Format: FormatMMDB, Path: mmdb})
-		run(b, newClassifier(b, Config{Sources: src}), ips)
+		run(b, newClassifier(b, Options{Sources: src}), ips)
 	})
 	b.Run("shared", func(b *testing.B) {
 		c := sharedClassifier(b)

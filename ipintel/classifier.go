@@ -13,7 +13,7 @@ import (
 // Classifier answers Classify from an immutable snapshot of all sources. It is safe for
 // concurrent use; Reload and Watch replace the snapshot atomically.
 type Classifier struct {
-	cfg   Config
+	cfg   Options
 	log   *slog.Logger
 	snap  atomic.Pointer[snapshot]
 	guard *GuardedProvider // nil when offline only
@@ -23,7 +23,7 @@ type Classifier struct {
 }
 
 // New loads every source of cfg and returns a ready Classifier, or the first load error.
-func New(ctx context.Context, cfg Config) (*Classifier, error) {
+func New(ctx context.Context, cfg Options) (*Classifier, error) {
 	c := &Classifier{cfg: cfg, log: cfg.Logger}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

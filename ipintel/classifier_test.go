@@ -2,7 +2,6 @@ package ipintel
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -13,6 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func td(name string) string { return filepath.Join("testdata", name) }
@@ -20,9 +22,7 @@ func td(name string) string { return filepath.Join("testdata", name) }
 func writeFile(t testing.TB, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
 }
 
@@ -46,12 +46,10 @@ func fixtureSources(t testing.TB) []Source {
 	}
 }
 
-func newClassifier(t testing.TB, cfg Config) *Classifier {
+func newClassifier(t testing.TB, cfg Options) *Classifier {
 	t.Helper()
 	c, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return c
 }
 
@@ -63,7 +61,7 @@ func sameSet(a, b []string) bool {
 }
 
 func TestClassifyPrecedenceAndSources(t *testing.T) {
-	c := newClassifier(t, Config{Sources: fixtureSources(t)})
+	c := newClassifier(t, Options{Sources: fixtureSources(t)})
 	cases := []struct {
 		ip      string
 		class   Class
@@ -97,55 +95,47 @@ func TestClassifyPrecedenceAndSources(t *testing.T) {
 	}
 	for _, tc := range cases {
 		got := c.Classify(netip.MustParseAddr(tc.ip))
-		if got.Class != tc.class || got.ASN != tc.asn || !sameSet(got.Sources, tc.sources) {
-			t.Errorf("%s: got %+v, want class=%s asn=%d sources=%v", tc.ip, got, tc.class, tc.asn, tc.sources)
-		}
+		assert.Equal(t, tc.class, got.Class, tc.ip)
+		assert.Equal(t, tc.asn, got.ASN, tc.ip)
+		assert.ElementsMatch(t, tc.sources, got.Sources, tc.ip)
 	}
-	if got := c.Classify(netip.Addr{}); got.Class != ClassUnknown {
-		t.Errorf("invalid addr: %+v", got)
-	}
-	if got := c.Classify(netip.MustParseAddr("192.0.2.5")); got.Org != "EXAMPLE-RESIDENTIAL Broadband" {
-		t.Errorf("org = %q", got.Org)
-	}
+	assert.Equal(t, ClassUnknown, c.Classify(netip.Addr{}).Class, "invalid addr")
+	assert.Equal(t, "EXAMPLE-RESIDENTIAL Broadband", c.Classify(netip.MustParseAddr("192.0.2.5")).Org)
 }
 
 func TestClassifyMMDBAndBuiltins(t *testing.T) {
 	dir := t.TempDir()
 	mmdb := filepath.Join(dir, "asn.mmdb")
-	if err := os.WriteFile(mmdb, fixtureMMDB(t), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(mmdb, fixtureMMDB(t), 0o644))
 	src := []Source{{Name: "asn.mmdb", Format: FormatMMDB, Path: mmdb}}
 	cases := []struct {
-		cfg   Config
+		cfg   Options
 		ip    string
 		class Class
 	}{
-		{Config{Sources: src}, "203.0.113.9", ClassMobile},    // "Example Wireless Telecom"
-		{Config{Sources: src}, "198.51.100.1", ClassHosting},  // IPinfo schema, AS16509 built in
-		{Config{Sources: src}, "2001:db8:1::1", ClassHosting}, // AS15169 built in
-		{Config{Sources: src}, "192.0.2.7", ClassResidential}, // known ASN, no class
-		{Config{Sources: src}, "8.8.8.8", ClassUnknown},       // not in the database
-		{Config{Sources: src, DisableBuiltinASN: true}, "198.51.100.1", ClassResidential},
-		{Config{Sources: src, DisableMobileNameHeuristic: true}, "203.0.113.9", ClassResidential},
+		{Options{Sources: src}, "203.0.113.9", ClassMobile},    // "Example Wireless Telecom"
+		{Options{Sources: src}, "198.51.100.1", ClassHosting},  // IPinfo schema, AS16509 built in
+		{Options{Sources: src}, "2001:db8:1::1", ClassHosting}, // AS15169 built in
+		{Options{Sources: src}, "192.0.2.7", ClassResidential}, // known ASN, no class
+		{Options{Sources: src}, "8.8.8.8", ClassUnknown},       // not in the database
+		{Options{Sources: src, DisableBuiltinASN: true}, "198.51.100.1", ClassResidential},
+		{Options{Sources: src, DisableMobileNameHeuristic: true}, "203.0.113.9", ClassResidential},
 	}
 	for _, tc := range cases {
 		got := newClassifier(t, tc.cfg).Classify(netip.MustParseAddr(tc.ip))
-		if got.Class != tc.class {
-			t.Errorf("%s (builtin off=%v, heuristic off=%v): got %+v, want %s", tc.ip,
-				tc.cfg.DisableBuiltinASN, tc.cfg.DisableMobileNameHeuristic, got, tc.class)
-		}
+		assert.Equal(t, tc.class, got.Class, "%s (builtin off=%v, heuristic off=%v): got %+v", tc.ip,
+			tc.cfg.DisableBuiltinASN, tc.cfg.DisableMobileNameHeuristic, got)
 	}
 	// Built-in mobile carrier: the first database that knows the address wins.
 	tsv := writeFile(t, dir, "mobile.tsv", "203.0.113.0\t203.0.113.255\t21928\tUS\tT-MOBILE-AS21928\n")
-	c := newClassifier(t, Config{Sources: []Source{
+	c := newClassifier(t, Options{Sources: []Source{
 		{Name: "carrier", Format: FormatIPtoASN, Path: tsv},
 		{Name: "asn.mmdb", Format: FormatMMDB, Path: mmdb},
 	}})
 	got := c.Classify(netip.MustParseAddr("203.0.113.9"))
-	if got.Class != ClassMobile || got.ASN != 21928 || !sameSet(got.Sources, []string{"carrier", SourceBuiltinMobile}) {
-		t.Errorf("builtin mobile: %+v", got)
-	}
+	assert.Equal(t, ClassMobile, got.Class, "builtin mobile")
+	assert.Equal(t, uint32(21928), got.ASN, "builtin mobile")
+	assert.ElementsMatch(t, []string{"carrier", SourceBuiltinMobile}, got.Sources, "builtin mobile")
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -161,22 +151,19 @@ func TestConfigErrors(t *testing.T) {
 		"bad class":      {{Name: "x", Class: "evil", Format: FormatCIDR, Path: td("vpn.txt")}},
 	}
 	for name, src := range cases {
-		if _, err := New(context.Background(), Config{Sources: src}); !errors.Is(err, ErrConfig) {
-			t.Errorf("%s: err = %v, want ErrConfig", name, err)
-		}
+		_, err := New(context.Background(), Options{Sources: src})
+		assert.ErrorIs(t, err, ErrConfig, name)
 	}
 	missing := Source{Name: "x", Format: FormatCIDR, Path: filepath.Join(t.TempDir(), "absent.txt")}
-	if _, err := New(context.Background(), Config{Sources: []Source{missing}}); err == nil {
-		t.Error("missing required file: no error")
-	}
+	_, err := New(context.Background(), Options{Sources: []Source{missing}})
+	assert.Error(t, err, "missing required file")
 	missing.Optional = true
-	c := newClassifier(t, Config{Sources: []Source{missing}})
-	if st := c.Stats(); len(st) != 1 || !st[0].Missing {
-		t.Errorf("optional missing source stats: %+v", st)
+	c := newClassifier(t, Options{Sources: []Source{missing}})
+	if st := c.Stats(); assert.Len(t, st, 1, "optional missing source stats") {
+		assert.True(t, st[0].Missing, "optional missing source stats: %+v", st)
 	}
-	if got := newClassifier(t, Config{}).Classify(netip.MustParseAddr("1.2.3.4")); got.Class != ClassUnknown {
-		t.Errorf("empty config: %+v", got)
-	}
+	got := newClassifier(t, Options{}).Classify(netip.MustParseAddr("1.2.3.4"))
+	assert.Equal(t, ClassUnknown, got.Class, "empty config")
 }
 
 func TestURLSourceAndStats(t *testing.T) {
@@ -188,51 +175,40 @@ func TestURLSourceAndStats(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	defer srv.Close()
-	c := newClassifier(t, Config{Client: srv.Client(), Sources: []Source{{Name: "remote", Class: ClassVPN, Format: FormatCIDR, URL: srv.URL + "/vpn"}}})
-	if got := c.Classify(netip.MustParseAddr("192.0.2.1")); got.Class != ClassVPN {
-		t.Errorf("url source: %+v", got)
+	c := newClassifier(t, Options{Client: srv.Client(), Sources: []Source{{Name: "remote", Class: ClassVPN, Format: FormatCIDR, URL: srv.URL + "/vpn"}}})
+	assert.Equal(t, ClassVPN, c.Classify(netip.MustParseAddr("192.0.2.1")).Class, "url source")
+	if st := c.Stats(); assert.Len(t, st, 1, "stats") {
+		assert.Equal(t, 1, st[0].Entries, "stats: %+v", st)
+		assert.Equal(t, 1, st[0].Skipped, "stats: %+v", st)
 	}
-	if st := c.Stats(); len(st) != 1 || st[0].Entries != 1 || st[0].Skipped != 1 {
-		t.Errorf("stats: %+v", st)
-	}
-	_, err := New(context.Background(), Config{Client: srv.Client(), Sources: []Source{{Name: "gone", Format: FormatCIDR, URL: srv.URL + "/404"}}})
-	if !errors.Is(err, ErrBadStatus) {
-		t.Errorf("404 url: err = %v, want ErrBadStatus", err)
-	}
-	if _, err := New(context.Background(), Config{Client: srv.Client(), MaxBytes: 4,
-		Sources: []Source{{Name: "big", Format: FormatCIDR, URL: srv.URL + "/vpn"}}}); !errors.Is(err, ErrTooLarge) {
-		t.Errorf("size limit: err = %v, want ErrTooLarge", err)
-	}
+	_, err := New(context.Background(), Options{Client: srv.Client(), Sources: []Source{{Name: "gone", Format: FormatCIDR, URL: srv.URL + "/404"}}})
+	assert.ErrorIs(t, err, ErrBadStatus, "404 url")
+	_, err = New(context.Background(), Options{Client: srv.Client(), MaxBytes: 4,
+		Sources: []Source{{Name: "big", Format: FormatCIDR, URL: srv.URL + "/vpn"}}})
+	assert.ErrorIs(t, err, ErrTooLarge, "size limit")
 }
 
 func TestReloadFailureKeepsSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "vpn.txt", "192.0.2.0/24\n")
-	c := newClassifier(t, Config{Sources: []Source{{Name: "vpn", Class: ClassVPN, Format: FormatCIDR, Path: p}}})
+	c := newClassifier(t, Options{Sources: []Source{{Name: "vpn", Class: ClassVPN, Format: FormatCIDR, Path: p}}})
 	a := netip.MustParseAddr("192.0.2.1")
 	b := netip.MustParseAddr("198.51.100.1")
 
 	writeFile(t, dir, "vpn.txt", "<html><body>502 Bad Gateway</body></html>\n")
-	if err := c.Reload(context.Background()); !errors.Is(err, ErrNoEntries) {
-		t.Fatalf("reload of garbage: err = %v, want ErrNoEntries", err)
-	}
-	if got := c.Classify(a); got.Class != ClassVPN {
-		t.Fatalf("old snapshot lost after failed reload: %+v", got)
-	}
+	require.ErrorIs(t, c.Reload(context.Background()), ErrNoEntries, "reload of garbage")
+	require.Equal(t, ClassVPN, c.Classify(a).Class, "old snapshot lost after failed reload")
 	writeFile(t, dir, "vpn.txt", "198.51.100.0/24\n")
-	if err := c.Reload(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if c.Classify(a).Class != ClassUnknown || c.Classify(b).Class != ClassVPN {
-		t.Fatalf("new snapshot not in service: %+v %+v", c.Classify(a), c.Classify(b))
-	}
+	require.NoError(t, c.Reload(context.Background()))
+	require.Equal(t, ClassUnknown, c.Classify(a).Class, "new snapshot not in service")
+	require.Equal(t, ClassVPN, c.Classify(b).Class, "new snapshot not in service")
 }
 
 func TestWatchReloadsChangedFile(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "vpn.txt", "192.0.2.0/24\n")
 	absent := filepath.Join(dir, "later.txt")
-	c := newClassifier(t, Config{Sources: []Source{
+	c := newClassifier(t, Options{Sources: []Source{
 		{Name: "vpn", Class: ClassVPN, Format: FormatCIDR, Path: p},
 		{Name: "tor", Format: FormatTor, Path: absent, Optional: true},
 	}})
@@ -242,22 +218,15 @@ func TestWatchReloadsChangedFile(t *testing.T) {
 
 	waitFor := func(ip string, want Class) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for c.Classify(netip.MustParseAddr(ip)).Class != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never became %s", ip, want)
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
+		require.Eventually(t, func() bool { return c.Classify(netip.MustParseAddr(ip)).Class == want },
+			5*time.Second, 2*time.Millisecond, "%s never became %s", ip, want)
 	}
 	writeFile(t, dir, "vpn.txt", "198.51.100.0/24\n# size differs\n")
 	waitFor("198.51.100.7", ClassVPN)
 	writeFile(t, dir, "later.txt", "203.0.113.9\n") // an optional file appearing counts too
 	waitFor("203.0.113.9", ClassTor)
 	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Fatalf("Watch returned %v", err)
-	}
+	require.ErrorIs(t, <-done, context.Canceled, "Watch's return")
 }
 
 // TestReloadUnderConcurrentLookups alternates two file versions while 8 goroutines classify
@@ -267,7 +236,7 @@ func TestReloadUnderConcurrentLookups(t *testing.T) {
 	vpnA, vpnB := "192.0.2.0/24\n10.0.0.0/8\n", "10.0.0.0/8\n"
 	vp := writeFile(t, dir, "vpn.txt", vpnA)
 	dc := writeFile(t, dir, "dc.txt", "192.0.2.0/24\n")
-	c := newClassifier(t, Config{Sources: []Source{
+	c := newClassifier(t, Options{Sources: []Source{
 		{Name: "vpn", Class: ClassVPN, Format: FormatCIDR, Path: vp},
 		{Name: "dc", Class: ClassHosting, Format: FormatCIDR, Path: dc},
 	}})
@@ -303,19 +272,11 @@ func TestReloadUnderConcurrentLookups(t *testing.T) {
 			content = vpnB
 		}
 		writeFile(t, dir, "vpn.txt", content)
-		if err := c.Reload(context.Background()); err != nil {
-			t.Error(err)
-		}
+		assert.NoError(t, c.Reload(context.Background()))
 	}
 	close(stop)
 	wg.Wait()
-	if bad.Load() != 0 {
-		t.Fatalf("%d inconsistent lookups out of %d", bad.Load(), total.Load())
-	}
-	if total.Load() == 0 {
-		t.Fatal("no lookups ran")
-	}
-	if got := c.Classify(x); got.Class != ClassVPN { // last write was vpnA
-		t.Fatalf("final snapshot: %+v", got)
-	}
+	require.Zero(t, bad.Load(), "inconsistent lookups out of %d", total.Load())
+	require.NotZero(t, total.Load(), "no lookups ran")
+	require.Equal(t, ClassVPN, c.Classify(x).Class, "final snapshot") // last write was vpnA
 }

@@ -3,6 +3,8 @@ package ipintel
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Seeds are the quirky lines named in shared/data's READMEs plus the testdata fixtures.
@@ -18,9 +20,10 @@ func addSeeds(f *testing.F, files []string, extra ...string) {
 
 func checkPrefixes(t *testing.T, p parsed) {
 	for _, pfx := range p.prefixes {
-		if !pfx.IsValid() || pfx != pfx.Masked() || pfx.Addr().Is4In6() || pfx.Addr().Zone() != "" {
-			t.Fatalf("bad prefix %v", pfx)
-		}
+		require.True(t, pfx.IsValid(), "bad prefix %v", pfx)
+		require.Equal(t, pfx.Masked(), pfx, "host bits set")
+		require.False(t, pfx.Addr().Is4In6(), "bad prefix %v", pfx)
+		require.Empty(t, pfx.Addr().Zone(), "bad prefix %v", pfx)
 	}
 }
 
@@ -34,9 +37,7 @@ func FuzzParseTor(f *testing.F) {
 			checkPrefixes(t, p)
 		}
 		for _, pfx := range p.prefixes {
-			if pfx.Bits() != pfx.Addr().BitLen() {
-				t.Fatalf("tor entry is not a host: %v", pfx)
-			}
+			require.Equal(t, pfx.Addr().BitLen(), pfx.Bits(), "tor entry is not a host: %v", pfx)
 		}
 	})
 }
@@ -67,9 +68,7 @@ func FuzzParseASNList(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, _ := parseASNList(data)
 		for _, a := range p.asns {
-			if a == 0 {
-				t.Fatal("AS 0 accepted")
-			}
+			require.NotZero(t, a, "AS 0 accepted")
 		}
 	})
 }
@@ -86,18 +85,15 @@ func FuzzParseRangeTable(f *testing.F) {
 			return
 		}
 		for _, a := range probes {
-			rec, ok := tbl.lookup(a)
-			if ok && rec.ASN == 0 {
-				t.Fatalf("%v: found with AS 0", a)
+			if rec, ok := tbl.lookup(a); ok {
+				require.NotZero(t, rec.ASN, "%v: found with AS 0", a)
 			}
 		}
 		for _, r := range tbl.v4 {
-			if r.start > r.end {
-				t.Fatalf("reversed range %+v", r)
-			}
-			if rec, ok := tbl.lookup(netip.AddrFrom4([4]byte{byte(r.start >> 24), byte(r.start >> 16), byte(r.start >> 8), byte(r.start)})); !ok || rec.ASN == 0 {
-				t.Fatalf("range start %d not found", r.start)
-			}
+			require.LessOrEqual(t, r.start, r.end, "reversed range %+v", r)
+			rec, ok := tbl.lookup(netip.AddrFrom4([4]byte{byte(r.start >> 24), byte(r.start >> 16), byte(r.start >> 8), byte(r.start)}))
+			require.True(t, ok, "range start %d not found", r.start)
+			require.NotZero(t, rec.ASN, "range start %d found with AS 0", r.start)
 		}
 	})
 }
@@ -112,8 +108,8 @@ func FuzzOpenMMDB(f *testing.F) {
 			return
 		}
 		for _, a := range probes {
-			if rec, ok := db.lookup(a); ok && rec.ASN == 0 {
-				t.Fatalf("%v: found with AS 0", a)
+			if rec, ok := db.lookup(a); ok {
+				require.NotZero(t, rec.ASN, "%v: found with AS 0", a)
 			}
 		}
 	})

@@ -4,7 +4,7 @@
 //
 // # Sources
 //
-// A Config lists Sources, each a file or URL in one Format:
+// An Options lists Sources, each a file or URL in one Format:
 //
 //   - FormatTor: Tor bulk exit list, TorDNSEL exit-addresses, one-address-per-line mirrors
 //     (IPv6 fully expanded is fine) and Onionoo CSV (comma + space);
@@ -49,8 +49,6 @@
 // ip-location-db range tables (by default the CC0 geo-whois-asn-country database that Update
 // downloads), with the same hot reload.
 package ipintel
-
-import "errors"
 
 // Class is the kind of network an address belongs to.
 type Class string
@@ -100,13 +98,3 @@ type Info struct {
 	Org     string
 	Sources []string
 }
-
-// Sentinel errors callers may branch on.
-var (
-	ErrNoEntries   = errors.New("astracaph: ipintel: source has no valid entries")
-	ErrConfig      = errors.New("astracaph: ipintel: invalid config")
-	ErrTooLarge    = errors.New("astracaph: ipintel: input exceeds size limit")
-	ErrBadStatus   = errors.New("astracaph: ipintel: unexpected HTTP status")
-	ErrEmptyBody   = errors.New("astracaph: ipintel: empty download")
-	ErrCircuitOpen = errors.New("astracaph: ipintel: provider circuit open")
-)

@@ -5,6 +5,9 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A minimal MaxMind DB writer for test fixtures, so tests need no extra module: an IPv6
@@ -40,15 +43,11 @@ func buildMMDB(t testing.TB, nets []mmdbNet) []byte {
 		for i := range bitsLen {
 			bit := (ip[i/8] >> (7 - i%8)) & 1
 			if i == bitsLen-1 {
-				if nd.child[bit] != nil || nd.data[bit] != 0 {
-					t.Fatalf("mmdb fixture: overlapping network %v", n.pfx)
-				}
+				require.True(t, nd.child[bit] == nil && nd.data[bit] == 0, "mmdb fixture: overlapping network %v", n.pfx)
 				nd.data[bit] = off + 1
 				break
 			}
-			if nd.data[bit] != 0 {
-				t.Fatalf("mmdb fixture: overlapping network %v", n.pfx)
-			}
+			require.Zero(t, nd.data[bit], "mmdb fixture: overlapping network %v", n.pfx)
 			if nd.child[bit] == nil {
 				nd.child[bit] = &mmdbNode{}
 			}
@@ -185,9 +184,7 @@ func fixtureMMDB(t testing.TB) []byte {
 
 func TestMMDBFixtureBothSchemas(t *testing.T) {
 	db, err := openMMDB(fixtureMMDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cases := []struct {
 		ip     string
 		asn    uint32
@@ -204,8 +201,9 @@ func TestMMDBFixtureBothSchemas(t *testing.T) {
 	}
 	for _, c := range cases {
 		rec, ok := db.lookup(netip.MustParseAddr(c.ip))
-		if ok != c.found || rec.ASN != c.asn || rec.Org != c.org || rec.Mobile != c.mobile {
-			t.Errorf("%s: got %+v found=%v, want asn=%d org=%q mobile=%v found=%v", c.ip, rec, ok, c.asn, c.org, c.mobile, c.found)
-		}
+		assert.Equal(t, c.found, ok, c.ip)
+		assert.Equal(t, c.asn, rec.ASN, c.ip)
+		assert.Equal(t, c.org, rec.Org, c.ip)
+		assert.Equal(t, c.mobile, rec.Mobile, c.ip)
 	}
 }

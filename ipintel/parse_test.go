@@ -3,20 +3,19 @@ package ipintel
 import (
 	"bytes"
 	"compress/gzip"
-	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return b
 }
 
@@ -30,32 +29,23 @@ func prefixes(ss ...string) []netip.Prefix {
 
 func TestParseCIDRList(t *testing.T) {
 	p, err := parseCIDRList(readTestdata(t, "datacenter.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := prefixes("198.51.100.0/24", "203.0.113.0/25", "192.0.2.77/32", "2001:db8:100::/48")
-	if !slices.Equal(p.prefixes, want) || p.bad != 1 {
-		t.Fatalf("got %v bad=%d, want %v bad=1", p.prefixes, p.bad, want)
-	}
+	require.Equal(t, want, p.prefixes)
+	require.Equal(t, 1, p.bad)
 	// Host bits are masked, IPv4-mapped prefixes are unmapped, CRLF and ';' comments work.
 	p, err = parseCIDRList([]byte("10.1.2.3/8\r\n::ffff:10.9.0.0/112 ; SBL1\r\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := prefixes("10.0.0.0/8", "10.9.0.0/16"); !slices.Equal(p.prefixes, want) {
-		t.Fatalf("got %v, want %v", p.prefixes, want)
-	}
+	require.NoError(t, err)
+	require.Equal(t, prefixes("10.0.0.0/8", "10.9.0.0/16"), p.prefixes)
 	// RFC 8805 geofeed rows (iCloud Private Relay egress list).
 	p, err = parseCIDRList([]byte("172.224.226.0/27,GB,GB-EN,London,\n2a02:26f7:b3c0:4000::/64,GB,GB-EN,London,\n"))
-	if err != nil || !slices.Equal(p.prefixes, prefixes("172.224.226.0/27", "2a02:26f7:b3c0:4000::/64")) {
-		t.Fatalf("geofeed: %v %v", p.prefixes, err)
-	}
-	if _, err := parseCIDRList([]byte("<html>\n<body>oops</body>\n")); !errors.Is(err, ErrNoEntries) {
-		t.Fatalf("HTML page: err = %v, want ErrNoEntries", err)
-	}
-	if p, err := parseCIDRList(nil); err != nil || p.entries() != 0 {
-		t.Fatalf("empty input: %v %v", p, err)
-	}
+	require.NoError(t, err, "geofeed")
+	require.Equal(t, prefixes("172.224.226.0/27", "2a02:26f7:b3c0:4000::/64"), p.prefixes, "geofeed")
+	_, err = parseCIDRList([]byte("<html>\n<body>oops</body>\n"))
+	require.ErrorIs(t, err, ErrNoEntries, "HTML page")
+	p, err = parseCIDRList(nil)
+	require.NoError(t, err, "empty input")
+	require.Zero(t, p.entries(), "empty input")
 }
 
 func TestParseTorFormats(t *testing.T) {
@@ -70,17 +60,13 @@ func TestParseTorFormats(t *testing.T) {
 	}
 	for _, c := range cases {
 		p, err := parseTor(readTestdata(t, c.file))
-		if err != nil {
-			t.Fatalf("%s: %v", c.file, err)
-		}
-		if !slices.Equal(p.prefixes, c.want) || p.bad != 0 {
-			t.Errorf("%s: got %v bad=%d, want %v", c.file, p.prefixes, p.bad, c.want)
-		}
+		require.NoError(t, err, c.file)
+		assert.Equal(t, c.want, p.prefixes, c.file)
+		assert.Zero(t, p.bad, c.file)
 	}
 	p, _ := parseTor([]byte("ExitAddress\nExitAddress nonsense 2024-01-01\n192.0.2.1\n"))
-	if p.bad != 2 || len(p.prefixes) != 1 {
-		t.Fatalf("malformed ExitAddress lines: %+v", p)
-	}
+	require.Equal(t, 2, p.bad, "malformed ExitAddress lines: %+v", p)
+	require.Len(t, p.prefixes, 1, "malformed ExitAddress lines: %+v", p)
 }
 
 func TestParseCloudJSON(t *testing.T) {
@@ -94,46 +80,35 @@ func TestParseCloudJSON(t *testing.T) {
 	}
 	for _, c := range cases {
 		p, err := parseCloudJSON(readTestdata(t, c.file))
-		if err != nil {
-			t.Fatalf("%s: %v", c.file, err)
-		}
-		if !slices.Equal(p.prefixes, c.want) {
-			t.Errorf("%s: got %v, want %v", c.file, p.prefixes, c.want)
-		}
+		require.NoError(t, err, c.file)
+		assert.Equal(t, c.want, p.prefixes, c.file)
 	}
 	azure := `{"values":[{"name":"AzureCloud","properties":{"addressPrefixes":["10.50.0.0/16","2001:db8:cccc::/48"]}}]}`
-	if p, err := parseCloudJSON([]byte(azure)); err != nil || !slices.Equal(p.prefixes, prefixes("10.50.0.0/16", "2001:db8:cccc::/48")) {
-		t.Errorf("azure: %v %v", p.prefixes, err)
+	p, err := parseCloudJSON([]byte(azure))
+	if assert.NoError(t, err, "azure") {
+		assert.Equal(t, prefixes("10.50.0.0/16", "2001:db8:cccc::/48"), p.prefixes, "azure")
 	}
-	if _, err := parseCloudJSON([]byte(`{"message":"rate limited"}`)); !errors.Is(err, ErrNoEntries) {
-		t.Errorf("error body: err = %v, want ErrNoEntries", err)
-	}
-	if _, err := parseCloudJSON([]byte(`{"prefixes":[`)); err == nil {
-		t.Error("truncated JSON parsed without error")
-	}
+	_, err = parseCloudJSON([]byte(`{"message":"rate limited"}`))
+	assert.ErrorIs(t, err, ErrNoEntries, "error body")
+	_, err = parseCloudJSON([]byte(`{"prefixes":[`))
+	assert.Error(t, err, "truncated JSON parsed without error")
 }
 
 func TestParseASNListQuirks(t *testing.T) {
 	p, err := parseASNList(readTestdata(t, "bad-asn-list.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []uint32{62026, 51447, 3223, 15497, 64510, 48031, 212238}
-	if !slices.Equal(p.asns, want) || p.bad != 1 {
-		t.Fatalf("got %v bad=%d, want %v bad=1 (header)", p.asns, p.bad, want)
-	}
+	require.NoError(t, err)
+	require.Equal(t, []uint32{62026, 51447, 3223, 15497, 64510, 48031, 212238}, p.asns)
+	require.Equal(t, 1, p.bad, "the header")
 	// X4BNet input format: AS prefix, space or TAB before the comment.
 	p, _ = parseASNList([]byte("AS60729 # Tor Servers\nAS9009\t# M247\nas0\nAS4294967296\n"))
-	if !slices.Equal(p.asns, []uint32{60729, 9009}) || p.bad != 2 {
-		t.Fatalf("x4bnet format: %v bad=%d", p.asns, p.bad)
-	}
+	require.Equal(t, []uint32{60729, 9009}, p.asns, "x4bnet format")
+	require.Equal(t, 2, p.bad, "x4bnet format")
 }
 
 func TestParseRangeTable(t *testing.T) {
 	tbl, bad, err := parseRangeTable(readTestdata(t, "ip2asn-combined.tsv"))
-	if err != nil || bad != 0 {
-		t.Fatalf("err=%v bad=%d", err, bad)
-	}
+	require.NoError(t, err)
+	require.Zero(t, bad)
 	cases := []struct {
 		ip     string
 		asn    uint32
@@ -155,25 +130,24 @@ func TestParseRangeTable(t *testing.T) {
 	}
 	for _, c := range cases {
 		rec, ok := tbl.lookup(netip.MustParseAddr(c.ip))
-		if ok != (c.asn != 0) || rec.ASN != c.asn || rec.Org != c.org || rec.Mobile != c.mobile {
-			t.Errorf("%s: got %+v ok=%v, want asn=%d org=%q mobile=%v", c.ip, rec, ok, c.asn, c.org, c.mobile)
-		}
+		assert.Equal(t, c.asn != 0, ok, c.ip)
+		assert.Equal(t, c.asn, rec.ASN, c.ip)
+		assert.Equal(t, c.org, rec.Org, c.ip)
+		assert.Equal(t, c.mobile, rec.Mobile, c.ip)
 	}
 	// ip-location-db CSV form, quoted organisation with a comma; unsorted input.
 	csv := "2.0.0.0,2.0.0.255,64600,\"Org, Inc.\"\n1.0.0.0,1.0.0.255,64601,Other\n"
 	tbl, _, err = parseRangeTable([]byte(csv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rec, ok := tbl.lookup(netip.MustParseAddr("2.0.0.5")); !ok || rec.ASN != 64600 || rec.Org != "Org, Inc." {
-		t.Errorf("csv form: %+v %v", rec, ok)
-	}
-	if rec, ok := tbl.lookup(netip.MustParseAddr("1.0.0.5")); !ok || rec.ASN != 64601 {
-		t.Errorf("csv form unsorted: %+v %v", rec, ok)
-	}
-	if _, _, err := parseRangeTable([]byte("garbage\nmore garbage\n")); !errors.Is(err, ErrNoEntries) {
-		t.Errorf("garbage: err = %v, want ErrNoEntries", err)
-	}
+	require.NoError(t, err)
+	rec, ok := tbl.lookup(netip.MustParseAddr("2.0.0.5"))
+	assert.True(t, ok, "csv form")
+	assert.Equal(t, uint32(64600), rec.ASN, "csv form")
+	assert.Equal(t, "Org, Inc.", rec.Org, "csv form")
+	rec, ok = tbl.lookup(netip.MustParseAddr("1.0.0.5"))
+	assert.True(t, ok, "csv form unsorted")
+	assert.Equal(t, uint32(64601), rec.ASN, "csv form unsorted")
+	_, _, err = parseRangeTable([]byte("garbage\nmore garbage\n"))
+	assert.ErrorIs(t, err, ErrNoEntries, "garbage")
 }
 
 func TestMaybeGunzip(t *testing.T) {
@@ -182,15 +156,12 @@ func TestMaybeGunzip(t *testing.T) {
 	zw.Write([]byte("10.0.0.0/8\n"))
 	zw.Close()
 	out, err := maybeGunzip(buf.Bytes(), 1<<20)
-	if err != nil || string(out) != "10.0.0.0/8\n" {
-		t.Fatalf("got %q %v", out, err)
-	}
-	if _, err := maybeGunzip(buf.Bytes(), 4); !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("limit: err = %v, want ErrTooLarge", err)
-	}
-	if out, _ := maybeGunzip([]byte("plain"), 10); string(out) != "plain" {
-		t.Fatalf("plain input changed: %q", out)
-	}
+	require.NoError(t, err)
+	require.Equal(t, "10.0.0.0/8\n", string(out))
+	_, err = maybeGunzip(buf.Bytes(), 4)
+	require.ErrorIs(t, err, ErrTooLarge, "limit")
+	out, _ = maybeGunzip([]byte("plain"), 10)
+	require.Equal(t, "plain", string(out), "plain input changed")
 }
 
 func TestIsMobileName(t *testing.T) {
@@ -198,13 +169,9 @@ func TestIsMobileName(t *testing.T) {
 		"Mobilink", "China Mobile communications", "Example LTE Networks", "AT&T MOBILITY LLC", "TELEFÓNICA MÓVILES"}
 	no := []string{"Automobile Club", "Amazon.com, Inc.", "Deutsche Telekom AG", "", "SPLTEX", "Cellular"[:4]}
 	for _, s := range yes {
-		if !isMobileName(s) {
-			t.Errorf("isMobileName(%q) = false", s)
-		}
+		assert.True(t, isMobileName(s), "isMobileName(%q)", s)
 	}
 	for _, s := range no {
-		if isMobileName(s) {
-			t.Errorf("isMobileName(%q) = true", s)
-		}
+		assert.False(t, isMobileName(s), "isMobileName(%q)", s)
 	}
 }

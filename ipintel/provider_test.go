@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 type fakeProvider struct {
@@ -70,33 +72,24 @@ func TestGuardCacheTTLAndBound(t *testing.T) {
 	a, b, c := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2"), netip.MustParseAddr("192.0.2.3")
 
 	for range 3 {
-		if info, err := g.Lookup(ctx, a); err != nil || info.Org != a.String() || info.Class != ClassVPN {
-			t.Fatalf("lookup: %+v %v", info, err)
-		}
+		info, err := g.Lookup(ctx, a)
+		require.NoError(t, err)
+		require.Equal(t, a.String(), info.Org)
+		require.Equal(t, ClassVPN, info.Class)
 	}
-	if fp.count() != 1 {
-		t.Fatalf("cache miss on repeat: %d calls", fp.count())
-	}
+	require.Equal(t, 1, fp.count(), "cache miss on repeat")
 	clk.Advance(61 * time.Second)
 	g.Lookup(ctx, a)
-	if fp.count() != 2 {
-		t.Fatalf("expired entry served: %d calls", fp.count())
-	}
+	require.Equal(t, 2, fp.count(), "expired entry served")
 	g.Lookup(ctx, b) // cache: b, a
 	g.Lookup(ctx, a) // a most recent
 	g.Lookup(ctx, c) // evicts b
-	if g.CacheLen() != 2 {
-		t.Fatalf("cache len %d, want 2", g.CacheLen())
-	}
+	require.Equal(t, 2, g.CacheLen())
 	before := fp.count()
 	g.Lookup(ctx, a)
-	if fp.count() != before {
-		t.Fatal("recently used entry was evicted")
-	}
+	require.Equal(t, before, fp.count(), "recently used entry was evicted")
 	g.Lookup(ctx, b)
-	if fp.count() != before+1 {
-		t.Fatal("least recently used entry was not evicted")
-	}
+	require.Equal(t, before+1, fp.count(), "least recently used entry was not evicted")
 }
 
 func TestGuardCircuitBreaker(t *testing.T) {
@@ -108,43 +101,33 @@ func TestGuardCircuitBreaker(t *testing.T) {
 	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}) }
 
 	for i := range 3 {
-		if _, err := g.Lookup(ctx, addr(i)); !errors.Is(err, boom) {
-			t.Fatalf("call %d: err = %v", i, err)
-		}
+		_, err := g.Lookup(ctx, addr(i))
+		require.ErrorIs(t, err, boom, "call %d", i)
 	}
 	for i := range 5 {
-		if _, err := g.Lookup(ctx, addr(10+i)); !errors.Is(err, ErrCircuitOpen) {
-			t.Fatalf("open circuit: err = %v", err)
-		}
+		_, err := g.Lookup(ctx, addr(10+i))
+		require.ErrorIs(t, err, ErrCircuitOpen, "open circuit")
 	}
-	if fp.count() != 3 {
-		t.Fatalf("provider called while open: %d calls", fp.count())
-	}
+	require.Equal(t, 3, fp.count(), "provider called while open")
 	// After the cool-down one trial call goes through; it fails, so the circuit reopens.
 	clk.Advance(11 * time.Second)
-	if _, err := g.Lookup(ctx, addr(20)); !errors.Is(err, boom) {
-		t.Fatalf("trial: err = %v", err)
-	}
-	if _, err := g.Lookup(ctx, addr(21)); !errors.Is(err, ErrCircuitOpen) {
-		t.Fatalf("after failed trial: err = %v", err)
-	}
+	_, err := g.Lookup(ctx, addr(20))
+	require.ErrorIs(t, err, boom, "trial")
+	_, err = g.Lookup(ctx, addr(21))
+	require.ErrorIs(t, err, ErrCircuitOpen, "after failed trial")
 	// A successful trial closes it.
 	clk.Advance(11 * time.Second)
 	fp.set(nil, false)
-	if _, err := g.Lookup(ctx, addr(22)); err != nil {
-		t.Fatalf("trial: %v", err)
-	}
+	_, err = g.Lookup(ctx, addr(22))
+	require.NoError(t, err, "trial")
 	for i := range 3 {
-		if _, err := g.Lookup(ctx, addr(30+i)); err != nil {
-			t.Fatalf("closed circuit: %v", err)
-		}
+		_, err := g.Lookup(ctx, addr(30+i))
+		require.NoError(t, err, "closed circuit")
 	}
 	// Errors are not cached: the address that failed is asked again.
 	n := fp.count()
 	g.Lookup(ctx, addr(0))
-	if fp.count() != n+1 {
-		t.Fatal("failed lookup was cached")
-	}
+	require.Equal(t, n+1, fp.count(), "failed lookup was cached")
 }
 
 func TestGuardTimeout(t *testing.T) {
@@ -152,12 +135,8 @@ func TestGuardTimeout(t *testing.T) {
 	g := Guard(fp, GuardOptions{Timeout: 20 * time.Millisecond, FailureThreshold: 2})
 	start := time.Now()
 	_, err := g.Lookup(context.Background(), netip.MustParseAddr("192.0.2.1"))
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want deadline exceeded", err)
-	}
-	if time.Since(start) > 3*time.Second {
-		t.Fatal("timeout not applied")
-	}
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.LessOrEqual(t, time.Since(start), 3*time.Second, "timeout not applied")
 	// A caller that cancels does not count against the provider.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -165,42 +144,37 @@ func TestGuardTimeout(t *testing.T) {
 		g.Lookup(ctx, netip.MustParseAddr("192.0.2.2"))
 	}
 	g.Lookup(context.Background(), netip.MustParseAddr("192.0.2.3")) // second real failure
-	if _, err := g.Lookup(context.Background(), netip.MustParseAddr("192.0.2.4")); !errors.Is(err, ErrCircuitOpen) {
-		t.Fatalf("after 2 timeouts: err = %v, want ErrCircuitOpen", err)
-	}
+	_, err = g.Lookup(context.Background(), netip.MustParseAddr("192.0.2.4"))
+	require.ErrorIs(t, err, ErrCircuitOpen, "after 2 timeouts")
 }
 
 func TestClassifierLookupMergesProvider(t *testing.T) {
 	fp := &fakeProvider{info: Info{Class: ClassProxy, ASN: 64999, Sources: []string{"online"}}}
-	c := newClassifier(t, Config{Sources: fixtureSources(t), Provider: fp})
+	c := newClassifier(t, Options{Sources: fixtureSources(t), Provider: fp})
 	ctx := context.Background()
 	// Offline residential, online proxy: proxy wins, offline ASN kept, sources merged.
 	got, err := c.Lookup(ctx, netip.MustParseAddr("192.0.2.5"))
-	if err != nil || got.Class != ClassProxy || got.ASN != 64500 || !sameSet(got.Sources, []string{"ip2asn", "online"}) {
-		t.Fatalf("merge: %+v %v", got, err)
-	}
+	require.NoError(t, err, "merge")
+	require.Equal(t, ClassProxy, got.Class, "merge")
+	require.Equal(t, uint32(64500), got.ASN, "merge")
+	require.ElementsMatch(t, []string{"ip2asn", "online"}, got.Sources, "merge")
 	// Offline tor beats online proxy; the shared Sources slice of the snapshot is untouched.
 	got, _ = c.Lookup(ctx, netip.MustParseAddr("192.0.2.10"))
-	if got.Class != ClassTor {
-		t.Fatalf("tor: %+v", got)
-	}
-	if off := c.Classify(netip.MustParseAddr("192.0.2.10")); !sameSet(off.Sources, []string{"tor-exit", "ip2asn"}) {
-		t.Fatalf("snapshot sources modified: %v", off.Sources)
-	}
+	require.Equal(t, ClassTor, got.Class)
+	require.ElementsMatch(t, []string{"tor-exit", "ip2asn"}, c.Classify(netip.MustParseAddr("192.0.2.10")).Sources,
+		"snapshot sources modified")
 	// Unknown offline: ASN comes from the provider.
 	got, _ = c.Lookup(ctx, netip.MustParseAddr("8.8.8.8"))
-	if got.ASN != 64999 || got.Class != ClassProxy {
-		t.Fatalf("unknown: %+v", got)
-	}
+	require.Equal(t, uint32(64999), got.ASN, "unknown")
+	require.Equal(t, ClassProxy, got.Class, "unknown")
 	// Provider failure: offline answer plus the error.
 	fp.set(errors.New("down"), false)
 	got, err = c.Lookup(ctx, netip.MustParseAddr("192.0.2.6"))
-	if err == nil || got.Class != ClassResidential {
-		t.Fatalf("failure: %+v %v", got, err)
-	}
+	require.Error(t, err, "failure")
+	require.Equal(t, ClassResidential, got.Class, "failure")
 	// No provider: Lookup equals Classify.
-	off := newClassifier(t, Config{Sources: fixtureSources(t)})
-	if got, err := off.Lookup(ctx, netip.MustParseAddr("192.0.2.5")); err != nil || got.Class != ClassResidential {
-		t.Fatalf("offline lookup: %+v %v", got, err)
-	}
+	off := newClassifier(t, Options{Sources: fixtureSources(t)})
+	got, err = off.Lookup(ctx, netip.MustParseAddr("192.0.2.5"))
+	require.NoError(t, err, "offline lookup")
+	require.Equal(t, ClassResidential, got.Class, "offline lookup")
 }

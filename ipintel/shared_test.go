@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/astracat/astracaph/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Tests on the real lists of the dataset directory beside the repository (testenv.SharedData);
@@ -30,13 +32,9 @@ func lastAddr(p netip.Prefix) netip.Addr {
 func parseShared(t *testing.T, rel string, parse func([]byte) (parsed, error)) parsed {
 	t.Helper()
 	data, err := os.ReadFile(testenv.SharedData(t, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	p, err := parse(data)
-	if err != nil {
-		t.Fatalf("%s: %v", rel, err)
-	}
+	require.NoError(t, err, rel)
 	return p
 }
 
@@ -68,11 +66,10 @@ func TestSharedParseCounts(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.rel, func(t *testing.T) {
 			p := parseShared(t, c.rel, c.parse)
-			if len(p.prefixes) != c.entries || p.bad != 0 {
-				t.Errorf("entries=%d bad=%d, want %d and 0", len(p.prefixes), p.bad, c.entries)
-			}
-			if c.unique >= 0 && distinct(p.prefixes) != c.unique {
-				t.Errorf("distinct=%d, want %d", distinct(p.prefixes), c.unique)
+			assert.Len(t, p.prefixes, c.entries)
+			assert.Zero(t, p.bad)
+			if c.unique >= 0 {
+				assert.Equal(t, c.unique, distinct(p.prefixes), "distinct prefixes")
 			}
 		})
 	}
@@ -83,27 +80,24 @@ func TestSharedParseCounts(t *testing.T) {
 			seen[a] = true
 		}
 		// Header is the one bad line; 212238 is the row encoding/csv's LazyQuotes loses.
-		if len(p.asns) != 742 || len(seen) != 723 || p.bad != 1 {
-			t.Errorf("rows=%d distinct=%d bad=%d, want 742, 723, 1", len(p.asns), len(seen), p.bad)
-		}
+		assert.Len(t, p.asns, 742, "rows")
+		assert.Len(t, seen, 723, "distinct")
+		assert.Equal(t, 1, p.bad)
 		for _, a := range []uint32{51447, 48031, 212238, 15497, 3223, 62026} {
-			if !seen[a] {
-				t.Errorf("AS%d missing", a)
-			}
+			assert.True(t, seen[a], "AS%d missing", a)
 		}
 	})
 	t.Run("x4bnet-input-asn", func(t *testing.T) {
 		p := parseShared(t, "x4bnet-lists-vpn/input-datacenter-ASN.txt", parseASNList)
-		if len(p.asns) != 906 || p.bad != 0 {
-			t.Errorf("rows=%d bad=%d, want 906 and 0", len(p.asns), p.bad)
-		}
+		assert.Len(t, p.asns, 906, "rows")
+		assert.Zero(t, p.bad)
 	})
 }
 
 func sharedClassifier(t testing.TB) *Classifier {
 	t.Helper()
 	s := func(rel string) string { return testenv.SharedData(t, rel) }
-	return newClassifier(t, Config{Sources: []Source{
+	return newClassifier(t, Options{Sources: []Source{
 		{Name: "tor-exit", Format: FormatTor, Path: s("tor-exit-list/torbulkexitlist-2024-03-12.txt")},
 		{Name: "tor-exit", Format: FormatTor, Path: s("tor-exit-list/exit-addresses-2024-03-12.txt")},
 		{Name: "tor-exit", Format: FormatTor, Path: s("tor-exit-list/secops-tor-exit-nodes-2024-02-27.lst")},
@@ -138,14 +132,12 @@ func TestSharedListsClassify(t *testing.T) {
 					}
 					if !ok {
 						if fails++; fails <= 5 {
-							t.Errorf("%v (%v): got %+v", a, pfx, got)
+							assert.Fail(t, "misclassified", "%v (%v): got %+v", a, pfx, got)
 						}
 					}
 				}
 			}
-			if fails > 0 {
-				t.Errorf("%d of %d prefixes misclassified", fails, len(p.prefixes))
-			}
+			assert.Zero(t, fails, "addresses misclassified, of %d prefixes", len(p.prefixes))
 		})
 	}
 	check("x4bnet-lists-vpn/datacenter-ipv4.txt", parseCIDRList, ClassHosting)
@@ -160,7 +152,5 @@ func TestSharedListsClassify(t *testing.T) {
 	check("cloud-ranges/femueller-cloud-ip-ranges/google-cloud-ip-ranges.json", parseCloudJSON, ClassHosting)
 
 	// An address in none of the lists stays unknown (no ASN database is configured).
-	if got := c.Classify(netip.MustParseAddr("192.0.2.1")); got.Class != ClassUnknown {
-		t.Errorf("documentation address: %+v", got)
-	}
+	assert.Equal(t, ClassUnknown, c.Classify(netip.MustParseAddr("192.0.2.1")).Class, "documentation address")
 }

@@ -109,7 +109,7 @@ func normalise(s Source) (Source, error) {
 
 // build loads every source and assembles a snapshot. It touches no shared state, so a
 // failure leaves the running snapshot alone.
-func build(ctx context.Context, cfg Config, log *slog.Logger) (*snapshot, error) {
+func build(ctx context.Context, cfg Options, log *slog.Logger) (*snapshot, error) {
 	s := &snapshot{prefixes: new(bart.Table[uint64]), asnMask: map[uint32]uint64{}}
 	bitOf := map[string]uint64{}
 	assign := func(name string, class Class) (uint64, error) {
@@ -184,7 +184,7 @@ func where(s Source) string {
 }
 
 // load reads, parses and merges one source into s.
-func (s *snapshot) load(ctx context.Context, cfg Config, log *slog.Logger, src Source, bit uint64) error {
+func (s *snapshot) load(ctx context.Context, cfg Options, log *slog.Logger, src Source, bit uint64) error {
 	st := SourceStat{Name: src.Name, Where: where(src)}
 	if src.Path != "" {
 		s.stamps = append(s.stamps, stampFile(src.Path))
@@ -244,7 +244,7 @@ func (s *snapshot) load(ctx context.Context, cfg Config, log *slog.Logger, src S
 }
 
 // readSource returns the (decompressed) bytes of a source, bounded by cfg.MaxBytes.
-func readSource(ctx context.Context, cfg Config, src Source) ([]byte, error) {
+func readSource(ctx context.Context, cfg Options, src Source) ([]byte, error) {
 	limit := cfg.maxBytes()
 	var rc io.ReadCloser
 	if src.Path != "" {

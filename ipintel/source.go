@@ -41,9 +41,9 @@ type Source struct {
 	Optional bool
 }
 
-// Config lists the sources and the knobs of a Classifier. The zero value is usable: it
+// Options lists the sources and the knobs of a Classifier. The zero value is usable: it
 // classifies every address as unknown.
-type Config struct {
+type Options struct {
 	Sources []Source
 	// DisableBuiltinASN turns off the built-in hosting/mobile ASN table.
 	DisableBuiltinASN bool
@@ -63,14 +63,14 @@ type Config struct {
 
 const defaultMaxBytes = 512 << 20
 
-func (c Config) maxBytes() int64 {
+func (c Options) maxBytes() int64 {
 	if c.MaxBytes > 0 {
 		return c.MaxBytes
 	}
 	return defaultMaxBytes
 }
 
-func (c Config) client() *http.Client {
+func (c Options) client() *http.Client {
 	if c.Client != nil {
 		return c.Client
 	}

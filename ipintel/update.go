@@ -140,7 +140,7 @@ func download(ctx context.Context, dir string, d Download, client *http.Client) 
 		return 0, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
 	}
 	if len(body) == 0 {
-		return 0, ErrEmptyBody
+		return 0, fmt.Errorf("%w: empty download", ErrNoEntries)
 	}
 	if d.Format != "" {
 		if err := validate(d.Format, body); err != nil {

@@ -2,7 +2,6 @@ package ipintel
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -11,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // fakeUpstream serves the testdata files under their upstream-like paths plus failure modes.
@@ -91,9 +93,7 @@ func TestUpdate(t *testing.T) {
 			"oracle": "/public_ip_ranges.json", "disposable-email": "/disposable_email.conf",
 			"country-ipv4": "/country-ipv4.csv", "country-ipv6": "/country-ipv6.csv",
 		}[dls[i].Name]
-		if path == "" {
-			t.Fatalf("no fake upstream for %s", dls[i].Name)
-		}
+		require.NotEmpty(t, path, "no fake upstream for %s", dls[i].Name)
 		dls[i].URL = srv.URL + path
 	}
 	dls = append(dls,
@@ -106,64 +106,47 @@ func TestUpdate(t *testing.T) {
 	)
 	res := UpdateEach(context.Background(), dir, dls, srv.Client())
 	wantErr := map[string]error{
-		"x4bnet-vpn-ipv6": ErrBadStatus, "broken": ErrBadStatus, "html": ErrNoEntries, "empty": ErrEmptyBody,
+		"x4bnet-vpn-ipv6": ErrBadStatus, "broken": ErrBadStatus, "html": ErrNoEntries, "empty": ErrNoEntries,
 		"huge": ErrTooLarge, "slow": context.DeadlineExceeded, "escape": ErrConfig, "country-ipv6": ErrNoEntries,
 	}
 	for _, r := range res {
-		want := wantErr[r.Name]
-		switch {
-		case want == nil && r.Err != nil:
-			t.Errorf("%s: %v", r.Name, r.Err)
-		case want != nil && !errors.Is(r.Err, want):
-			t.Errorf("%s: err = %v, want %v", r.Name, r.Err, want)
-		case want == nil && r.Bytes == 0:
-			t.Errorf("%s: 0 bytes", r.Name)
+		if want := wantErr[r.Name]; want != nil {
+			assert.ErrorIs(t, r.Err, want, r.Name)
+		} else if assert.NoError(t, r.Err, r.Name) {
+			assert.NotZero(t, r.Bytes, "%s: 0 bytes", r.Name)
 		}
 	}
 	for f, c := range old {
-		if b, _ := os.ReadFile(filepath.Join(dir, f)); string(b) != c {
-			t.Errorf("%s was replaced after a failed download: %q", f, b)
-		}
+		b, _ := os.ReadFile(filepath.Join(dir, f))
+		assert.Equal(t, c, string(b), "%s was replaced after a failed download", f)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape.txt")); err == nil {
-		t.Error("download escaped the target directory")
-	}
+	_, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape.txt"))
+	assert.Error(t, err, "download escaped the target directory")
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".tmp") {
-			t.Errorf("temporary file left behind: %s", e.Name())
-		}
+		assert.False(t, strings.HasSuffix(e.Name(), ".tmp"), "temporary file left behind: %s", e.Name())
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, FileDisposableEmail)); string(b) != "0-mail.com\n027168.com\n" {
-		t.Errorf("disposable list: %q", b)
-	}
+	b, _ := os.ReadFile(filepath.Join(dir, FileDisposableEmail))
+	assert.Equal(t, "0-mail.com\n027168.com\n", string(b), "disposable list")
 	// The country table landed where Countries reads it; the HTML "table" did not.
 	cs, err := OpenCountries(DefaultCountryFiles(dir), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := cs.Country(netip.MustParseAddr("198.51.100.7")); got != "FR" {
-		t.Errorf("country of 198.51.100.7 = %q after update", got)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "FR", cs.Country(netip.MustParseAddr("198.51.100.7")), "country of 198.51.100.7 after update")
 
 	// DefaultSources reads what Update wrote.
-	c := newClassifier(t, Config{Sources: DefaultSources(dir)})
+	c := newClassifier(t, Options{Sources: DefaultSources(dir)})
 	for ip, want := range map[string]Class{
 		"198.51.100.200": ClassTor, "192.0.2.21": ClassTor, "198.51.100.130": ClassVPN,
 		"2001:db8:100:5::1": ClassVPN, // from the kept old ipv6 file
 		"198.51.100.5":      ClassHosting, "10.20.0.1": ClassHosting, "10.30.0.1": ClassHosting,
 		"10.40.0.1": ClassHosting, "8.8.8.8": ClassUnknown,
 	} {
-		if got := c.Classify(netip.MustParseAddr(ip)); got.Class != want {
-			t.Errorf("after update, %s: got %+v, want %s", ip, got, want)
-		}
+		got := c.Classify(netip.MustParseAddr(ip))
+		assert.Equal(t, want, got.Class, "after update, %s: got %+v", ip, got)
 	}
 
 	err = Update(context.Background(), dir, dls, srv.Client())
-	if !errors.Is(err, ErrBadStatus) || !errors.Is(err, ErrTooLarge) {
-		t.Errorf("Update joined error = %v", err)
-	}
-	if err := Update(context.Background(), dir, dls[:2], srv.Client()); err != nil {
-		t.Errorf("Update of good sources: %v", err)
-	}
+	assert.ErrorIs(t, err, ErrBadStatus, "Update's joined error")
+	assert.ErrorIs(t, err, ErrTooLarge, "Update's joined error")
+	assert.NoError(t, Update(context.Background(), dir, dls[:2], srv.Client()), "Update of good sources")
 }

@@ -37,7 +37,7 @@ func TestAttackForgedTokenThroughProtect(t *testing.T) {
 	require.Zero(t, h.calls, "the protected handler never ran")
 }
 
-// TestAttackRemoteExpectedOriginAgainstRealServer: middleware.Remote with ExpectedOrigin
+// TestAttackRemoteExpectedOriginAgainstRealServer: middleware.WithRemote with WithExpectedOrigin
 // against the real hosted API (not a test double): a token bound to another origin of the
 // same site is refused although the secret is right.
 func TestAttackRemoteExpectedOriginAgainstRealServer(t *testing.T) {
@@ -50,7 +50,7 @@ func TestAttackRemoteExpectedOriginAgainstRealServer(t *testing.T) {
 	require.NoError(t, err)
 	h := &recorder{}
 	var f failure
-	prot := middleware.Protect(nil, middleware.Remote(api.URL, site.Secret, api.Client()), middleware.ExpectedOrigin(siteOrigin), capture(&f))(h)
+	prot := middleware.Protect(nil, middleware.WithRemote(api.URL, site.Secret, api.Client()), middleware.WithExpectedOrigin(siteOrigin), capture(&f))(h)
 	require.Equal(t, http.StatusForbidden, serve(prot, formPost(url.Values{"astracaph-response": {d.Token}})).Code)
 	require.ErrorIs(t, f.err, middleware.ErrTokenInvalid)
 	require.Zero(t, h.calls)

@@ -32,7 +32,7 @@ func Example() {
 		fmt.Fprintf(w, "thanks %s (human score %.1f, from %s)", r.FormValue("name"), res.Score, res.Hostname)
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/contact", middleware.Protect(c, middleware.RejectSpam())(contact))
+	mux.Handle("/contact", middleware.Protect(c, middleware.WithRejectSpam())(contact))
 
 	// What the widget does in the browser: fetch a challenge, solve it, redeem it for a
 	// token bound to the page's origin.
@@ -59,13 +59,13 @@ func Example() {
 	// 403 captcha verification failed: captcha token invalid (timeout-or-duplicate)
 }
 
-// ExampleRemote verifies against a standalone AstraCaph server instead of an in-process
+// ExampleWithRemote verifies against a standalone AstraCaph server instead of an in-process
 // engine, and answers failures with a redirect back to the form.
-func ExampleRemote() {
+func ExampleWithRemote() {
 	protect := middleware.Protect(nil,
-		middleware.Remote("https://captcha.example.com", "sk_live_…", nil),
-		middleware.ExpectedOrigin("https://shop.example.com"),
-		middleware.ErrorHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		middleware.WithRemote("https://captcha.example.com", "sk_live_…", nil),
+		middleware.WithExpectedOrigin("https://shop.example.com"),
+		middleware.WithErrorHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := middleware.FailureReason(r); middleware.StatusCode(err) == http.StatusServiceUnavailable {
 				http.Error(w, "please try again in a minute", http.StatusServiceUnavailable)
 				return

@@ -9,19 +9,6 @@ import (
 	"github.com/astracat/astracaph"
 )
 
-// Reasons a check fails, for error handlers to branch on with errors.Is on FailureReason.
-var (
-	ErrTokenMissing   = errors.New("astracaph: middleware: captcha token missing")
-	ErrTokenInvalid   = errors.New("astracaph: middleware: captcha token invalid")
-	ErrDenied         = errors.New("astracaph: middleware: captcha challenge refused")
-	ErrOriginUnknown  = errors.New("astracaph: middleware: request origin unknown")
-	ErrSpam           = errors.New("astracaph: middleware: submission classified as spam")
-	ErrFieldsMismatch = errors.New("astracaph: middleware: form fields do not match the token")
-	ErrBodyTooLarge   = errors.New("astracaph: middleware: request body too large")
-	ErrMalformedBody  = errors.New("astracaph: middleware: malformed request body")
-	ErrUnavailable    = errors.New("astracaph: middleware: captcha verification unavailable")
-)
-
 // Codes reported for failures that carry no verifier code.
 const (
 	CodeMissingOrigin  = "missing-origin"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/astracat/astracaph"
+	"github.com/stretchr/testify/require"
 )
 
 func FuzzParseForm(f *testing.F) {
@@ -25,9 +26,7 @@ func FuzzParseForm(f *testing.F) {
 			return
 		}
 		tok := findToken(form, defaultFieldNames, http.Header{}, DefaultHeaderName)
-		if tok != strings.TrimSpace(tok) {
-			t.Fatalf("untrimmed token %q", tok)
-		}
+		require.Equal(t, strings.TrimSpace(tok), tok, "untrimmed token")
 		if tok != "" {
 			found := false
 			for _, n := range defaultFieldNames {
@@ -35,9 +34,7 @@ func FuzzParseForm(f *testing.F) {
 					found = true
 				}
 			}
-			if !found {
-				t.Fatalf("token %q not from a token field", tok)
-			}
+			require.True(t, found, "token %q not from a token field", tok)
 		}
 	})
 }
@@ -53,13 +50,11 @@ func FuzzDecodeRemote(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		res, err := decodeRemote(raw)
 		if err != nil {
-			if res.Success {
-				t.Fatal("an error must not come with success")
-			}
+			require.False(t, res.Success, "an error must not come with success")
 			return
 		}
-		if !res.Success && len(res.ErrorCodes) == 0 {
-			t.Fatal("a refusal without an error code")
+		if !res.Success {
+			require.NotEmpty(t, res.ErrorCodes, "a refusal without an error code")
 		}
 	})
 }
@@ -70,17 +65,15 @@ func FuzzTokenData(f *testing.F) {
 		ID: "abc", Origin: "https://a.example", Time: now, Expire: now.Add(time.Minute), Fields: []string{"name"},
 		FieldsHash: strings.Repeat("0", 64), Classification: "GOOD", Verified: true,
 	}, []byte("key"), astracaph.SHA256)
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Add(tok)
 	f.Add("eyJ2ZXJpZmljYXRpb25EYXRhIjoiaWQ9MSJ9")
 	f.Add("not base64")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, tok string) {
-		d, ok := tokenData(tok)
-		if !ok && (d.ID != "" || d.Origin != "") {
-			t.Fatal("data returned for an unreadable token")
+		if d, ok := tokenData(tok); !ok {
+			require.Empty(t, d.ID, "data returned for an unreadable token")
+			require.Empty(t, d.Origin, "data returned for an unreadable token")
 		}
 	})
 }
@@ -90,9 +83,7 @@ func FuzzTokenData(f *testing.F) {
 // be one of the refusal statuses.
 func FuzzProtect(f *testing.F) {
 	c, err := astracaph.New(astracaph.WithSecret([]byte("0123456789abcdef0123456789abcdef")))
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Add("application/x-www-form-urlencoded", "astracaph-response=abc", "https://a.example", "", "application/json", "")
 	f.Add("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"altcha\"\r\n\r\neyJhbGdvcml0aG0iOiJTSEEtMjU2In0=\r\n--b--", "", "https://a.example/x", "text/html", "")
 	f.Add("application/json", `{"a":1}`, "null", "::::", "*/*", "eyJ2ZXJpZmljYXRpb25EYXRhIjoiaWQ9MSJ9")
@@ -100,7 +91,7 @@ func FuzzProtect(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ct, body, origin, referer, accept, header string) {
 		called := false
 		next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })
-		h := Protect(c, MaxBodyBytes(4096))(next)
+		h := Protect(c, WithMaxBodyBytes(4096))(next)
 		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 		for k, v := range map[string]string{"Content-Type": ct, "Origin": origin, "Referer": referer, "Accept": accept, DefaultHeaderName: header} {
 			if v != "" && validHeaderValue(v) {
@@ -109,14 +100,8 @@ func FuzzProtect(f *testing.F) {
 		}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
-		if called {
-			t.Fatal("the wrapped handler ran without a valid token")
-		}
-		switch w.Code {
-		case http.StatusForbidden, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
-		default:
-			t.Fatalf("status %d", w.Code)
-		}
+		require.False(t, called, "the wrapped handler ran without a valid token")
+		require.Contains(t, []int{http.StatusForbidden, http.StatusBadRequest, http.StatusRequestEntityTooLarge}, w.Code)
 	})
 }
 
@@ -136,15 +121,15 @@ func TestTokenDataRoundTrip(t *testing.T) {
 		FieldsHash: strings.Repeat("ab", 32), Classification: "BAD", Reasons: []string{"spam.LINKS"}, Verified: true,
 	}
 	tok, err := astracaph.SignServerPayload(want, []byte("key"), astracaph.SHA256)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got, ok := tokenData(tok)
-	if !ok || got.ID != want.ID || got.Origin != want.Origin || got.FieldsHash != want.FieldsHash ||
-		strings.Join(got.Fields, ",") != "name,email" || got.Classification != "BAD" || !got.Time.Equal(now) {
-		t.Fatalf("got %+v, %v", got, ok)
-	}
-	if _, ok := tokenData(url.QueryEscape(tok) + "!"); ok {
-		t.Fatal("garbage parsed")
-	}
+	require.True(t, ok)
+	require.Equal(t, want.ID, got.ID)
+	require.Equal(t, want.Origin, got.Origin)
+	require.Equal(t, want.FieldsHash, got.FieldsHash)
+	require.Equal(t, []string{"name", "email"}, got.Fields)
+	require.Equal(t, "BAD", got.Classification)
+	require.True(t, got.Time.Equal(now), "time %v, want %v", got.Time, now)
+	_, ok = tokenData(url.QueryEscape(tok) + "!")
+	require.False(t, ok, "garbage parsed")
 }

@@ -136,7 +136,7 @@ type failure struct {
 }
 
 func capture(f *failure) middleware.Option {
-	return middleware.ErrorHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return middleware.WithErrorHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.err = middleware.FailureReason(r)
 		f.result, f.hasRes = middleware.ResultFromContext(r.Context())
 		w.WriteHeader(middleware.StatusCode(f.err))

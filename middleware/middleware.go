@@ -4,19 +4,21 @@
 // # Lifecycle
 //
 // A request whose method is not protected (POST, PUT, PATCH and DELETE by default; see
-// Methods), or that Skip exempts, reaches the wrapped handler untouched. For the others:
+// WithMethods), or that WithSkip exempts, reaches the wrapped handler untouched. For the
+// others:
 //
-//  1. Body. The body is read into memory, up to MaxBodyBytes (10 MiB by default; a larger
-//     one fails with ErrBodyTooLarge, 413). The form is parsed from that copy
+//  1. Body. The body is read into memory, up to WithMaxBodyBytes (10 MiB by default; a
+//     larger one fails with ErrBodyTooLarge, 413). The form is parsed from that copy
 //     (application/x-www-form-urlencoded or multipart/form-data; file parts are skipped)
 //     and the request passed on gets a fresh reader over the same bytes.
 //  2. Token. The first non-empty form field among astracaph-response, altcha,
-//     cf-turnstile-response, h-captcha-response and g-recaptcha-response (FieldNames), else
-//     the X-AstraCaph-Token header (HeaderName). The query string is never read: tokens do
-//     not belong in URLs and logs. No token fails with ErrTokenMissing.
-//  3. Origin. The token must be bound to ExpectedOrigin when it is set, else to the Origin
-//     header, else to the origin of Referer. When none is known the request fails with
-//     ErrOriginUnknown.
+//     cf-turnstile-response, h-captcha-response and g-recaptcha-response
+//     (WithFieldNames), else the X-AstraCaph-Token header (WithHeaderName). The query
+//     string is never read: tokens do not belong in URLs and logs. No token fails with
+//     ErrTokenMissing.
+//  3. Origin. The token must be bound to the origin given by WithExpectedOrigin when it is
+//     set, else to the Origin header, else to the origin of Referer. When none is known
+//     the request fails with ErrOriginUnknown.
 //  4. Verify. In-process, Captcha.Verify checks the signature, expiry and origin binding and
 //     consumes the token: it passes once, a replay fails with ErrTokenInvalid
 //     ("timeout-or-duplicate"). A raw ALTCHA proof-of-work payload (the official widget
@@ -24,10 +26,10 @@
 //     request's origin and the token it earns verified in the same step; a step-up or deny
 //     decision fails with ErrDenied and the decision's reasons. The risk engine sees
 //     r.RemoteAddr as the client address (put a trusted real-IP middleware in front when
-//     behind a proxy). With Remote, the token is checked by a remote AstraCaph server
+//     behind a proxy). With WithRemote, the token is checked by a remote AstraCaph server
 //     instead.
-//  5. Checks. RejectSpam refuses tokens classified "BAD"; CheckFieldsHash refuses forms that
-//     do not match the fields hash the token carries.
+//  5. Checks. WithRejectSpam refuses tokens classified "BAD"; WithCheckFieldsHash refuses
+//     forms that do not match the fields hash the token carries.
 //  6. Outcome. On success the wrapped handler runs with the astracaph.Result in the request
 //     context (ResultFromContext). On failure the error handler runs with the reason in the
 //     context (FailureReason, a *Failure matching one of the Err* sentinels). The default
@@ -63,7 +65,7 @@ import (
 )
 
 // Protect returns middleware that requires a valid AstraCaph token on protected requests
-// (see the package documentation). c may be nil only with the Remote option; Protect
+// (see the package documentation). c may be nil only with the WithRemote option; Protect
 // panics otherwise, like http.Handle on a programming error.
 func Protect(c *astracaph.Captcha, opts ...Option) func(http.Handler) http.Handler {
 	cfg := defaultConfig()
@@ -83,7 +85,7 @@ func Protect(c *astracaph.Captcha, opts ...Option) func(http.Handler) http.Handl
 	case c != nil:
 		v = &engineVerifier{c: c}
 	default:
-		panic("astracaph: middleware: Protect needs a *astracaph.Captcha or the Remote option")
+		panic("astracaph: middleware: Protect needs a *astracaph.Captcha or the WithRemote option")
 	}
 	return func(next http.Handler) http.Handler {
 		return &protector{cfg: cfg, v: v, next: next}

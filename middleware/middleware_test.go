@@ -89,7 +89,7 @@ func TestFieldOrderAndCustomNames(t *testing.T) {
 	r.Header.Set("X-AstraCaph-Token", "garbage")
 	require.Equal(t, http.StatusNoContent, serve(middleware.Protect(c)(h), r).Code)
 
-	custom := middleware.Protect(c, middleware.FieldNames("my-captcha"), middleware.HeaderName("X-Captcha"), capture(&f))(h)
+	custom := middleware.Protect(c, middleware.WithFieldNames("my-captcha"), middleware.WithHeaderName("X-Captcha"), capture(&f))(h)
 	require.Equal(t, http.StatusNoContent, serve(custom, formPost(url.Values{"my-captcha": {issue(t, c, siteOrigin)}})).Code)
 	w = serve(custom, formPost(url.Values{"astracaph-response": {issue(t, c, siteOrigin)}}))
 	require.Equal(t, http.StatusForbidden, w.Code, "default names are replaced")
@@ -230,7 +230,7 @@ func TestOriginBinding(t *testing.T) {
 	requireCodes(t, f.err, middleware.CodeMissingOrigin)
 
 	// A configured origin takes precedence over the headers.
-	pinned := middleware.Protect(c, middleware.ExpectedOrigin(siteOrigin), capture(&f))(h)
+	pinned := middleware.Protect(c, middleware.WithExpectedOrigin(siteOrigin), capture(&f))(h)
 	r = formPost(url.Values{"astracaph-response": {issue(t, c, siteOrigin)}})
 	r.Header.Del("Origin")
 	require.Equal(t, http.StatusNoContent, serve(pinned, r).Code)
@@ -278,13 +278,13 @@ func TestSkipAndMethods(t *testing.T) {
 		require.Equal(t, http.StatusForbidden, serve(prot, httptest.NewRequest(m, "/form", nil)).Code, m)
 	}
 
-	skip := middleware.Protect(c, middleware.Skip(func(r *http.Request) bool { return r.URL.Path == "/webhook" }))(next)
+	skip := middleware.Protect(c, middleware.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/webhook" }))(next)
 	r := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader("x=1"))
 	require.Equal(t, http.StatusTeapot, serve(skip, r).Code)
 	require.Same(t, r, seen)
 	require.Equal(t, http.StatusForbidden, serve(skip, httptest.NewRequest(http.MethodPost, "/form", nil)).Code)
 
-	onlyPut := middleware.Protect(c, middleware.Methods("put"))(next)
+	onlyPut := middleware.Protect(c, middleware.WithMethods("put"))(next)
 	require.Equal(t, http.StatusTeapot, serve(onlyPut, httptest.NewRequest(http.MethodPost, "/form", nil)).Code)
 	require.Equal(t, http.StatusForbidden, serve(onlyPut, httptest.NewRequest(http.MethodPut, "/form", nil)).Code)
 }
@@ -335,7 +335,7 @@ func TestCustomErrorHandler(t *testing.T) {
 		got = middleware.FailureReason(r)
 		http.Redirect(w, r, "/form?captcha=failed", http.StatusSeeOther)
 	})
-	w := serve(middleware.Protect(c, middleware.ErrorHandler(eh))(&recorder{}), formPost(url.Values{"astracaph-response": {"not-a-token"}}))
+	w := serve(middleware.Protect(c, middleware.WithErrorHandler(eh))(&recorder{}), formPost(url.Values{"astracaph-response": {"not-a-token"}}))
 	require.Equal(t, http.StatusSeeOther, w.Code)
 	require.ErrorIs(t, got, middleware.ErrTokenInvalid)
 	require.NotErrorIs(t, got, middleware.ErrTokenMissing)
@@ -352,8 +352,8 @@ func TestBodyTooLarge(t *testing.T) {
 	big := url.Values{"astracaph-response": {issue(t, c, siteOrigin)}, "pad": {strings.Repeat("x", 4096)}}.Encode()
 	var f failure
 	for name, opts := range map[string][]middleware.Option{
-		"default handler": {middleware.MaxBodyBytes(1024)},
-		"custom handler":  {middleware.MaxBodyBytes(1024), capture(&f)},
+		"default handler": {middleware.WithMaxBodyBytes(1024)},
+		"custom handler":  {middleware.WithMaxBodyBytes(1024), capture(&f)},
 	} {
 		for _, chunked := range []bool{false, true} {
 			var body io.Reader = strings.NewReader(big)
@@ -375,7 +375,7 @@ func TestBodyTooLarge(t *testing.T) {
 	}
 	require.Zero(t, h.calls)
 	// Within the limit the same request passes.
-	require.Equal(t, http.StatusNoContent, serve(middleware.Protect(c, middleware.MaxBodyBytes(8192))(h), formPost(mustParse(t, big))).Code)
+	require.Equal(t, http.StatusNoContent, serve(middleware.Protect(c, middleware.WithMaxBodyBytes(8192))(h), formPost(mustParse(t, big))).Code)
 }
 
 func mustParse(t *testing.T, s string) url.Values {
@@ -406,7 +406,7 @@ func TestRejectSpam(t *testing.T) {
 	h := &recorder{}
 	var f failure
 	bad := func(d *astracaph.VerificationData) { d.Classification = "BAD"; d.Reasons = []string{"spam.KEYWORDS"} }
-	strict := middleware.Protect(c, middleware.RejectSpam(), capture(&f))(h)
+	strict := middleware.Protect(c, middleware.WithRejectSpam(), capture(&f))(h)
 
 	require.Equal(t, http.StatusForbidden, serve(strict, formPost(url.Values{"astracaph-response": {sign(t, bad)}})).Code)
 	require.ErrorIs(t, f.err, middleware.ErrSpam)
@@ -426,7 +426,7 @@ func TestCheckFieldsHash(t *testing.T) {
 	c := newCaptcha(t)
 	h := &recorder{}
 	var f failure
-	prot := middleware.Protect(c, middleware.CheckFieldsHash(), capture(&f))(h)
+	prot := middleware.Protect(c, middleware.WithCheckFieldsHash(), capture(&f))(h)
 	form := url.Values{"name": {"Ada"}, "message": {"line one\r\nline two"}, "extra": {"not hashed"}}
 	fields := []string{"name", "message", "missing"}
 	hashed := func(alg astracaph.Algorithm) func(*astracaph.VerificationData) {
@@ -488,13 +488,13 @@ func (s *flakyStore) ConsumeOnce(ctx context.Context, key, value string, issued 
 }
 
 func TestStoreFailureIsUnavailable(t *testing.T) {
-	st := &flakyStore{Store: astracaph.NewMemoryStore(0)}
+	st := &flakyStore{Store: astracaph.NewMemoryStore(astracaph.MemoryOptions{})}
 	c := newCaptcha(t, astracaph.WithStore(st))
 	h := &recorder{}
 	var logs bytes.Buffer
 	tok := issue(t, c, siteOrigin)
 	st.down.Store(true)
-	w := serve(middleware.Protect(c, middleware.Logger(slog.New(slog.NewTextHandler(&logs, nil))))(h), formPost(url.Values{"astracaph-response": {tok}}))
+	w := serve(middleware.Protect(c, middleware.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))(h), formPost(url.Values{"astracaph-response": {tok}}))
 	require.Equal(t, http.StatusServiceUnavailable, w.Code)
 	require.Zero(t, h.calls)
 	var f failure
@@ -536,7 +536,7 @@ func TestRawPayloadDecisions(t *testing.T) {
 func TestLogsNeverCarryTokens(t *testing.T) {
 	c := newCaptcha(t)
 	var logs bytes.Buffer
-	prot := middleware.Protect(c, middleware.Logger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))(&recorder{})
+	prot := middleware.Protect(c, middleware.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))(&recorder{})
 	tok := issue(t, c, siteOrigin)
 	serve(prot, formPost(url.Values{"astracaph-response": {tok}}))
 	serve(prot, formPost(url.Values{"astracaph-response": {tok}}))
@@ -546,7 +546,7 @@ func TestLogsNeverCarryTokens(t *testing.T) {
 
 func TestProtectNeedsAVerifier(t *testing.T) {
 	require.Panics(t, func() { middleware.Protect(nil) })
-	require.NotPanics(t, func() { middleware.Protect(nil, middleware.Remote("http://127.0.0.1:1", "sk", nil)) })
+	require.NotPanics(t, func() { middleware.Protect(nil, middleware.WithRemote("http://127.0.0.1:1", "sk", nil)) })
 }
 
 func TestSiteKeyOption(t *testing.T) {
@@ -555,7 +555,7 @@ func TestSiteKeyOption(t *testing.T) {
 	require.NoError(t, err)
 	h := &recorder{}
 	var f failure
-	prot := middleware.Protect(c, middleware.SiteKey(s.SiteKey), capture(&f))(h)
+	prot := middleware.Protect(c, middleware.WithSiteKey(s.SiteKey), capture(&f))(h)
 	require.Equal(t, http.StatusForbidden, serve(prot, formPost(url.Values{"astracaph-response": {issue(t, c, siteOrigin)}})).Code, "open-mode token")
 	requireCodes(t, f.err, astracaph.CodeSiteKeyMismatch)
 	ch, err := c.Challenge(context.Background(), astracaph.ChallengeRequest{SiteKey: s.SiteKey})

@@ -54,35 +54,35 @@ func methodSet(ms ...string) map[string]bool {
 	return s
 }
 
-// FieldNames replaces the form fields searched for a token, in order. The default is
+// WithFieldNames replaces the form fields searched for a token, in order. The default is
 // astracaph-response, altcha, cf-turnstile-response, h-captcha-response,
 // g-recaptcha-response.
-func FieldNames(names ...string) Option {
+func WithFieldNames(names ...string) Option {
 	return func(c *config) { c.fields = append([]string(nil), names...) }
 }
 
-// HeaderName replaces the header read when no form field carries a token
+// WithHeaderName replaces the header read when no form field carries a token
 // (DefaultHeaderName). An empty name disables the header.
-func HeaderName(name string) Option {
+func WithHeaderName(name string) Option {
 	return func(c *config) { c.header = name }
 }
 
-// ExpectedOrigin sets the origin tokens must be bound to (for example
+// WithExpectedOrigin sets the origin tokens must be bound to (for example
 // "https://shop.example.com"). It takes precedence over the request's Origin and Referer
 // headers, which is what non-browser clients and proxies that strip them need.
-func ExpectedOrigin(origin string) Option {
+func WithExpectedOrigin(origin string) Option {
 	return func(c *config) { c.origin = origin }
 }
 
-// SiteKey requires tokens (and raw ALTCHA payloads) to belong to this site. Ignored in
-// remote mode, where the secret identifies the site.
-func SiteKey(key string) Option {
+// WithSiteKey requires tokens (and raw ALTCHA payloads) to belong to this site. Ignored
+// in remote mode, where the secret identifies the site.
+func WithSiteKey(key string) Option {
 	return func(c *config) { c.siteKey = key }
 }
 
-// ErrorHandler replaces the handler called when a check fails. It can read the reason
-// with FailureReason and the status the default would use with StatusCode.
-func ErrorHandler(h http.Handler) Option {
+// WithErrorHandler replaces the handler called when a check fails. It can read the
+// reason with FailureReason and the status the default would use with StatusCode.
+func WithErrorHandler(h http.Handler) Option {
 	return func(c *config) {
 		if h != nil {
 			c.errorHandler = h
@@ -90,22 +90,22 @@ func ErrorHandler(h http.Handler) Option {
 	}
 }
 
-// Skip exempts requests for which f returns true: they reach the wrapped handler
+// WithSkip exempts requests for which f returns true: they reach the wrapped handler
 // untouched.
-func Skip(f func(*http.Request) bool) Option {
+func WithSkip(f func(*http.Request) bool) Option {
 	return func(c *config) { c.skip = f }
 }
 
-// Methods replaces the protected methods (default POST, PUT, PATCH, DELETE). Requests
+// WithMethods replaces the protected methods (default POST, PUT, PATCH, DELETE). Requests
 // with other methods pass through untouched.
-func Methods(methods ...string) Option {
+func WithMethods(methods ...string) Option {
 	return func(c *config) { c.methods = methodSet(methods...) }
 }
 
-// Logger sets the logger for failed checks (default: the Captcha's logger, or discard in
-// remote mode). Refusals are logged at debug level, outages at error level; tokens and
+// WithLogger sets the logger for failed checks (default: the Captcha's logger, or discard
+// in remote mode). Refusals are logged at debug level, outages at error level; tokens and
 // secrets never are.
-func Logger(l *slog.Logger) Option {
+func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {
 			c.log = l
@@ -113,9 +113,9 @@ func Logger(l *slog.Logger) Option {
 	}
 }
 
-// MaxBodyBytes bounds the body buffered in memory (default DefaultMaxBodyBytes). Larger
-// bodies fail with ErrBodyTooLarge (413).
-func MaxBodyBytes(n int64) Option {
+// WithMaxBodyBytes bounds the body buffered in memory (default DefaultMaxBodyBytes).
+// Larger bodies fail with ErrBodyTooLarge (413).
+func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) {
 		if n > 0 {
 			c.maxBody = n
@@ -123,23 +123,23 @@ func MaxBodyBytes(n int64) Option {
 	}
 }
 
-// RejectSpam fails requests whose token carries the spam classification "BAD".
-func RejectSpam() Option {
+// WithRejectSpam fails requests whose token carries the spam classification "BAD".
+func WithRejectSpam() Option {
 	return func(c *config) { c.rejectSpam = true }
 }
 
-// CheckFieldsHash fails requests whose token carries fields and fieldsHash that do not
+// WithCheckFieldsHash fails requests whose token carries fields and fieldsHash that do not
 // match the submitted form: the form was changed after the widget hashed it.
-func CheckFieldsHash() Option {
+func WithCheckFieldsHash() Option {
 	return func(c *config) { c.checkFields = true }
 }
 
-// Remote verifies tokens against a remote AstraCaph server (POST {url}/public/api/v1/verify
-// with the site secret) instead of the in-process engine; Protect's *Captcha may then be
-// nil. client defaults to an http.Client with a 10-second timeout. Any failure to get a
+// WithRemote verifies tokens against a remote AstraCaph server (POST
+// {url}/public/api/v1/verify with the site secret) instead of the in-process engine;
+// Protect's *Captcha may then be nil. client defaults to an http.Client with a 10-second timeout. Any failure to get a
 // clear answer (timeout, non-200 status, malformed JSON, or "internal-error") fails closed
 // with ErrUnavailable. A raw ALTCHA payload is forwarded as it is: the remote decides.
-func Remote(url, secret string, client *http.Client) Option {
+func WithRemote(url, secret string, client *http.Client) Option {
 	return func(c *config) {
 		if client == nil {
 			client = &http.Client{Timeout: 10 * time.Second}

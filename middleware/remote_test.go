@@ -67,7 +67,7 @@ func TestRemoteVerify(t *testing.T) {
 	defer srv.Close()
 	h := &recorder{}
 	var f failure
-	prot := middleware.Protect(nil, middleware.Remote(srv.URL+"/", remoteSecret, nil), capture(&f))(h)
+	prot := middleware.Protect(nil, middleware.WithRemote(srv.URL+"/", remoteSecret, nil), capture(&f))(h)
 
 	tok := issue(t, c, siteOrigin)
 	require.Equal(t, http.StatusNoContent, serve(prot, formPost(url.Values{"astracaph-response": {tok}, "name": {"Ada"}})).Code, f.err)
@@ -89,7 +89,7 @@ func TestRemoteVerify(t *testing.T) {
 	r.Header.Set("Origin", "https://evil.example")
 	require.Equal(t, http.StatusForbidden, serve(prot, r).Code)
 	requireCodes(t, f.err, astracaph.CodeOriginMismatch)
-	wrongSecret := middleware.Protect(nil, middleware.Remote(srv.URL, "sk_live_wrong", nil), capture(&f))(h)
+	wrongSecret := middleware.Protect(nil, middleware.WithRemote(srv.URL, "sk_live_wrong", nil), capture(&f))(h)
 	require.Equal(t, http.StatusForbidden, serve(wrongSecret, formPost(url.Values{"astracaph-response": {issue(t, c, siteOrigin)}})).Code)
 	requireCodes(t, f.err, astracaph.CodeInvalidSecret)
 	require.Equal(t, 1, h.calls)
@@ -107,7 +107,7 @@ func TestRemoteChecksUseSignedData(t *testing.T) {
 	defer srv.Close()
 	h := &recorder{}
 	var f failure
-	prot := middleware.Protect(nil, middleware.Remote(srv.URL, remoteSecret, srv.Client()), middleware.RejectSpam(), middleware.CheckFieldsHash(), capture(&f))(h)
+	prot := middleware.Protect(nil, middleware.WithRemote(srv.URL, remoteSecret, srv.Client()), middleware.WithRejectSpam(), middleware.WithCheckFieldsHash(), capture(&f))(h)
 
 	bad := sign(t, func(d *astracaph.VerificationData) { d.Classification = "BAD" })
 	require.Equal(t, http.StatusForbidden, serve(prot, formPost(url.Values{"astracaph-response": {bad}})).Code)
@@ -169,7 +169,7 @@ func TestRemoteFailsClosed(t *testing.T) {
 			client.Timeout = tc.timeout
 			h := &recorder{}
 			var f failure
-			prot := middleware.Protect(nil, middleware.Remote(srv.URL, remoteSecret, client), capture(&f))(h)
+			prot := middleware.Protect(nil, middleware.WithRemote(srv.URL, remoteSecret, client), capture(&f))(h)
 			w := serve(prot, formPost(url.Values{"astracaph-response": {"some-token"}}))
 			require.Equal(t, http.StatusServiceUnavailable, w.Code)
 			require.ErrorIs(t, f.err, middleware.ErrUnavailable)
@@ -181,7 +181,7 @@ func TestRemoteFailsClosed(t *testing.T) {
 		addr := srv.URL
 		srv.Close()
 		var f failure
-		prot := middleware.Protect(nil, middleware.Remote(addr, remoteSecret, nil), capture(&f))(&recorder{})
+		prot := middleware.Protect(nil, middleware.WithRemote(addr, remoteSecret, nil), capture(&f))(&recorder{})
 		require.Equal(t, http.StatusServiceUnavailable, serve(prot, formPost(url.Values{"astracaph-response": {"t"}})).Code)
 		require.ErrorIs(t, f.err, middleware.ErrUnavailable)
 	})
@@ -191,7 +191,7 @@ func TestRemoteFailsClosed(t *testing.T) {
 		}))
 		defer srv.Close()
 		var f failure
-		prot := middleware.Protect(nil, middleware.Remote(srv.URL, remoteSecret, nil), capture(&f))(&recorder{})
+		prot := middleware.Protect(nil, middleware.WithRemote(srv.URL, remoteSecret, nil), capture(&f))(&recorder{})
 		require.Equal(t, http.StatusForbidden, serve(prot, formPost(url.Values{"astracaph-response": {"t"}})).Code)
 		require.ErrorIs(t, f.err, middleware.ErrTokenInvalid)
 		requireCodes(t, f.err, astracaph.CodeInvalidResponse)

@@ -71,7 +71,7 @@ func redeemFailure(err error) *Failure {
 		code = astracaph.CodeSiteKeyMismatch
 	case errors.Is(err, astracaph.ErrInvalidSolution), errors.Is(err, astracaph.ErrMalformedPayload),
 		errors.Is(err, astracaph.ErrTestPayload), errors.Is(err, astracaph.ErrUnknownAlgorithm),
-		errors.Is(err, astracaph.ErrSiteNotFound), errors.Is(err, astracaph.ErrOpenModeDisabled):
+		errors.Is(err, astracaph.ErrNotFound), errors.Is(err, astracaph.ErrOpenModeDisabled):
 		code = astracaph.CodeInvalidResponse
 	default:
 		return fail(ErrUnavailable, nil, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkVerify is the redemption hot path after parsing: challenge digest, key lookup
@@ -14,8 +16,8 @@ func BenchmarkVerify(b *testing.B) {
 	tok := mint(b, c.Header, newTestKey(b, 0).sk)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := f.is.Verify(tok, c.TokenChallenge); err != nil {
-			b.Fatal(err)
+		if _, err := f.is.Verify(tok, c.TokenChallenge); err != nil { // guarded: require costs a t.Helper call
+			require.NoError(b, err)
 		}
 	}
 }
@@ -29,7 +31,7 @@ func BenchmarkVerifyParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := f.is.Verify(tok, c.TokenChallenge); err != nil {
-				b.Fatal(err)
+				require.NoError(b, err)
 			}
 		}
 	})
@@ -46,11 +48,11 @@ func BenchmarkRedeem(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		tok, err := ParseAuthorization(header)
-		if err != nil {
-			b.Fatal(err)
+		if err != nil { // guarded: require costs a t.Helper call
+			require.NoError(b, err)
 		}
 		if _, err := f.is.Redeem(ctx, acceptStore{}, time.Time{}, time.Minute, tok, c.TokenChallenge); err != nil {
-			b.Fatal(err)
+			require.NoError(b, err)
 		}
 	}
 }
@@ -64,14 +66,12 @@ func (acceptStore) ConsumeOnce(_ context.Context, _, value string, _ time.Time, 
 func BenchmarkParseAuthorization(b *testing.B) {
 	v := loadRFCVector(b)
 	tok, err := ParseToken(v.Token)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	header := `Basic dXNlcjpwYXNz, ` + tok.Authorization()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ParseAuthorization(header); err != nil {
-			b.Fatal(err)
+		if _, err := ParseAuthorization(header); err != nil { // guarded: require costs a t.Helper call
+			require.NoError(b, err)
 		}
 	}
 }
@@ -82,8 +82,8 @@ func BenchmarkChallenges(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		cs, err := f.is.Challenges(nil, time.Minute, originA)
-		if err != nil {
-			b.Fatal(err)
+		if err != nil { // guarded: require costs a t.Helper call
+			require.NoError(b, err)
 		}
 		_ = HeaderValue(cs)
 	}

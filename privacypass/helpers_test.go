@@ -287,6 +287,6 @@ func (f *fixture) challenge(t testing.TB, issuer, origin string) Challenge {
 			return c
 		}
 	}
-	t.Fatalf("no challenge for %s", issuer)
+	require.Failf(t, "no challenge", "no challenge for %s", issuer)
 	return Challenge{}
 }

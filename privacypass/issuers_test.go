@@ -235,7 +235,7 @@ func TestIssuersStaticFile(t *testing.T) {
 type failingTransport struct{ t testing.TB }
 
 func (f failingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	f.t.Errorf("unexpected fetch of %s for a static issuer", r.URL)
+	assert.Failf(f.t, "unexpected fetch for a static issuer", "%s", r.URL)
 	return nil, http.ErrNotSupported
 }
 
@@ -273,7 +273,7 @@ func TestIssuersRun(t *testing.T) {
 	case err := <-done:
 		assert.ErrorIs(t, err, context.Canceled)
 	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return after cancel")
+		require.Fail(t, "Run did not return after cancel")
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph/internal/testenv"
 	"github.com/astracat/astracaph/redisstore"
@@ -18,9 +20,8 @@ import (
 func benchStore(b *testing.B, pool int) *redisstore.Store {
 	addr, _ := testenv.StartRedis(b)
 	s := mustStore(b, redis.NewClient(&redis.Options{Addr: addr, PoolSize: pool}))
-	if _, err := s.InitEpoch(b.Context()); err != nil {
-		b.Fatal(err)
-	}
+	_, err := s.InitEpoch(b.Context())
+	require.NoError(b, err)
 	return s
 }
 
@@ -35,8 +36,8 @@ func BenchmarkConsumeOnce(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		if _, _, err := s.ConsumeOnce(ctx, strconv.Itoa(i), "v", at, time.Minute); err != nil {
-			b.Fatal(err)
+		if _, _, err := s.ConsumeOnce(ctx, strconv.Itoa(i), "v", at, time.Minute); err != nil { // guarded: require costs a t.Helper call
+			require.NoError(b, err)
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "consumes/s")
@@ -60,7 +61,7 @@ func consumeInParallel(b *testing.B, s *redisstore.Store, callers int) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, _, err := s.ConsumeOnce(ctx, strconv.FormatInt(n.Add(1), 10), "v", at, time.Minute); err != nil {
-				b.Error(err)
+				assert.NoError(b, err)
 				return
 			}
 		}
@@ -87,9 +88,8 @@ func BenchmarkConsumeOnceReplicaAck(b *testing.B) {
 					opts = append(opts, redisstore.WithReplicaAck(1, time.Second))
 				}
 				s := mustStore(b, redis.NewClient(&redis.Options{Addr: m.Addr, PoolSize: callers}), opts...)
-				if _, err := s.InitEpoch(b.Context()); err != nil {
-					b.Fatal(err)
-				}
+				_, err := s.InitEpoch(b.Context())
+				require.NoError(b, err)
 				consumeInParallel(b, s, callers)
 			})
 		}

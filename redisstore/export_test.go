@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
 )
 
 // SetClock replaces the store's clock (epoch values).
@@ -14,8 +15,7 @@ func SetClock(s *Store, now func() time.Time) { s.now = now }
 func FailoverOptions(t testing.TB, u string) *redis.FailoverOptions {
 	t.Helper()
 	p, err := parseURL(u)
-	if err != nil || p.kind != kindSentinel {
-		t.Fatalf("%s: %v (kind %d)", u, err, p.kind)
-	}
+	require.NoError(t, err, u)
+	require.Equal(t, kindSentinel, p.kind, u)
 	return p.failover
 }

@@ -93,7 +93,7 @@ func findKey(t *testing.T, needle string, nodes ...*testenv.Redis) (*testenv.Red
 			}
 		}
 	}
-	t.Fatalf("no node holds a key containing %q", needle)
+	require.Failf(t, "key not found", "no node holds a key containing %q", needle)
 	return nil, ""
 }
 
@@ -141,7 +141,7 @@ func fillKeyOn(t *testing.T, n *testenv.Redis) string {
 			return k
 		}
 	}
-	t.Fatal("no key served by the node")
+	require.Fail(t, "no key served by the node")
 	return ""
 }
 

@@ -3,16 +3,11 @@ package redisstore
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
-
-// ErrClusterDegraded is wrapped by Ping when a Cluster does not serve every hash slot: some
-// keys (a share of all tokens) would fail, so the deployment is reported not ready.
-var ErrClusterDegraded = errors.New("astracaph: redisstore: cluster does not serve every slot")
 
 // Ping implements astracaph.Store. On a single server or Sentinel deployment it pings the
 // master. On a Cluster it asks every master for CLUSTER INFO (reloading the slot map on the

@@ -56,12 +56,6 @@ import (
 // DefaultPrefix is the key prefix used when WithPrefix is not given.
 const DefaultPrefix = "astracaph:"
 
-// ErrInvalidURL is returned by NewFromURL and Open for a URL they cannot use.
-var ErrInvalidURL = errors.New("astracaph: redisstore: invalid Redis URL")
-
-// ErrInvalidOption is returned by New for an option it cannot honour.
-var ErrInvalidOption = errors.New("astracaph: redisstore: invalid option")
-
 // Store is an astracaph.Store on Redis. It is safe for concurrent use.
 type Store struct {
 	c       redis.UniversalClient
@@ -83,7 +77,7 @@ type Option func(*Store) error
 func WithPrefix(p string) Option {
 	return func(s *Store) error {
 		if strings.ContainsAny(p, "{}") {
-			return fmt.Errorf("%w: prefix %q contains a brace, which breaks Cluster hash slots", ErrInvalidOption, p)
+			return fmt.Errorf("%w: prefix %q contains a brace, which breaks Cluster hash slots", ErrConfig, p)
 		}
 		s.prefix = p
 		return nil
@@ -104,7 +98,7 @@ func WithLogger(l *slog.Logger) Option {
 // invalid option it returns an error and leaves the client open.
 func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
-		return nil, fmt.Errorf("%w: nil client", ErrInvalidOption)
+		return nil, fmt.Errorf("%w: nil client", ErrConfig)
 	}
 	s := &Store{c: client, prefix: DefaultPrefix, log: slog.New(slog.DiscardHandler), now: time.Now}
 	s.cluster, _ = client.(*redis.ClusterClient)

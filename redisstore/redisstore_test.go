@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
@@ -150,9 +151,7 @@ func TestRedisDownAndBack(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			first, _, err := s.ConsumeOnce(ctx, "tok", "v", time.Time{}, time.Minute)
-			if err != nil {
-				t.Error(err)
-			}
+			assert.NoError(t, err)
 			if first {
 				wins.Add(1)
 			}

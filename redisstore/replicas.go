@@ -24,10 +24,6 @@ import (
 // Cluster a pipeline on the client of the key's master (a keyless WAIT sent through the
 // Cluster client would go to a random node).
 
-// ErrReplicaAck is wrapped (with astracaph.ErrStore) when fewer replicas than asked for
-// acknowledged a consuming write within the timeout.
-var ErrReplicaAck = errors.New("astracaph: redisstore: write not acknowledged by enough replicas")
-
 type replicaAck struct {
 	n       int
 	timeout time.Duration
@@ -41,7 +37,7 @@ type replicaAck struct {
 func WithReplicaAck(n int, timeout time.Duration) Option {
 	return func(s *Store) error {
 		if n < 0 || (n > 0 && timeout < time.Millisecond) {
-			return fmt.Errorf("%w: replica acknowledgement needs n >= 0 and a timeout of at least 1ms", ErrInvalidOption)
+			return fmt.Errorf("%w: replica acknowledgement needs n >= 0 and a timeout of at least 1ms", ErrConfig)
 		}
 		s.ack = replicaAck{n: n, timeout: timeout}
 		return nil
@@ -60,13 +56,13 @@ func (s *Store) checkAck() error {
 	case *redis.ClusterClient:
 		rt = c.Options().ReadTimeout
 	default:
-		return fmt.Errorf("%w: replica acknowledgement needs a Client, FailoverClient or ClusterClient, not %T", ErrInvalidOption, s.c)
+		return fmt.Errorf("%w: replica acknowledgement needs a Client, FailoverClient or ClusterClient, not %T", ErrConfig, s.c)
 	}
 	if rt == 0 {
 		rt = 3 * time.Second // go-redis's default
 	}
 	if rt > 0 && s.ack.timeout >= rt {
-		return fmt.Errorf("%w: replica acknowledgement timeout %v must be below the read timeout %v", ErrInvalidOption, s.ack.timeout, rt)
+		return fmt.Errorf("%w: replica acknowledgement timeout %v must be below the read timeout %v", ErrConfig, s.ack.timeout, rt)
 	}
 	return nil
 }

@@ -154,7 +154,7 @@ func (s *Store) UpdateSite(ctx context.Context, r astracaph.SiteRecord, expectHa
 	case 0:
 		return astracaph.ErrNotFound
 	default:
-		return astracaph.ErrSecretInvalid
+		return astracaph.ErrForbidden
 	}
 }
 
@@ -179,7 +179,7 @@ func (s *Store) DeleteSite(ctx context.Context, siteKey, secretHash string) erro
 		case 0:
 			return astracaph.ErrNotFound
 		case -1:
-			return astracaph.ErrSecretInvalid
+			return astracaph.ErrForbidden
 		}
 	}
 	return s.fail("delete site", errors.New("site changed concurrently"))

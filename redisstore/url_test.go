@@ -102,10 +102,10 @@ func TestURLErrors(t *testing.T) {
 func TestPrefixWithBraceBreaksSlots(t *testing.T) {
 	for _, p := range []string{"app{}:", "{app}:", "a}b:", "x{"} {
 		_, err := redisstore.New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}), redisstore.WithPrefix(p))
-		require.ErrorIs(t, err, redisstore.ErrInvalidOption, p)
+		require.ErrorIs(t, err, redisstore.ErrConfig, p)
 		require.Contains(t, err.Error(), "brace")
 		_, err = redisstore.NewFromURL("redis://127.0.0.1:1", redisstore.WithPrefix(p))
-		require.ErrorIs(t, err, redisstore.ErrInvalidOption, p)
+		require.ErrorIs(t, err, redisstore.ErrConfig, p)
 	}
 	s, err := redisstore.NewFromURL("redis://127.0.0.1:1", redisstore.WithPrefix("app-1:"))
 	require.NoError(t, err)
@@ -122,12 +122,12 @@ func TestReplicaAckOptionValidation(t *testing.T) {
 		redisstore.WithReplicaAck(1, 2*time.Second), // longer than the read timeout
 	} {
 		_, err := redisstore.New(c(), o)
-		require.ErrorIs(t, err, redisstore.ErrInvalidOption)
+		require.ErrorIs(t, err, redisstore.ErrConfig)
 	}
 	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}})
 	defer ring.Close()
 	_, err := redisstore.New(ring, redisstore.WithReplicaAck(1, 50*time.Millisecond))
-	require.ErrorIs(t, err, redisstore.ErrInvalidOption, "a Ring has no connection to WAIT on")
+	require.ErrorIs(t, err, redisstore.ErrConfig, "a Ring has no connection to WAIT on")
 	s, err := redisstore.New(c(), redisstore.WithReplicaAck(0, 0))
 	require.NoError(t, err, "n = 0 is off")
 	require.NoError(t, s.Close())

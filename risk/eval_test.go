@@ -3,24 +3,27 @@ package risk
 import (
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseRiskEvalCases(t *testing.T) {
 	jsonl := "# people\n{\"v\":1}\n\n{\"label\":\"bot\",\"telemetry\":null,\"header\":{\"User-Agent\":\"curl/8\"},\"ipClass\":\"hosting\"}\n"
 	cs, err := ParseEvalCases(strings.NewReader(jsonl))
-	if err != nil || len(cs) != 2 || string(cs[0].Telemetry) != `{"v":1}` || cs[1].Label != "bot" || cs[1].IPClass != "hosting" {
-		t.Fatalf("%+v %v", cs, err)
-	}
+	require.NoError(t, err)
+	require.Len(t, cs, 2)
+	require.Equal(t, `{"v":1}`, string(cs[0].Telemetry))
+	require.Equal(t, "bot", cs[1].Label)
+	require.Equal(t, "hosting", cs[1].IPClass)
 	arr, err := ParseEvalCases(strings.NewReader(` [{"v":1},{"label":"x"}]`))
-	if err != nil || len(arr) != 2 || arr[1].Label != "x" {
-		t.Fatalf("%+v %v", arr, err)
-	}
-	if _, err := ParseEvalCases(strings.NewReader("{\"v\":1}\nnot json\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
-		t.Fatalf("error %v", err)
-	}
-	if cs, err := ParseEvalCases(strings.NewReader("")); err != nil || len(cs) != 0 {
-		t.Fatal(cs, err)
-	}
+	require.NoError(t, err)
+	require.Len(t, arr, 2)
+	require.Equal(t, "x", arr[1].Label)
+	_, err = ParseEvalCases(strings.NewReader("{\"v\":1}\nnot json\n"))
+	require.ErrorContains(t, err, "line 2")
+	cs, err = ParseEvalCases(strings.NewReader(""))
+	require.NoError(t, err)
+	require.Empty(t, cs)
 }
 
 // The evaluator judges as a default server: absent telemetry steps up, a curl client is
@@ -31,19 +34,17 @@ func TestRiskEvaluator(t *testing.T) {
 	var o EvalOutcome
 	o.Count(ev.Eval(EvalCase{}))
 	o.Count(ev.Eval(EvalCase{Header: map[string]string{"User-Agent": "curl/8.5.0"}}))
-	if o.Visual != 1 || o.Deny != 1 || o.Reasons["tele.ABSENT"] != 2 {
-		t.Fatalf("%+v", o)
-	}
+	require.Equal(t, 1, o.Visual, "%+v", o)
+	require.Equal(t, 1, o.Deny, "%+v", o)
+	require.Equal(t, 2, o.Reasons["tele.ABSENT"], "%+v", o)
 	doc := `{"v":1,"env":{"langs":2,"tz":"Europe/Berlin"},"beh":{"keys":{"n":4,"iki":[3,400,90000,100,900]},"act":{"n":4,"t":900}},` +
 		`"ch":{"id":"c","rcv":1000,"sol":2400,"snd":2405}}`
 	first, second := ev.Eval(EvalCase{Telemetry: []byte(doc)}), ev.Eval(EvalCase{Telemetry: []byte(doc)})
-	if first.Action != ActionPass || second.Action != ActionStepUp || !hasReason(second, "beh.REPLAYED") {
-		t.Fatalf("first %+v\nsecond %+v", first, second)
-	}
+	require.Equal(t, ActionPass, first.Action, "first %+v", first)
+	require.Equal(t, ActionStepUp, second.Action, "second %+v", second)
+	require.Contains(t, second.Reasons, "beh.REPLAYED")
 	open := Evaluator{AllowALTCHAWidget: true}
-	if a := open.Eval(EvalCase{}); a.Action != ActionPass {
-		t.Fatalf("official widget allowed: %+v", a)
-	}
+	require.Equal(t, ActionPass, open.Eval(EvalCase{}).Action, "official widget allowed")
 }
 
 func FuzzParseRiskEvalCases(f *testing.F) {
@@ -57,9 +58,8 @@ func FuzzParseRiskEvalCases(f *testing.F) {
 		}
 		var ev Evaluator
 		for _, c := range cs {
-			if a := ev.Eval(c); a.Band < 1 || a.Band > 5 {
-				t.Fatalf("band %d", a.Band)
-			}
+			a := ev.Eval(c)
+			require.True(t, a.Band >= 1 && a.Band <= 5, "band %d", a.Band)
 		}
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 const (
@@ -138,8 +140,6 @@ func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9
 func mustScorer(t testing.TB, opts ...Option) *Scorer {
 	t.Helper()
 	s, err := NewScorer(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return s
 }

@@ -2,9 +2,13 @@ package risk
 
 import (
 	"encoding/csv"
+	"math"
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The derived SapiMouse sample (testdata/kinematics/sapimouse-features.csv: feature vectors of
@@ -12,23 +16,18 @@ import (
 // are called scripted, and the committed model is the one the sample supports.
 func TestKinematicsDerivedSample(t *testing.T) {
 	f, err := os.Open("testdata/kinematics/sapimouse-features.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	w := defaultWeightVector()
 	n, hit := map[string]int{}, map[string]int{}
 	people := map[string]bool{}
 	for _, r := range recs[1:] {
 		var x [numKin]float64
 		for i := range x {
-			if x[i], err = strconv.ParseFloat(r[2+i], 64); err != nil {
-				t.Fatal(err)
-			}
+			x[i], err = strconv.ParseFloat(r[2+i], 64)
+			require.NoError(t, err)
 		}
 		people[r[0]] = true
 		n[r[1]]++
@@ -36,24 +35,20 @@ func TestKinematicsDerivedSample(t *testing.T) {
 			hit[r[1]]++
 		}
 	}
-	if len(people) < 120 {
-		t.Fatalf("sample covers %d people", len(people))
-	}
+	require.GreaterOrEqual(t, len(people), 120, "people the sample covers")
 	for floor, max := range map[string]float64{"0": 0.01, "20": 0.01, "50": 0.03} {
 		share := float64(hit[floor]) / float64(n[floor])
 		t.Logf("samples ≥%s ms apart: %d of %d approaches called scripted", floor, hit[floor], n[floor])
-		if share > max {
-			t.Errorf("floor %s: %.2f%% of people called scripted", floor, 100*share)
-		}
+		assert.LessOrEqual(t, share, max, "floor %s: share of people called scripted", floor)
 	}
 }
 
 func TestKinematicsAbsentAndNeutral(t *testing.T) {
 	for _, b := range []*Behaviour{nil, {}, {Clicks: []Click{{Detail: new(0)}}},
 		{Pointer: []Point{{1, 1, 10}, {2, 2, 40}}}} {
-		if k := KinematicFeatures(b); k.Judged || k.vector() != [numKin]float64{} {
-			t.Errorf("%+v judged: %+v", b, k)
-		}
+		k := KinematicFeatures(b)
+		assert.False(t, k.Judged, "%+v judged: %+v", b, k)
+		assert.Equal(t, [numKin]float64{}, k.vector(), "%+v judged: %+v", b, k)
 	}
 }
 
@@ -68,12 +63,8 @@ func FuzzKinematics(f *testing.F) {
 		}
 		k := KinematicFeatures(tel.Beh)
 		for i, v := range k.vector() {
-			if !(v >= 0 && v <= 1) {
-				t.Fatalf("feature %d = %v", i, v)
-			}
+			require.True(t, v >= 0 && v <= 1, "feature %d = %v", i, v)
 		}
-		if k.Z != k.Z {
-			t.Fatal("NaN verdict")
-		}
+		require.False(t, math.IsNaN(k.Z), "NaN verdict")
 	})
 }

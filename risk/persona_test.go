@@ -6,6 +6,9 @@ import (
 	"math"
 	"net/http"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func personaKeyboardOnly() Input {
@@ -137,28 +140,29 @@ func TestRiskPersonas(t *testing.T) {
 	for name, in := range personas {
 		a := s.Score(in)
 		t.Logf("%-14s R=%5.2f band=%d %-10v %v", name, a.Points, a.Band, a.Action, a.Reasons)
-		if a.Band > 2 || (a.Action != ActionPass && a.Action != ActionHarderPoW) || a.Hard {
-			t.Errorf("%s: band %d action %v hard %v, want pass or harder PoW", name, a.Band, a.Action, a.Hard)
-		}
+		assert.LessOrEqual(t, a.Band, 2, name)
+		assert.Contains(t, []Action{ActionPass, ActionHarderPoW}, a.Action, name)
+		assert.False(t, a.Hard, name)
 	}
 	// Persona-specific expectations, so the personas test what they claim to.
-	if a := s.Score(personaKeyboardOnly()); a.Action != ActionPass || !hasReason(a, "human.KEYBOARD") {
-		t.Errorf("keyboard user should pass with keyboard evidence: %+v", a)
-	}
-	if a := s.Score(personaScreenReader()); a.Points > 0 {
-		t.Errorf("screen-reader activation must be neutral: %+v", a)
-	}
+	a := s.Score(personaKeyboardOnly())
+	assert.Equal(t, ActionPass, a.Action, "keyboard user should pass: %+v", a)
+	assert.Contains(t, a.Reasons, "human.KEYBOARD", "keyboard user should have keyboard evidence")
+	a = s.Score(personaScreenReader())
+	assert.LessOrEqual(t, a.Points, 0.0, "screen-reader activation must be neutral: %+v", a)
 	// An eye-gaze or head pointer with dwell-click software moves in straight, constant-speed
 	// jumps at a fixed tracker rate and clicks element centres instantly: exactly what a script
 	// does. It gets the visual step with its verify-by-waiting alternative (no reading, no
 	// pointer precision needed), never a denial.
-	if a := s.Score(personaEyeGaze()); !hasReason(a, "beh.SCRIPTED_MOTION") || a.Action != ActionStepUp || a.Hard {
-		t.Errorf("eye-gaze persona should step up, never deny: %+v", a)
-	}
+	a = s.Score(personaEyeGaze())
+	assert.Contains(t, a.Reasons, "beh.SCRIPTED_MOTION", "eye-gaze persona")
+	assert.Equal(t, ActionStepUp, a.Action, "eye-gaze persona should step up: %+v", a)
+	assert.False(t, a.Hard, "eye-gaze persona should never be denied: %+v", a)
 	for _, in := range []Input{personaTor(), personaRFP(), personaBrave()} {
-		if a := s.Score(in); !a.Privacy || hasReason(a, "env.API_LIES") || hasReason(a, "net.TZ_MISMATCH") {
-			t.Errorf("privacy browser not recognised or penalised for lying: %+v", a)
-		}
+		a := s.Score(in)
+		assert.True(t, a.Privacy, "privacy browser not recognised: %+v", a)
+		assert.NotContains(t, a.Reasons, "env.API_LIES", "privacy browser penalised for lying")
+		assert.NotContains(t, a.Reasons, "net.TZ_MISMATCH", "privacy browser penalised for lying")
 	}
 }
 
@@ -166,26 +170,24 @@ func TestRiskPersonas(t *testing.T) {
 func TestRiskAbsenceIsNeutral(t *testing.T) {
 	var s Scorer
 	zero := s.Score(Input{})
-	if zero.Points != 0 || zero.Action != ActionPass || len(zero.Reasons) != 0 || zero.InteractionHash != "" {
-		t.Fatalf("empty input: %+v", zero)
-	}
+	require.Zero(t, zero.Points, "empty input: %+v", zero)
+	require.Equal(t, ActionPass, zero.Action, "empty input: %+v", zero)
+	require.Empty(t, zero.Reasons, "empty input: %+v", zero)
+	require.Empty(t, zero.InteractionHash, "empty input: %+v", zero)
 	for _, tel := range []*Telemetry{
 		{V: 1},
 		{V: 1, Env: &Env{}, Beh: &Behaviour{}, PoW: &PoWReport{}},
 		{V: 1, Beh: &Behaviour{Clicks: []Click{{}}}},
 		{V: 1, Beh: &Behaviour{Keys: &Keys{N: 5}, Focus: &Focus{N: 2}}},
 	} {
-		if a := s.Score(Input{Telemetry: tel}); a.Points > 0 {
-			t.Errorf("telemetry %+v scored %v %v", tel, a.Points, a.Reasons)
-		}
+		a := s.Score(Input{Telemetry: tel})
+		assert.LessOrEqual(t, a.Points, 0.0, "telemetry %+v scored (reasons %v)", tel, a.Reasons)
 	}
 	// No pointer data for a keyboard user adds nothing compared to the same user without telemetry.
 	in := personaKeyboardOnly()
 	withBeh := s.Score(in)
 	in.Telemetry.Beh = nil
-	if noBeh := s.Score(in); withBeh.Points > noBeh.Points {
-		t.Fatalf("keyboard interaction scored worse (%v) than none (%v)", withBeh.Points, noBeh.Points)
-	}
+	require.LessOrEqual(t, withBeh.Points, s.Score(in).Points, "keyboard interaction scored worse than none")
 }
 
 // A click with detail 0 (keyboard or AT activation) is never evidence of a bot.
@@ -199,9 +201,8 @@ func TestRiskKeyboardActivationNeverCounts(t *testing.T) {
 		in := baseInput()
 		before := s.Score(in).Points
 		beh(&in).Clicks = []Click{c}
-		if a := s.Score(in); a.Points != before {
-			t.Errorf("click %+v changed points %v → %v (%v)", c, before, a.Points, a.Reasons)
-		}
+		a := s.Score(in)
+		assert.Equal(t, before, a.Points, "click %+v changed points (%v)", c, a.Reasons)
 	}
 }
 
@@ -216,14 +217,13 @@ func TestRiskBehaviourAloneNeverDenies(t *testing.T) {
 		&Times{Ready: new(0.0), Submit: new(100.0)}
 	in.ReplayedInteraction = true
 	a := s.Score(in)
-	if a.Hard || a.Action != ActionStepUp {
-		t.Fatalf("all behaviour signals: %+v", a)
-	}
+	require.False(t, a.Hard, "all behaviour signals: %+v", a)
+	require.Equal(t, ActionStepUp, a.Action, "all behaviour signals: %+v", a)
 	in.ReplayedInteraction = false
 	b.Pointer, b.Clicks = nil, nil
-	if a := s.Score(in); a.Band > 2 || a.Action != ActionHarderPoW {
-		t.Fatalf("soft behaviour signals alone stay below the step-up: %+v", a)
-	}
+	a = s.Score(in)
+	require.LessOrEqual(t, a.Band, 2, "soft behaviour signals alone stay below the step-up: %+v", a)
+	require.Equal(t, ActionHarderPoW, a.Action, "soft behaviour signals alone stay below the step-up: %+v", a)
 }
 
 // The privacy path zeroes S1, S12 and raw-value checks and caps at band 2
@@ -234,21 +234,19 @@ func TestRiskPrivacyPath(t *testing.T) {
 	in.IPClass, in.VelocityLevel, in.RecentFailures = IPTor, 4, 3 // busy shared exit
 	env(&in).WorkerMismatch = []string{"hc"}
 	a := s.Score(in)
-	if a.Points < 5 || a.Band != 2 || a.Action != ActionHarderPoW {
-		t.Fatalf("privacy path must cap at harder PoW: %+v", a)
-	}
+	require.GreaterOrEqual(t, a.Points, 5.0, "privacy path must cap at harder PoW: %+v", a)
+	require.Equal(t, 2, a.Band, "privacy path must cap at harder PoW: %+v", a)
+	require.Equal(t, ActionHarderPoW, a.Action, "privacy path must cap at harder PoW: %+v", a)
 	env(&in).WebDriver = true
-	if a := s.Score(in); a.Action != ActionDeny {
-		t.Fatalf("privacy path does not excuse a hard signal: %+v", a)
-	}
+	require.Equal(t, ActionDeny, s.Score(in).Action, "privacy path does not excuse a hard signal")
 
 	// The same raw values without a privacy claim are penalised.
 	in = personaRFP()
 	env(&in).Privacy = ""
 	env(&in).TimeZone = "Asia/Tokyo"
 	a = s.Score(in)
-	if !hasReason(a, "env.API_LIES") || !hasReason(a, "net.TZ_MISMATCH") || !hasReason(a, "beh.FIXED_TYPING") {
-		t.Fatalf("without privacy the lies and mismatches count: %+v", a)
+	for _, code := range []string{"env.API_LIES", "net.TZ_MISMATCH", "beh.FIXED_TYPING"} {
+		require.Contains(t, a.Reasons, code, "without privacy the lies and mismatches count")
 	}
 
 	// Inconsistent claims are not honoured.
@@ -262,9 +260,7 @@ func TestRiskPrivacyPath(t *testing.T) {
 	for name, mut := range bad {
 		in := baseInput()
 		mut(&in)
-		if a := s.Score(in); a.Privacy {
-			t.Errorf("%s: privacy honoured", name)
-		}
+		assert.False(t, s.Score(in).Privacy, "%s: privacy honoured", name)
 	}
 }
 
@@ -287,9 +283,10 @@ func headlessDefault() Input {
 func TestRiskHeadlessDefaultDenied(t *testing.T) {
 	var s Scorer
 	a := s.Score(headlessDefault())
-	if a.Action != ActionDeny || !a.Hard || !hasReason(a, "env.WEBDRIVER") || !hasReason(a, "env.HEADLESS_UA") {
-		t.Fatalf("%+v", a)
-	}
+	require.Equal(t, ActionDeny, a.Action)
+	require.True(t, a.Hard)
+	require.Contains(t, a.Reasons, "env.WEBDRIVER")
+	require.Contains(t, a.Reasons, "env.HEADLESS_UA")
 }
 
 // Webdriver and the UA hidden, a human-like pointer path: soft signals only, so never a deny.
@@ -308,12 +305,9 @@ func TestRiskHeadlessHiddenNeverDenied(t *testing.T) {
 		b.Clicks = []Click{{DX: new(r.Float64()*10 - 5), DY: new(r.Float64()*6 - 3), Dwell: new(80 + r.Float64()*200),
 			MDU: new(60 + r.Float64()*60), Detail: new(1), Trusted: new(true), Type: "mouse", T: new(ptr[len(ptr)-1][2] + 120)}}
 		a := s.Score(in)
-		if a.Hard || a.Action == ActionDeny {
-			t.Fatalf("case %d denied without a hard signal: %+v", i, a)
-		}
-		if a.Action != ActionPass && a.Action != ActionHarderPoW && a.Action != ActionStepUp {
-			t.Fatalf("case %d: %+v", i, a)
-		}
+		require.False(t, a.Hard, "case %d: %+v", i, a)
+		require.NotEqual(t, ActionDeny, a.Action, "case %d denied without a hard signal: %+v", i, a)
+		require.Contains(t, []Action{ActionPass, ActionHarderPoW, ActionStepUp}, a.Action, "case %d", i)
 		if i == 0 {
 			t.Logf("hidden headless: R=%.2f band=%d %v %v", a.Points, a.Band, a.Action, a.Reasons)
 		}
@@ -347,8 +341,7 @@ func TestRiskSoftOnlyNeverDenies(t *testing.T) {
 		in.ReplayedInteraction = r.IntN(2) == 0
 		in.PoWWork, in.SolveMillis = 7500, float64(r.IntN(3000))
 		a := s.Score(in)
-		if a.Hard || a.Action == ActionDeny {
-			t.Fatalf("case %d: %+v", i, a)
-		}
+		require.False(t, a.Hard, "case %d: %+v", i, a)
+		require.NotEqual(t, ActionDeny, a.Action, "case %d: %+v", i, a)
 	}
 }

@@ -3,6 +3,9 @@ package risk
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRiskPoWMultiplier(t *testing.T) {
@@ -30,82 +33,61 @@ func TestRiskPoWMultiplier(t *testing.T) {
 		{band(3), 0, IPMobile, 48}, //
 	}
 	for _, c := range cases {
-		if got := PoWMultiplier(c.a, c.level, c.class); got != c.want {
-			t.Errorf("band %d level %d %q: %d, want %d", c.a.Band, c.level, c.class, got, c.want)
-		}
+		assert.Equal(t, c.want, PoWMultiplier(c.a, c.level, c.class), "band %d level %d %q", c.a.Band, c.level, c.class)
 	}
-	if VelocityMultiplier(2, "") != 4 || VelocityMultiplier(7, IPMobile) != 8 {
-		t.Fatal("velocity multiplier")
-	}
+	require.Equal(t, 4, VelocityMultiplier(2, ""), "velocity multiplier")
+	require.Equal(t, 8, VelocityMultiplier(7, IPMobile), "velocity multiplier on mobile")
 	// End to end: a scored assessment drives the multiplier monotonically with risk.
 	var s Scorer
 	prev := 0
 	for _, in := range []Input{{}, {IPClass: IPHosting}, {IPClass: IPHosting, VelocityLevel: 3}} {
 		m := PoWMultiplier(s.Score(in), in.VelocityLevel, in.IPClass)
-		if m < prev {
-			t.Fatalf("multiplier fell from %d to %d", prev, m)
-		}
+		require.GreaterOrEqual(t, m, prev, "multiplier fell")
 		prev = m
 	}
-	if m := PoWMultiplier(s.Score(headlessDefault()), 0, IPHosting); m != 0 {
-		t.Fatalf("denied client got multiplier %d", m)
-	}
+	require.Zero(t, PoWMultiplier(s.Score(headlessDefault()), 0, IPHosting), "denied client's multiplier")
 }
 
 // One vocabulary with the engine: the actions are spelled as astracaph.Decision spells them,
 // in JSON too.
 func TestRiskActionString(t *testing.T) {
 	for a, want := range map[Action]string{ActionPass: "pass", ActionHarderPoW: "harder-pow", ActionStepUp: "step-up", ActionDeny: "deny"} {
-		if string(a) != want {
-			t.Errorf("%q, want %q", a, want)
-		}
+		assert.Equal(t, want, string(a))
 	}
 	b, err := json.Marshal(Assessment{Band: 2, Action: ActionHarderPoW, Reasons: []string{"net.TOR"}})
-	if err != nil || string(b) != `{"points":0,"risk":0,"score":0,"band":2,"action":"harder-pow","hard":false,"privacy":false,"reasons":["net.TOR"]}` {
-		t.Fatalf("%s %v", b, err)
-	}
+	require.NoError(t, err)
+	require.Equal(t, `{"points":0,"risk":0,"score":0,"band":2,"action":"harder-pow","hard":false,"privacy":false,"reasons":["net.TOR"]}`, string(b))
 }
 
 func TestRiskInteractionHash(t *testing.T) {
 	var s Scorer
 	p := pathHuman(newRNG(5))
 	a := s.Score(botInput(&Behaviour{Pointer: p}))
-	if len(a.InteractionHash) != 32 {
-		t.Fatalf("hash %q", a.InteractionHash)
-	}
+	require.Len(t, a.InteractionHash, 32)
 	// A replay shifted in space and time matches.
 	q := make([]Point, len(p))
 	for i := range p {
 		q[i] = Point{p[i][0] + 400, p[i][1] - 120, p[i][2] + 5000}
 	}
-	if b := s.Score(botInput(&Behaviour{Pointer: q})); b.InteractionHash != a.InteractionHash {
-		t.Fatal("shifted replay not recognised")
-	}
+	require.Equal(t, a.InteractionHash, s.Score(botInput(&Behaviour{Pointer: q})).InteractionHash, "shifted replay not recognised")
 	// A different movement does not.
-	if c := s.Score(botInput(&Behaviour{Pointer: pathHuman(newRNG(6))})); c.InteractionHash == a.InteractionHash {
-		t.Fatal("different paths collide")
-	}
+	require.NotEqual(t, a.InteractionHash, s.Score(botInput(&Behaviour{Pointer: pathHuman(newRNG(6))})).InteractionHash,
+		"different paths collide")
 	// Too few samples: no hash, so keyboard and touch users never collide.
-	if d := s.Score(botInput(&Behaviour{Pointer: p[:hashMinSamples-1]})); d.InteractionHash != "" {
-		t.Fatal("short stream hashed")
-	}
+	require.Empty(t, s.Score(botInput(&Behaviour{Pointer: p[:hashMinSamples-1]})).InteractionHash, "short stream hashed")
 	// A keyboard or screen-reader activation without typing is not distinctive: not hashed
 	// unless the widget's own timings make the document unique.
-	if e := s.Score(personaScreenReader()); e.InteractionHash != "" {
-		t.Fatal("screen-reader activation hashed")
-	}
+	require.Empty(t, s.Score(personaScreenReader()).InteractionHash, "screen-reader activation hashed")
 	sr := personaScreenReader()
 	sr.Telemetry.Ch = &Binding{ID: "c", Rcv: new(812.0), Sol: new(2210.0), Snd: new(2214.0)}
 	h1 := s.Score(sr).InteractionHash
 	sr.Telemetry.Ch.Rcv = new(813.0)
-	if h1 == "" || h1 == s.Score(sr).InteractionHash {
-		t.Fatal("the widget's timings must identify an otherwise indistinct document")
-	}
+	require.NotEmpty(t, h1, "the widget's timings must identify an otherwise indistinct document")
+	require.NotEqual(t, h1, s.Score(sr).InteractionHash, "the widget's timings must identify an otherwise indistinct document")
 	// Typing rhythm is distinctive; another rhythm is another stream.
 	k1 := s.Score(personaKeyboardOnly()).InteractionHash
 	other := personaKeyboardOnly()
 	other.Telemetry.Beh.Keys.IKI = []float64{13, 421, 12 * 90000, 120, 1400}
-	if k1 == "" || k1 == s.Score(other).InteractionHash {
-		t.Fatal("typing rhythms must hash, and differ")
-	}
+	require.NotEmpty(t, k1, "typing rhythms must hash")
+	require.NotEqual(t, k1, s.Score(other).InteractionHash, "typing rhythms must differ")
 }

@@ -3,9 +3,11 @@ package risk
 import (
 	"math"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // baseInput is a quiet desktop Chrome solve: no signal except the browser-header evidence.
@@ -20,9 +22,9 @@ func baseInput() Input {
 
 func TestRiskBaseInputIsQuiet(t *testing.T) {
 	a := (&Scorer{}).Score(baseInput())
-	if !slices.Equal(a.Reasons, []string{"human.BROWSER_HEADERS"}) || a.Action != ActionPass || a.Band != 1 {
-		t.Fatalf("base input: %+v", a)
-	}
+	require.Equal(t, []string{"human.BROWSER_HEADERS"}, a.Reasons)
+	require.Equal(t, ActionPass, a.Action)
+	require.Equal(t, 1, a.Band)
 }
 
 type signalCase struct {
@@ -335,14 +337,12 @@ func TestRiskSignals(t *testing.T) {
 	for _, tc := range signalCases {
 		t.Run(tc.name, func(t *testing.T) {
 			in := baseInput()
-			if got := hasReason(s.Score(in), tc.code); got && tc.code != "human.BROWSER_HEADERS" {
-				t.Fatalf("%s already present in the base input", tc.code)
+			if tc.code != "human.BROWSER_HEADERS" {
+				require.False(t, hasReason(s.Score(in), tc.code), "%s already present in the base input", tc.code)
 			}
 			tc.mut(&in)
 			a := s.Score(in)
-			if hasReason(a, tc.code) != tc.fire {
-				t.Fatalf("%s fired=%v, want %v; reasons %v", tc.code, !tc.fire, tc.fire, a.Reasons)
-			}
+			require.Equal(t, tc.fire, hasReason(a, tc.code), "%s fired; reasons %v", tc.code, a.Reasons)
 		})
 	}
 }
@@ -356,9 +356,7 @@ func TestRiskEveryCodeCovered(t *testing.T) {
 		}
 	}
 	for _, c := range ReasonCodes() {
-		if !fired[c] {
-			t.Errorf("no firing test for %s", c)
-		}
+		assert.True(t, fired[c], "no firing test for %s", c)
 	}
 }
 
@@ -371,9 +369,9 @@ func TestRiskHardSignalsDenyAlone(t *testing.T) {
 		in := baseInput()
 		tc.mut(&in)
 		a := s.Score(in)
-		if !a.Hard || a.Action != ActionDeny || a.Band != 5 {
-			t.Errorf("%s: hard=%v action=%v band=%d, want deny", tc.name, a.Hard, a.Action, a.Band)
-		}
+		assert.True(t, a.Hard, tc.name)
+		assert.Equal(t, ActionDeny, a.Action, tc.name)
+		assert.Equal(t, 5, a.Band, tc.name)
 	}
 }
 
@@ -384,7 +382,7 @@ func codeIndex(t *testing.T, code string) int {
 			return i
 		}
 	}
-	t.Fatalf("unknown code %s", code)
+	require.FailNow(t, "unknown code "+code)
 	return -1
 }
 
@@ -395,9 +393,8 @@ func TestRiskCategoryCaps(t *testing.T) {
 	}
 	check := func(name string, in Input, want float64, s *Scorer) {
 		t.Helper()
-		if a := s.Score(in); math.Abs(a.Points-want) > 1e-9 {
-			t.Errorf("%s: points %v, want %v (reasons %v)", name, a.Points, want, a.Reasons)
-		}
+		a := s.Score(in)
+		assert.InDelta(t, want, a.Points, 1e-9, "%s: points (reasons %v)", name, a.Reasons)
 	}
 
 	in := quiet()
@@ -451,9 +448,10 @@ func TestRiskHumanEvidenceDoesNotOffsetHard(t *testing.T) {
 	beh(&in).Pointer = pathHuman(newRNG(4))
 	env(&in).WebDriver = true
 	a := s.Score(in)
-	if a.Action != ActionDeny || hasReason(a, "human.SOLVED_VISUAL") || hasReason(a, "human.POINTER") || a.Points != 6 {
-		t.Fatalf("%+v", a)
-	}
+	require.Equal(t, ActionDeny, a.Action)
+	require.NotContains(t, a.Reasons, "human.SOLVED_VISUAL")
+	require.NotContains(t, a.Reasons, "human.POINTER")
+	require.Equal(t, 6.0, a.Points)
 }
 
 func TestRiskBandsAndLogistic(t *testing.T) {
@@ -467,16 +465,15 @@ func TestRiskBandsAndLogistic(t *testing.T) {
 		7: {3, ActionStepUp}, 8: {4, ActionStepUp}, 12: {4, ActionStepUp}}
 	for lvl, w := range want {
 		a := s.Score(Input{VelocityLevel: lvl})
-		if a.Band != w.band || a.Action != w.action || a.Hard {
-			t.Errorf("R=%d: band %d action %v, want %d %v", lvl, a.Band, a.Action, w.band, w.action)
-		}
+		assert.Equal(t, w.band, a.Band, "R=%d", lvl)
+		assert.Equal(t, w.action, a.Action, "R=%d", lvl)
+		assert.False(t, a.Hard, "R=%d", lvl)
 	}
 	// The logistic: R=0→0.07, 2→0.21, 4→0.50, 6→0.79, 8→0.93.
 	for lvl, r := range map[int]float64{0: 0.07, 2: 0.21, 4: 0.50, 6: 0.79, 8: 0.93} {
 		a := s.Score(Input{VelocityLevel: lvl})
-		if math.Abs(a.Risk-r) > 0.006 || math.Abs(a.Score-(1-a.Risk)) > 1e-12 {
-			t.Errorf("R=%d: risk %.3f score %.3f, want risk %.2f", lvl, a.Risk, a.Score, r)
-		}
+		assert.InDelta(t, r, a.Risk, 0.006, "R=%d: risk", lvl)
+		assert.InDelta(t, 1-a.Risk, a.Score, 1e-12, "R=%d: score", lvl)
 	}
 }
 
@@ -484,14 +481,13 @@ func TestRiskDenyRules(t *testing.T) {
 	// A hard hit below HardDeny (weights lowered by the operator) does not deny on its own...
 	s := mustScorer(t, WithWeights(Weights{"env.WEBDRIVER": 3}))
 	in := Input{Telemetry: &Telemetry{V: 1, Env: &Env{WebDriver: true}}}
-	if a := s.Score(in); !a.Hard || a.Action != ActionHarderPoW {
-		t.Fatalf("webdriver at 3 points: %+v", a)
-	}
+	a := s.Score(in)
+	require.True(t, a.Hard, "webdriver at 3 points: %+v", a)
+	require.Equal(t, ActionHarderPoW, a.Action, "webdriver at 3 points: %+v", a)
 	// ...but does once R reaches 6.
 	in.VelocityLevel = 3
-	if a := s.Score(in); a.Action != ActionDeny {
-		t.Fatalf("webdriver 3 + velocity 3: %+v", a)
-	}
+	a = s.Score(in)
+	require.Equal(t, ActionDeny, a.Action, "webdriver 3 + velocity 3: %+v", a)
 	// Without a hard signal nothing denies, however high R climbs.
 	var d Scorer
 	in = baseInput()
@@ -499,10 +495,11 @@ func TestRiskDenyRules(t *testing.T) {
 	in.IPClass, in.VelocityLevel, in.RecentFailures = IPHosting, 9, 9
 	env(&in).Lies, env(&in).WorkerMismatch = 3, []string{"gl"}
 	beh(&in).Pointer, beh(&in).Clicks = straightBot(), []Click{centreClick()}
-	a := d.Score(in)
-	if a.Hard || a.Action == ActionDeny || a.Band != 4 || a.Points < 8 {
-		t.Fatalf("soft-only maximum: %+v", a)
-	}
+	a = d.Score(in)
+	require.False(t, a.Hard, "soft-only maximum: %+v", a)
+	require.NotEqual(t, ActionDeny, a.Action, "soft-only maximum: %+v", a)
+	require.Equal(t, 4, a.Band, "soft-only maximum: %+v", a)
+	require.GreaterOrEqual(t, a.Points, 8.0, "soft-only maximum: %+v", a)
 }
 
 func TestNewRiskScorerValidates(t *testing.T) {
@@ -530,29 +527,23 @@ func TestNewRiskScorerValidates(t *testing.T) {
 		mod(func(th *Thresholds) { th.HardDeny = 0 }),
 	)
 	for i, o := range bad {
-		if _, err := NewScorer(o); err == nil {
-			t.Errorf("case %d accepted", i)
-		}
+		_, err := NewScorer(o)
+		assert.Error(t, err, "case %d accepted", i)
 	}
 	s := mustScorer(t, WithWeights(Weights{"env.WEBDRIVER": 0}))
 	in := Input{Telemetry: &Telemetry{V: 1, Env: &Env{WebDriver: true}}}
-	if a := s.Score(in); a.Hard || len(a.Reasons) != 0 || a.Action != ActionPass {
-		t.Fatalf("zero-weighted webdriver still counts: %+v", a)
-	}
+	a := s.Score(in)
+	require.False(t, a.Hard, "zero-weighted webdriver still counts: %+v", a)
+	require.Empty(t, a.Reasons, "zero-weighted webdriver still counts: %+v", a)
+	require.Equal(t, ActionPass, a.Action, "zero-weighted webdriver still counts: %+v", a)
 	// Overrides merge over the defaults instead of replacing them.
 	in = Input{IPClass: IPHosting}
-	if a := s.Score(in); a.Points != 3 {
-		t.Fatalf("default hosting weight lost: %v", a.Points)
-	}
+	require.Equal(t, 3.0, s.Score(in).Points, "default hosting weight lost")
 	// DefaultWeights hands out a copy.
 	w := DefaultWeights()
 	w["net.HOSTING"] = 0
-	if DefaultWeights()["net.HOSTING"] != 3 {
-		t.Fatal("DefaultWeights shares state")
-	}
-	if len(w) != len(ReasonCodes()) {
-		t.Fatal("weights and codes disagree")
-	}
+	require.Equal(t, 3.0, DefaultWeights()["net.HOSTING"], "DefaultWeights shares state")
+	require.Len(t, w, len(ReasonCodes()), "weights and codes disagree")
 }
 
 // Strong signals force the step-up band on their own, whatever speaks for the client (human
@@ -578,29 +569,25 @@ func TestRiskStrongSignalsStepUpAlone(t *testing.T) {
 				continue // the persona already explains it away (e.g. its own timing)
 			}
 			n++
-			if a.Hard || a.Action != ActionStepUp || a.Band < 3 {
-				t.Errorf("%s: hard=%v action=%v band=%d, want the step-up", tc.name, a.Hard, a.Action, a.Band)
-			}
+			assert.False(t, a.Hard, tc.name)
+			assert.Equal(t, ActionStepUp, a.Action, tc.name)
+			assert.GreaterOrEqual(t, a.Band, 3, tc.name)
 		}
 	}
-	if n < 20 {
-		t.Fatalf("only %d strong cases exercised", n)
-	}
+	require.GreaterOrEqual(t, n, 20, "strong cases exercised")
 }
 
 // The catalogue describes the scorer's own table: one entry per reason code, in table
 // order, each with its default weight, a class and a description.
 func TestSignalsMatchTheTable(t *testing.T) {
 	sigs, codes, w := Signals(), ReasonCodes(), DefaultWeights()
-	if len(sigs) != len(codes) || len(w) != len(codes) {
-		t.Fatalf("%d signals, %d codes, %d weights", len(sigs), len(codes), len(w))
-	}
+	require.Len(t, sigs, len(codes), "signals and codes")
+	require.Len(t, w, len(codes), "weights and codes")
 	for i, s := range sigs {
-		if s.Code != codes[i] || s.Weight != w[s.Code] || s.Class == "" || s.When == "" {
-			t.Errorf("%d: %+v (code %s, weight %v)", i, s, codes[i], w[s.Code])
-		}
-		if s.Fitted != (s.Graded == "feature") {
-			t.Errorf("%s: only the kinematic features are fitted and graded by their value", s.Code)
-		}
+		assert.Equal(t, codes[i], s.Code, "%d", i)
+		assert.Equal(t, w[s.Code], s.Weight, s.Code)
+		assert.NotEmpty(t, s.Class, s.Code)
+		assert.NotEmpty(t, s.When, s.Code)
+		assert.Equal(t, s.Graded == "feature", s.Fitted, "%s: only the kinematic features are fitted and graded by their value", s.Code)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 const sampleTelemetry = `{
@@ -43,46 +45,56 @@ const sampleTelemetry = `{
 
 func TestParseTelemetrySample(t *testing.T) {
 	tel, err := ParseTelemetry([]byte(sampleTelemetry))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	e, b := tel.Env, tel.Beh
-	if *e.Plugins != 5 || *e.Languages != 2 || !*e.ChromeObject || *e.MaxTouchPoints != 0 || e.Privacy != "" ||
-		e.GL.VendorClass != "intel" || e.Window[3] != 800 || *e.TZOffset != -60 {
-		t.Fatalf("env decoded wrong: %+v", e)
-	}
-	if len(b.Pointer) != 2 || b.Pointer[1] != (Point{18, 44, 51}) || *b.Clicks[0].DX != 3.5 ||
-		*b.Clicks[0].Detail != 1 || b.Keys.N != 23 || b.Focus.ViaKey != 3 || *b.Times.Submit != 9875 {
-		t.Fatalf("beh decoded wrong: %+v", b)
-	}
-	if tel.PoW.Ms != 412 || !*tel.PoW.WASM {
-		t.Fatalf("pow decoded wrong: %+v", tel.PoW)
-	}
-	if c := tel.Ch; c == nil || c.ID != "rB0q2cFz1Oa5Yt3n8Q2xkA" || *c.Rcv != 2395 || *c.Sol != 412 || *c.Snd != 417 ||
-		tel.Proof != "1838475629" || b.Act.N != 3 || *b.Act.T != 2310 {
-		t.Fatalf("binding decoded wrong: %+v %q %+v", tel.Ch, tel.Proof, b.Act)
-	}
+	require.Equal(t, 5, *e.Plugins)
+	require.Equal(t, 2, *e.Languages)
+	require.True(t, *e.ChromeObject)
+	require.Equal(t, 0, *e.MaxTouchPoints)
+	require.Empty(t, e.Privacy)
+	require.Equal(t, "intel", e.GL.VendorClass)
+	require.Equal(t, 800.0, e.Window[3])
+	require.Equal(t, -60, *e.TZOffset)
+
+	require.Len(t, b.Pointer, 2)
+	require.Equal(t, Point{18, 44, 51}, b.Pointer[1])
+	require.Equal(t, 3.5, *b.Clicks[0].DX)
+	require.Equal(t, 1, *b.Clicks[0].Detail)
+	require.Equal(t, 23, b.Keys.N)
+	require.Equal(t, 3, b.Focus.ViaKey)
+	require.Equal(t, 9875.0, *b.Times.Submit)
+
+	require.Equal(t, 412.0, tel.PoW.Ms)
+	require.True(t, *tel.PoW.WASM)
+
+	c := tel.Ch
+	require.NotNil(t, c)
+	require.Equal(t, "rB0q2cFz1Oa5Yt3n8Q2xkA", c.ID)
+	require.Equal(t, 2395.0, *c.Rcv)
+	require.Equal(t, 412.0, *c.Sol)
+	require.Equal(t, 417.0, *c.Snd)
+	require.Equal(t, "1838475629", tel.Proof)
+	require.Equal(t, 3, b.Act.N)
+	require.Equal(t, 2310.0, *b.Act.T)
 }
 
 func TestParseTelemetryMinimalAndAbsence(t *testing.T) {
 	tel, err := ParseTelemetry([]byte(`{"v":1}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tel.Env != nil || tel.Beh != nil || tel.PoW != nil {
-		t.Fatal("absent sections must stay nil")
-	}
+	require.NoError(t, err)
+	require.Nil(t, tel.Env, "absent sections must stay nil")
+	require.Nil(t, tel.Beh, "absent sections must stay nil")
+	require.Nil(t, tel.PoW, "absent sections must stay nil")
 	// Absent fields stay nil (neutral), explicit zeros do not.
 	tel, err = ParseTelemetry([]byte(`{"v":1,"env":{"plugins":0},"beh":{"clicks":[{"detail":0}]}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tel.Env.Plugins == nil || *tel.Env.Plugins != 0 || tel.Env.Languages != nil || tel.Env.ChromeObject != nil {
-		t.Fatal("pointer semantics broken")
-	}
-	if c := tel.Beh.Clicks[0]; c.DX != nil || c.Detail == nil || *c.Detail != 0 {
-		t.Fatal("click pointer semantics broken")
-	}
+	require.NoError(t, err)
+	require.NotNil(t, tel.Env.Plugins, "pointer semantics broken")
+	require.Equal(t, 0, *tel.Env.Plugins)
+	require.Nil(t, tel.Env.Languages, "pointer semantics broken")
+	require.Nil(t, tel.Env.ChromeObject, "pointer semantics broken")
+	c := tel.Beh.Clicks[0]
+	require.Nil(t, c.DX, "click pointer semantics broken")
+	require.NotNil(t, c.Detail, "click pointer semantics broken")
+	require.Equal(t, 0, *c.Detail)
 }
 
 func TestParseTelemetryErrors(t *testing.T) {
@@ -129,35 +141,24 @@ func TestParseTelemetryErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tel, err := ParseTelemetry([]byte(tc.doc))
-			if !errors.Is(err, tc.want) || tel != nil {
-				t.Fatalf("got %v, %v; want %v", tel, err, tc.want)
-			}
-			if !strings.HasPrefix(err.Error(), "astracaph:") {
-				t.Fatalf("error not prefixed: %v", err)
-			}
+			require.ErrorIs(t, err, tc.want)
+			require.Nil(t, tel)
+			require.True(t, strings.HasPrefix(err.Error(), "astracaph:"), "error not prefixed: %v", err)
 		})
 	}
 	// The caps themselves are accepted.
 	ok := `{"v":1,"beh":{"ptr":[` + many(60, "[1,1,1]") + `]}}`
-	if len(ok) > TelemetryMaxBytes {
-		t.Fatalf("fixture too big: %d", len(ok))
-	}
-	if _, err := ParseTelemetry([]byte(ok)); err != nil {
-		t.Fatal(err)
-	}
+	require.LessOrEqual(t, len(ok), TelemetryMaxBytes, "fixture too big")
+	_, err := ParseTelemetry([]byte(ok))
+	require.NoError(t, err)
 }
 
 func TestTelemetryFullDocumentFitsBudget(t *testing.T) {
 	b, err := json.Marshal(fullTelemetry(newRNG(7)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b) > TelemetryMaxBytes {
-		t.Fatalf("realistic document is %d bytes", len(b))
-	}
-	if _, err := ParseTelemetry(b); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(b), TelemetryMaxBytes, "realistic document's size")
+	_, err = ParseTelemetry(b)
+	require.NoError(t, err)
 	// 60 samples with realistic coordinates still fit.
 	tel := fullTelemetry(newRNG(8))
 	tel.Beh.Pointer = tel.Beh.Pointer[:0]
@@ -165,9 +166,7 @@ func TestTelemetryFullDocumentFitsBudget(t *testing.T) {
 		tel.Beh.Pointer = append(tel.Beh.Pointer, Point{123.4, 56.7, 10000.5 + float64(i)*55.3})
 	}
 	b, _ = json.Marshal(tel)
-	if len(b) > TelemetryMaxBytes {
-		t.Fatalf("full ring buffer document is %d bytes", len(b))
-	}
+	require.LessOrEqual(t, len(b), TelemetryMaxBytes, "full ring buffer document's size")
 }
 
 func FuzzParseTelemetry(f *testing.F) {
@@ -186,26 +185,22 @@ func FuzzParseTelemetry(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tel, err := ParseTelemetry(b)
 		if err != nil {
-			if tel != nil {
-				t.Fatal("document returned with an error")
-			}
+			require.Nil(t, tel, "document returned with an error")
 			return
 		}
 		a := s.Score(Input{Telemetry: tel, Header: chromeHeaders(), IPClass: IPTor, IPCountry: "US",
 			WidgetRequired: len(b)%2 == 0, ChallengeID: "a", PoWWork: 7500, ServerElapsed: 2 * time.Second})
-		if math.IsNaN(a.Points) || math.IsInf(a.Points, 0) || a.Risk < 0 || a.Risk > 1 || a.Band < 1 || a.Band > 5 {
-			t.Fatalf("bad assessment %+v", a)
-		}
-		if a.Action == ActionDeny && !a.Hard {
-			t.Fatal("deny without a hard signal")
+		require.False(t, math.IsNaN(a.Points) || math.IsInf(a.Points, 0), "bad assessment %+v", a)
+		require.True(t, a.Risk >= 0 && a.Risk <= 1, "bad assessment %+v", a)
+		require.True(t, a.Band >= 1 && a.Band <= 5, "bad assessment %+v", a)
+		if a.Action == ActionDeny {
+			require.True(t, a.Hard, "deny without a hard signal")
 		}
 		// Re-encoding an accepted document yields an accepted document.
 		out, err := json.Marshal(tel)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ParseTelemetry(out); err != nil && !errors.Is(err, ErrTelemetryTooLarge) {
-			t.Fatalf("round trip: %v\n%s", err, out)
+		require.NoError(t, err)
+		if _, err := ParseTelemetry(out); !errors.Is(err, ErrTelemetryTooLarge) {
+			require.NoError(t, err, "round trip: %s", out)
 		}
 	})
 }

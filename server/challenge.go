@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/clientip"
 )
 
 // requestOrigin is the browser's Origin header, or the one the body claims when the
@@ -59,7 +60,8 @@ func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
 		out any
 		err error
 	)
-	if q.Get("v") == "1" || s.c.SitePoWVersion(r.Context(), siteKey) == 1 {
+	pol := s.c.Policy(r.Context(), siteKey)
+	if q.Get("v") == "1" || pol.PoWVersion == 1 {
 		// ChallengeV1 refuses unless v1 is enabled for the server or the site: a client
 		// does not get to pick the weaker proof of work (ErrPoWV1Disabled, 400).
 		out, err = s.c.ChallengeV1(r.Context(), req)
@@ -67,19 +69,25 @@ func (s *Server) getChallenge(w http.ResponseWriter, r *http.Request) {
 		out, err = s.c.Challenge(r.Context(), req)
 	}
 	if err != nil {
-		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(status, err))
+		status, code := s.writeFlowError(w, r, err)
 		s.emit(r, start, Event{Kind: "challenge", Status: status, Error: code})
 		return
 	}
-	if s.c.WidgetRequired(r.Context(), siteKey) {
+	if pol.WidgetRequired {
 		w.Header().Set("X-Astracaph-Interaction", "required")
 	}
-	if ch, ok := out.(astracaph.Challenge); ok && s.c.PrivateTokenOffered(siteKey) {
+	if ch, ok := out.(astracaph.Challenge); ok && pol.PrivateToken {
 		out = offerPrivateToken(ch)
 	}
 	writeJSON(w, http.StatusOK, out)
 	s.emit(r, start, Event{Kind: "challenge", Status: http.StatusOK})
+}
+
+// writeFlowError answers err as flowError maps it and returns the status and code.
+func (s *Server) writeFlowError(w http.ResponseWriter, r *http.Request, err error) (int, string) {
+	status, code := s.flowError(r, err)
+	writeError(w, status, code, errMessage(status, err))
+	return status, code
 }
 
 // flowError maps engine errors to HTTP statuses and stable codes; unknown errors are
@@ -110,7 +118,7 @@ func (s *Server) flowError(r *http.Request, err error) (int, string) {
 		return http.StatusForbidden, "origin-not-allowed"
 	case errors.Is(err, astracaph.ErrOpenModeDisabled):
 		return http.StatusForbidden, "site-key-required"
-	case errors.Is(err, astracaph.ErrSiteNotFound):
+	case errors.Is(err, astracaph.ErrNotFound):
 		return http.StatusNotFound, "site-not-found"
 	case errors.Is(err, astracaph.ErrVisualNotFound):
 		return http.StatusNotFound, "expired"
@@ -211,13 +219,12 @@ func (s *Server) answerDecision(w http.ResponseWriter, r *http.Request, start ti
 	if err != nil {
 		status, code := s.flowError(r, err)
 		body := map[string]any{"success": false, "error": code, "message": errMessage(status, err)}
-		var ae *astracaph.AnswerError
-		if errors.As(err, &ae) {
-			body["attemptsLeft"] = ae.AttemptsLeft
-		}
-		var le *astracaph.VisualLimitError
-		if errors.As(err, &le) {
-			w.Header().Set("Retry-After", strconv.Itoa(int(le.RetryAfter.Seconds())+1))
+		var ve *astracaph.VisualError
+		switch {
+		case errors.As(err, &ve) && errors.Is(err, astracaph.ErrWrongAnswer):
+			body["attemptsLeft"] = ve.AttemptsLeft
+		case errors.As(err, &ve) && errors.Is(err, astracaph.ErrVisualRateLimited):
+			w.Header().Set("Retry-After", strconv.Itoa(int(ve.RetryAfter.Seconds())+1))
 		}
 		writeJSON(w, status, body)
 		s.emit(r, start, Event{Kind: kind, Status: status, Error: code})
@@ -238,7 +245,7 @@ func (s *Server) logDecision(r *http.Request, kind string, d astracaph.Decision)
 		lvl = slog.LevelDebug
 	}
 	s.cfg.log.Log(r.Context(), lvl, "captcha decision", "kind", kind, "decision", string(d.Action), "score", d.Score,
-		"reasons", d.Reasons, "client", astracaph.ClientPrefix(s.clientIP(r)))
+		"reasons", d.Reasons, "client", clientip.Prefix(s.clientIP(r)))
 }
 
 func (s *Server) postVisual(w http.ResponseWriter, r *http.Request) {
@@ -287,8 +294,7 @@ func (s *Server) getVisualMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(status, err))
+		s.writeFlowError(w, r, err)
 		return
 	}
 	h := w.Header()

@@ -44,7 +44,7 @@ func TestSandboxEvents(t *testing.T) {
 			require.True(t, ok, "stream ended")
 			return l
 		case <-ctx.Done():
-			t.Fatal("timed out waiting for the event stream")
+			require.Fail(t, "timed out waiting for the event stream")
 			return ""
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/astracat/astracaph/server"
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzClientIP feeds arbitrary X-Forwarded-For values from a trusted proxy. The client
@@ -24,16 +25,14 @@ func FuzzClientIP(f *testing.F) {
 		var obs observed
 		e := newEnv(t, withObserver(&obs), withNoLimits(), server.WithTrustedProxies(trusted))
 		r := e.do(http.MethodGet, "/api/v1/challenge", nil, withRemote("10.0.0.1:80"), func(r *http.Request) { r.Header["X-Forwarded-For"] = []string{xff} })
-		if r.Code != http.StatusOK {
-			t.Fatalf("status %d: %s", r.Code, r.Body)
-		}
+		require.Equal(t, http.StatusOK, r.Code, "%s", r.Body)
 		got := obs.last(t).ClientIP
 		if got == peer {
 			return
 		}
-		if trusted.Contains(got) || got.Zone() != "" || got.Is4In6() {
-			t.Fatalf("client %v from %q", got, xff)
-		}
+		require.False(t, trusted.Contains(got), "client %v from %q", got, xff)
+		require.Empty(t, got.Zone(), "client %v from %q", got, xff)
+		require.False(t, got.Is4In6(), "client %v from %q", got, xff)
 		for _, hop := range strings.Split(xff, ",") {
 			hop = strings.TrimSpace(hop)
 			if h, _, err := net.SplitHostPort(hop); err == nil {
@@ -43,7 +42,7 @@ func FuzzClientIP(f *testing.F) {
 				return
 			}
 		}
-		t.Fatalf("client %v does not appear in %q", got, xff)
+		require.Failf(t, "client not from the header", "client %v does not appear in %q", got, xff)
 	})
 }
 
@@ -59,9 +58,8 @@ func FuzzSiteverifyBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ct, body string) {
 		e := newEnv(t, server.WithMaxBody(4096))
 		r := e.do(http.MethodPost, "/hcaptcha/siteverify", body, withCT(ct))
-		if r.Code >= 500 || r.Code < 200 || !json.Valid(r.Body) {
-			t.Fatalf("%d %q for %q %q", r.Code, r.Body, ct, body)
-		}
+		require.True(t, r.Code >= 200 && r.Code < 500, "%d %q for %q %q", r.Code, r.Body, ct, body)
+		require.True(t, json.Valid(r.Body), "%d %q for %q %q", r.Code, r.Body, ct, body)
 	})
 }
 
@@ -82,11 +80,10 @@ func FuzzPrivateTokenRequest(f *testing.F) {
 		e.t = t
 		r := e.do(http.MethodGet, "/api/v1/challenge/private-token?challenge="+url.QueryEscape(challenge), nil,
 			withOrigin("https://shop.example"), func(r *http.Request) { r.Header["Authorization"] = []string{auth} })
-		if r.Code < 400 || r.Code >= 500 || !json.Valid(r.Body) {
-			t.Fatalf("%d %q for %q %q", r.Code, r.Body, challenge, auth)
-		}
-		if r.Code == http.StatusUnauthorized && r.Header.Get("WWW-Authenticate") == "" {
-			t.Fatalf("401 without a challenge for %q %q", challenge, auth)
+		require.True(t, r.Code >= 400 && r.Code < 500, "%d %q for %q %q", r.Code, r.Body, challenge, auth)
+		require.True(t, json.Valid(r.Body), "%d %q for %q %q", r.Code, r.Body, challenge, auth)
+		if r.Code == http.StatusUnauthorized {
+			require.NotEmpty(t, r.Header.Get("WWW-Authenticate"), "401 without a challenge for %q %q", challenge, auth)
 		}
 	})
 }

@@ -39,7 +39,7 @@ type env struct {
 // opts may mix astracaph.Option and server.Option values.
 func newEnv(t testing.TB, opts ...any) *env {
 	t.Helper()
-	st := &flakyStore{MemoryStore: astracaph.NewMemoryStore(0)}
+	st := &flakyStore{Store: astracaph.NewMemoryStore(astracaph.MemoryOptions{})}
 	copts := []astracaph.Option{astracaph.WithSecret([]byte(masterSecret)), astracaph.WithPoW(fastPoW), astracaph.WithStore(st)}
 	var sopts []server.Option
 	for _, o := range opts {
@@ -49,7 +49,7 @@ func newEnv(t testing.TB, opts ...any) *env {
 		case server.Option:
 			sopts = append(sopts, o)
 		default:
-			t.Fatalf("newEnv: unexpected option %T", o)
+			require.Failf(t, "newEnv: unexpected option", "%T", o)
 		}
 	}
 	c, err := astracaph.New(copts...)
@@ -193,7 +193,7 @@ func (e *env) site(domain string, origins ...string) (siteKey, secret string) {
 
 // flakyStore is a memory store that fails every call with astracaph.ErrStore while down.
 type flakyStore struct {
-	*astracaph.MemoryStore
+	astracaph.Store
 	down atomic.Bool
 }
 
@@ -208,91 +208,91 @@ func (f *flakyStore) Ping(ctx context.Context) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
-	return f.MemoryStore.Ping(ctx)
+	return f.Store.Ping(ctx)
 }
 
 func (f *flakyStore) ConsumeOnce(ctx context.Context, key, value string, issued time.Time, ttl time.Duration) (bool, string, error) {
 	if err := f.fail(); err != nil {
 		return false, "", err
 	}
-	return f.MemoryStore.ConsumeOnce(ctx, key, value, issued, ttl)
+	return f.Store.ConsumeOnce(ctx, key, value, issued, ttl)
 }
 
 func (f *flakyStore) Incr(ctx context.Context, key string, window time.Duration) (int64, error) {
 	if err := f.fail(); err != nil {
 		return 0, err
 	}
-	return f.MemoryStore.Incr(ctx, key, window)
+	return f.Store.Incr(ctx, key, window)
 }
 
 func (f *flakyStore) Leak(ctx context.Context, key string, add, rate float64, ttl time.Duration) (float64, error) {
 	if err := f.fail(); err != nil {
 		return 0, err
 	}
-	return f.MemoryStore.Leak(ctx, key, add, rate, ttl)
+	return f.Store.Leak(ctx, key, add, rate, ttl)
 }
 
 func (f *flakyStore) CreateSite(ctx context.Context, s astracaph.SiteRecord) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
-	return f.MemoryStore.CreateSite(ctx, s)
+	return f.Store.CreateSite(ctx, s)
 }
 
 func (f *flakyStore) GetSite(ctx context.Context, siteKey string) (astracaph.SiteRecord, error) {
 	if err := f.fail(); err != nil {
 		return astracaph.SiteRecord{}, err
 	}
-	return f.MemoryStore.GetSite(ctx, siteKey)
+	return f.Store.GetSite(ctx, siteKey)
 }
 
 func (f *flakyStore) GetSiteByDomain(ctx context.Context, domain string) (astracaph.SiteRecord, error) {
 	if err := f.fail(); err != nil {
 		return astracaph.SiteRecord{}, err
 	}
-	return f.MemoryStore.GetSiteByDomain(ctx, domain)
+	return f.Store.GetSiteByDomain(ctx, domain)
 }
 
 func (f *flakyStore) UpdateSite(ctx context.Context, s astracaph.SiteRecord, expectHash string) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
-	return f.MemoryStore.UpdateSite(ctx, s, expectHash)
+	return f.Store.UpdateSite(ctx, s, expectHash)
 }
 
 func (f *flakyStore) DeleteSite(ctx context.Context, siteKey, secretHash string) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
-	return f.MemoryStore.DeleteSite(ctx, siteKey, secretHash)
+	return f.Store.DeleteSite(ctx, siteKey, secretHash)
 }
 
 func (f *flakyStore) ListSites(ctx context.Context) ([]astracaph.SiteRecord, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.MemoryStore.ListSites(ctx)
+	return f.Store.ListSites(ctx)
 }
 
 func (f *flakyStore) SetState(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
-	return f.MemoryStore.SetState(ctx, key, value, ttl)
+	return f.Store.SetState(ctx, key, value, ttl)
 }
 
 func (f *flakyStore) GetState(ctx context.Context, key string) ([]byte, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.MemoryStore.GetState(ctx, key)
+	return f.Store.GetState(ctx, key)
 }
 
 func (f *flakyStore) TakeState(ctx context.Context, key string) ([]byte, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.MemoryStore.TakeState(ctx, key)
+	return f.Store.TakeState(ctx, key)
 }
 
 // clock is a settable time source for expiry tests.

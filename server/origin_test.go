@@ -3,6 +3,8 @@ package server
 import (
 	"net/http/httptest"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestRequestOrigin(t *testing.T) {
@@ -24,9 +26,7 @@ func TestRequestOrigin(t *testing.T) {
 			if c.header != "" {
 				r.Header.Set("Origin", c.header)
 			}
-			if got := requestOrigin(r, c.claimed); got != c.want {
-				t.Fatalf("requestOrigin = %q, want %q", got, c.want)
-			}
+			require.Equal(t, c.want, requestOrigin(r, c.claimed))
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/clientip"
 	"github.com/astracat/astracaph/privacypass"
 )
 
@@ -105,7 +106,7 @@ func (s *Server) privateTokenRefused(w http.ResponseWriter, r *http.Request, sta
 			return
 		}
 	}
-	s.cfg.log.Log(r.Context(), lvl, "private token refused", "reason", err, "client", astracaph.ClientPrefix(s.clientIP(r)))
+	s.cfg.log.Log(r.Context(), lvl, "private token refused", "reason", err, "client", clientip.Prefix(s.clientIP(r)))
 	writeError(w, status, code, msg)
 	s.emit(r, start, Event{Kind: "privatetoken", Status: status, Error: code})
 }

@@ -16,14 +16,13 @@ func (s *Server) getEnvProof(w http.ResponseWriter, r *http.Request) {
 	if !s.allow(w, r, "proof", s.cfg.limits.Challenge, time.Minute) {
 		return
 	}
-	js, err := s.c.EnvProofScript(r.URL.Query().Get("id"))
+	js, _, err := s.c.EnvProof(r.URL.Query().Get("id"))
 	if errors.Is(err, astracaph.ErrBadProofID) {
 		writeError(w, http.StatusBadRequest, "bad-request", "id must be a challenge id")
 		return
 	}
 	if err != nil {
-		status, code := s.flowError(r, err)
-		writeError(w, status, code, errMessage(status, err))
+		s.writeFlowError(w, r, err)
 		return
 	}
 	h := w.Header()

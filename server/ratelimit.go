@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/astracat/astracaph"
+	"github.com/astracat/astracaph/internal/clientip"
 )
 
 // allow counts one request of kind for the client in a fixed window kept in the store
@@ -16,7 +16,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, kind string, limi
 		return true
 	}
 	win := time.Now().UnixNano() / int64(window)
-	key := "rl:" + kind + ":" + astracaph.ClientPrefix(s.clientIP(r)) + ":" + strconv.FormatInt(win, 10)
+	key := "rl:" + kind + ":" + clientip.Prefix(s.clientIP(r)) + ":" + strconv.FormatInt(win, 10)
 	n, err := s.c.Store().Incr(r.Context(), key, window)
 	if err != nil {
 		s.cfg.log.ErrorContext(r.Context(), "rate limiter store error", "err", err)

@@ -89,7 +89,7 @@ func TestScriptedClientStraightLineConstantSpeed(t *testing.T) {
 	b := newBattery(t, astracaph.RiskEngineOptions{})
 	for i := range 5 {
 		s := b.solve()
-		doc := scripted.MouseDoc(rng(uint64(i)), s, b.c.EnvProofAnswer(s.ID))
+		doc := scripted.MouseDoc(rng(uint64(i)), s, scripted.ProofAnswer(b.c, s.ID))
 		line := mousedata.Bot(rng(uint64(100+i)), mousedata.BotLineConst)
 		line.Press, line.Release = line.Moves[len(line.Moves)-1][2]+150, line.Moves[len(line.Moves)-1][2]+240
 		line.DX, line.DY = ptr(3.0), ptr(-2.0)
@@ -105,7 +105,7 @@ func TestScriptedClientStraightLineConstantSpeed(t *testing.T) {
 func TestScriptedClientSameHumanTelemetryFourTimes(t *testing.T) {
 	b := newBattery(t, astracaph.RiskEngineOptions{})
 	rec := b.solve()
-	recorded := scripted.MouseDoc(rng(7), rec, b.c.EnvProofAnswer(rec.ID))
+	recorded := scripted.MouseDoc(rng(7), rec, scripted.ProofAnswer(b.c, rec.ID))
 	raw := scripted.Raw(recorded)
 	for range 4 {
 		noToken(t, b.redeem(b.solve(), raw))
@@ -114,7 +114,7 @@ func TestScriptedClientSameHumanTelemetryFourTimes(t *testing.T) {
 	for range 4 {
 		s := b.solve()
 		doc := *recorded
-		doc.Proof = b.c.EnvProofAnswer(s.ID)
+		doc.Proof = scripted.ProofAnswer(b.c, s.ID)
 		doc.Ch = &risk.Binding{ID: s.ID, Rcv: recorded.Ch.Rcv, Sol: recorded.Ch.Sol, Snd: recorded.Ch.Snd}
 		if r := b.redeem(s, scripted.Raw(&doc)); r.Token() {
 			tokens++
@@ -140,14 +140,14 @@ func TestScriptedClientWrongEnvironmentAnswer(t *testing.T) {
 func TestScriptedClientDocumentForAnotherChallenge(t *testing.T) {
 	b := newBattery(t, astracaph.RiskEngineOptions{})
 	other, s := b.solve(), b.solve()
-	doc := scripted.MouseDoc(rng(3), other, b.c.EnvProofAnswer(other.ID))
+	doc := scripted.MouseDoc(rng(3), other, scripted.ProofAnswer(b.c, other.ID))
 	noToken(t, b.redeem(s, scripted.Raw(doc)))
 }
 
 func TestScriptedClientImpossibleTiming(t *testing.T) {
 	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
-	doc := scripted.MouseDoc(rng(4), s, b.c.EnvProofAnswer(s.ID))
+	doc := scripted.MouseDoc(rng(4), s, scripted.ProofAnswer(b.c, s.ID))
 	doc.Ch.Snd = ptr(60_000.0) // held the challenge a minute: it was issued a moment ago
 	noToken(t, b.redeem(s, scripted.Raw(doc)))
 }
@@ -155,7 +155,7 @@ func TestScriptedClientImpossibleTiming(t *testing.T) {
 func TestScriptedClientTeleportCentreClick(t *testing.T) {
 	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
-	doc := scripted.MouseDoc(rng(5), s, b.c.EnvProofAnswer(s.ID))
+	doc := scripted.MouseDoc(rng(5), s, scripted.ProofAnswer(b.c, s.ID))
 	doc.Beh = mousedata.Bot(rng(6), mousedata.BotTeleport).Behaviour(mousedata.WidgetFloorMs)
 	scripted.Binding(doc, s, *doc.Beh.Act.T)
 	noToken(t, b.redeem(s, scripted.Raw(doc)))
@@ -164,7 +164,7 @@ func TestScriptedClientTeleportCentreClick(t *testing.T) {
 func TestScriptedClientNoActivation(t *testing.T) {
 	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
-	doc := scripted.MouseDoc(rng(8), s, b.c.EnvProofAnswer(s.ID))
+	doc := scripted.MouseDoc(rng(8), s, scripted.ProofAnswer(b.c, s.ID))
 	doc.Beh = &risk.Behaviour{}
 	noToken(t, b.redeem(s, scripted.Raw(doc)))
 }
@@ -172,7 +172,7 @@ func TestScriptedClientNoActivation(t *testing.T) {
 func TestScriptedClientWebdriverDenied(t *testing.T) {
 	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
-	doc := scripted.MouseDoc(rng(9), s, b.c.EnvProofAnswer(s.ID))
+	doc := scripted.MouseDoc(rng(9), s, scripted.ProofAnswer(b.c, s.ID))
 	doc.Env.WebDriver = true
 	r := b.redeem(s, scripted.Raw(doc))
 	require.True(t, r.Denied(), "%v", r.Body)
@@ -181,7 +181,7 @@ func TestScriptedClientWebdriverDenied(t *testing.T) {
 func TestScriptedClientDispatchedEventsDenied(t *testing.T) {
 	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
-	doc := scripted.MouseDoc(rng(10), s, b.c.EnvProofAnswer(s.ID))
+	doc := scripted.MouseDoc(rng(10), s, scripted.ProofAnswer(b.c, s.ID))
 	doc.Beh.Untrusted = 3
 	r := b.redeem(s, scripted.Raw(doc))
 	require.True(t, r.Denied(), "%v", r.Body)
@@ -201,14 +201,14 @@ func TestHumanControlMouse(t *testing.T) {
 	b := newBattery(t, astracaph.RiskEngineOptions{})
 	for i := range 5 {
 		s := b.solve()
-		token(t, b.redeem(s, scripted.Raw(scripted.MouseDoc(rng(uint64(20+i)), s, b.c.EnvProofAnswer(s.ID)))))
+		token(t, b.redeem(s, scripted.Raw(scripted.MouseDoc(rng(uint64(20+i)), s, scripted.ProofAnswer(b.c, s.ID)))))
 	}
 }
 
 func TestHumanControlKeyboardOnly(t *testing.T) {
 	b := newBattery(t, astracaph.RiskEngineOptions{})
 	s := b.solve()
-	doc := scripted.MouseDoc(rng(30), s, b.c.EnvProofAnswer(s.ID))
+	doc := scripted.MouseDoc(rng(30), s, scripted.ProofAnswer(b.c, s.ID))
 	doc.Beh = &risk.Behaviour{
 		Clicks: []risk.Click{{Detail: ptr(0), Trusted: ptr(true)}},
 		Keys:   &risk.Keys{N: 6, IKI: []float64{5, 611.4, 4 * 52000, 240, 1100}, Special: []int{5, 0, 0, 0, 0, 0, 0, 0}},
@@ -226,7 +226,7 @@ func TestHumanControlScreenReader(t *testing.T) {
 	b.cli.Header.Del("Sec-Ch-Ua-Mobile")
 	b.cli.Header.Del("Sec-Ch-Ua-Platform")
 	s := b.solve()
-	doc := scripted.MouseDoc(rng(31), s, b.c.EnvProofAnswer(s.ID))
+	doc := scripted.MouseDoc(rng(31), s, scripted.ProofAnswer(b.c, s.ID))
 	doc.Env.ChromeObject, doc.Env.UAData = ptr(false), nil
 	// NVDA browse mode: the virtual cursor activates the checkbox; a click with detail 0,
 	// no pointer, no key reaching the page.
@@ -250,7 +250,7 @@ func TestHumanControlPrivacyBrowser(t *testing.T) {
 		b.cli.Header.Set(k, v)
 	}
 	s := b.solve()
-	doc := scripted.MouseDoc(rng(32), s, b.c.EnvProofAnswer(s.ID))
+	doc := scripted.MouseDoc(rng(32), s, scripted.ProofAnswer(b.c, s.ID))
 	// Tor Browser: UTC, two cores, no renderer, letterboxed window, 100 ms timers.
 	doc.Env = &risk.Env{Privacy: "tor", TimeZone: "UTC", TZOffset: ptr(0), Hardware: ptr(2), Plugins: ptr(5),
 		Languages: ptr(2), Language: "en-US", GL: &risk.GL{Blocked: true}, Lies: 4,

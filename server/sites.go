@@ -41,7 +41,7 @@ func (s *Server) createSite(w http.ResponseWriter, r *http.Request) {
 	creds, err := s.c.RegisterSite(r.Context(), astracaph.SiteRequest{Domain: b.Domain, Name: b.Name, Origins: b.Origins, Claim: b.Claim})
 	ev := Event{Kind: "sites", Status: http.StatusCreated}
 	switch {
-	case errors.Is(err, astracaph.ErrSiteExists):
+	case errors.Is(err, astracaph.ErrExists):
 		ev.Status, ev.Error = http.StatusConflict, "site-exists"
 		writeError(w, ev.Status, ev.Error, "a site is already registered for this domain; to take it over, prove control of the domain with POST /api/v1/sites/claims and register again with its claimId as \"claim\"")
 	case errors.Is(err, astracaph.ErrClaimNotFound):
@@ -54,8 +54,7 @@ func (s *Server) createSite(w http.ResponseWriter, r *http.Request) {
 		ev.Status, ev.Error = http.StatusBadRequest, "invalid-domain"
 		writeError(w, ev.Status, ev.Error, errMessage(ev.Status, err))
 	case err != nil:
-		ev.Status, ev.Error = s.flowError(r, err)
-		writeError(w, ev.Status, ev.Error, errMessage(ev.Status, err))
+		ev.Status, ev.Error = s.writeFlowError(w, r, err)
 	default:
 		writeJSON(w, http.StatusCreated, creds)
 	}
@@ -107,7 +106,7 @@ func (s *Server) deleteSite(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Site deleted"})
 	case errors.Is(err, astracaph.ErrForbidden):
 		writeError(w, http.StatusForbidden, "forbidden", "the secret does not match this site")
-	case errors.Is(err, astracaph.ErrSiteNotFound):
+	case errors.Is(err, astracaph.ErrNotFound):
 		writeError(w, http.StatusNotFound, "site-not-found", "no site is registered for this domain")
 	case errors.Is(err, astracaph.ErrInvalidDomain):
 		writeError(w, http.StatusBadRequest, "invalid-domain", errMessage(http.StatusBadRequest, err))

@@ -3,11 +3,12 @@ package spam
 import (
 	"bytes"
 	"context"
-	"errors"
 	"math"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func tinyCorpus() []Sample {
@@ -26,93 +27,68 @@ func tinyCorpus() []Sample {
 func TestSpamTokens(t *testing.T) {
 	a := analyze("Call 09061701461 or +44-7700-900123 now! Win £150p at www.x.example, 2nite. ÉTÉ")
 	want := []string{"call", "<phone>", "or", "<phone>", "now", "win", "<cur>", "000p", "at", "<url>", "0nite", "été"}
-	if !slices.Equal(a.tokens, want) {
-		t.Fatalf("tokens %q\nwant   %q", a.tokens, want)
-	}
-	if a := analyze("room 101, code 12345678901234567890"); !slices.Equal(a.tokens, []string{"room", "<num3>", "code", "<num8>"}) {
-		t.Fatalf("number tokens %q", a.tokens)
-	}
+	require.Equal(t, want, a.tokens)
+	require.Equal(t, []string{"room", "<num3>", "code", "<num8>"}, analyze("room 101, code 12345678901234567890").tokens, "number tokens")
 }
 
 func TestSpamBayesTrainAndScore(t *testing.T) {
 	ctx := context.Background()
 	m, err := Train(ctx, tinyCorpus(), TrainOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Version != ModelVersion || m.Docs != [2]int{4, 4} || math.Abs(m.LogPrior[0]-math.Log(0.5)) > 1e-12 {
-		t.Fatalf("model header %+v", m)
-	}
+	require.NoError(t, err)
+	require.Equal(t, ModelVersion, m.Version, "model header")
+	require.Equal(t, [2]int{4, 4}, m.Docs, "model header")
+	require.InDelta(t, math.Log(0.5), m.LogPrior[0], 1e-12, "model header")
 	// Laplace: a token seen only in ham still has non-zero spam probability, and each class's
 	// token distribution sums to less than 1 (unseen mass stays in the smoothing).
-	if p := m.Tokens["lunch"]; !(p[0] > p[1]) || math.IsInf(p[1], 0) {
-		t.Errorf("lunch: %v", p)
-	}
+	lunch := m.Tokens["lunch"]
+	assert.Greater(t, lunch[0], lunch[1], "lunch: %v", lunch)
+	assert.False(t, math.IsInf(lunch[1], 0), "lunch: %v", lunch)
 	var sum [2]float64
 	for _, p := range m.Tokens {
 		sum[0] += math.Exp(p[0])
 		sum[1] += math.Exp(p[1])
 	}
-	if math.Abs(sum[0]-1) > 1e-9 || math.Abs(sum[1]-1) > 1e-9 {
-		t.Errorf("per-class token probabilities sum to %v, want 1", sum)
-	}
-	p := m.SpamProbability("claim your free prize now")
-	hamP := m.SpamProbability("can we meet for lunch tomorrow")
-	if !(p > 0.9 && hamP < 0.1) {
-		t.Errorf("P(spam): spammy %v, hammy %v", p, hamP)
-	}
-	if p := m.SpamProbability("zzz unknown words only"); math.Abs(p-0.5) > 1e-9 {
-		t.Errorf("unknown tokens must leave the prior (0.5), got %v", p)
-	}
+	assert.InDelta(t, 1, sum[0], 1e-9, "per-class token probabilities sum to 1 (ham)")
+	assert.InDelta(t, 1, sum[1], 1e-9, "per-class token probabilities sum to 1 (spam)")
+	assert.Greater(t, m.SpamProbability("claim your free prize now"), 0.9, "P(spam) of spammy text")
+	assert.Less(t, m.SpamProbability("can we meet for lunch tomorrow"), 0.1, "P(spam) of hammy text")
+	assert.InDelta(t, 0.5, m.SpamProbability("zzz unknown words only"), 1e-9, "unknown tokens must leave the prior (0.5)")
 
 	f := testFilter(t, WithModel(m))
-	if r := f.Classify(ctx, text("claim your free prize now, call to win")); !slices.Contains(r.Reasons, ReasonBayes) {
-		t.Errorf("spammy text: %+v", r)
-	}
-	r := f.Classify(ctx, Input{Email: "x@mailinator.com", Fields: map[string]string{"m": "see you at lunch tomorrow with the report"}})
-	if slices.Contains(r.Reasons, ReasonBayes) || r.Score != 1.5 {
-		t.Errorf("hammy text must subtract 0.5 without a reason: %+v", r)
-	}
+	r := f.Classify(ctx, text("claim your free prize now, call to win"))
+	assert.Contains(t, r.Reasons, ReasonBayes, "spammy text: %+v", r)
+	r = f.Classify(ctx, Input{Email: "x@mailinator.com", Fields: map[string]string{"m": "see you at lunch tomorrow with the report"}})
+	assert.NotContains(t, r.Reasons, ReasonBayes, "hammy text must subtract 0.5 without a reason: %+v", r)
+	assert.Equal(t, 1.5, r.Score, "hammy text must subtract 0.5 without a reason: %+v", r)
 
 	// min-count prunes rare tokens.
 	pruned, err := Train(ctx, tinyCorpus(), TrainOptions{MinCount: 2})
-	if err != nil || len(pruned.Tokens) >= len(m.Tokens) {
-		t.Errorf("min-count 2: %d tokens vs %d (err %v)", len(pruned.Tokens), len(m.Tokens), err)
+	if assert.NoError(t, err, "min-count 2") {
+		assert.Less(t, len(pruned.Tokens), len(m.Tokens), "min-count 2")
 	}
-	if _, err := Train(ctx, tinyCorpus()[:4], TrainOptions{}); !errors.Is(err, ErrModel) {
-		t.Errorf("one class only: err %v", err)
-	}
+	_, err = Train(ctx, tinyCorpus()[:4], TrainOptions{})
+	assert.ErrorIs(t, err, ErrModel, "one class only")
 }
 
 func TestSpamBayesBands(t *testing.T) {
 	cases := map[float64]float64{0: -0.5, 0.049: -0.5, 0.05: 0, 0.5: 0, 0.6: 0.5, 0.8: 1, 0.95: 1.5, 0.99: 2, 1: 2}
 	for p, want := range cases {
-		if got := bayesPoints(p); got != want {
-			t.Errorf("P=%v: %v points, want %v", p, got, want)
-		}
+		assert.Equal(t, want, bayesPoints(p), "P=%v", p)
 	}
 }
 
 func TestSpamModelJSONRoundTrip(t *testing.T) {
 	m, err := Train(context.Background(), tinyCorpus(), TrainOptions{Alpha: 0.5})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var buf bytes.Buffer
-	if err := m.WriteJSON(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(buf.String(), `{"version":1,"classes":["ham","spam"],"alpha":0.5,`) {
-		t.Errorf("unexpected header: %.80s", buf.String())
-	}
+	require.NoError(t, m.WriteJSON(&buf))
+	assert.True(t, strings.HasPrefix(buf.String(), `{"version":1,"classes":["ham","spam"],"alpha":0.5,`),
+		"unexpected header: %.80s", buf.String())
 	got, err := LoadModel(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	text := "claim your free prize at lunch"
-	if got.SpamProbability(text) != m.SpamProbability(text) || len(got.Tokens) != len(m.Tokens) {
-		t.Error("round trip changed the model")
-	}
+	assert.Equal(t, m.SpamProbability(text), got.SpamProbability(text), "round trip changed the model")
+	assert.Len(t, got.Tokens, len(m.Tokens), "round trip changed the model")
 }
 
 func TestLoadSpamModelRejects(t *testing.T) {
@@ -128,9 +104,8 @@ func TestLoadSpamModelRejects(t *testing.T) {
 		"empty token":  `{"version":1,"classes":["ham","spam"],"logPrior":[-0.1,-2],"tokens":{"":[-1,-1]}}`,
 	}
 	for name, s := range bad {
-		if _, err := LoadModel(strings.NewReader(s)); !errors.Is(err, ErrModel) {
-			t.Errorf("%s: err %v, want ErrModel", name, err)
-		}
+		_, err := LoadModel(strings.NewReader(s))
+		assert.ErrorIs(t, err, ErrModel, name)
 	}
 }
 
@@ -149,9 +124,8 @@ func FuzzLoadSpamModel(f *testing.F) {
 		}
 		// A model that loads must give a probability in [0,1] for any text.
 		for _, text := range []string{"", "a", "free prize", string(data)} {
-			if p := m.SpamProbability(text); !(p >= 0 && p <= 1) {
-				t.Fatalf("P(spam)=%v for %q", p, text)
-			}
+			p := m.SpamProbability(text)
+			require.True(t, p >= 0 && p <= 1, "P(spam)=%v for %q", p, text)
 		}
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkSpamClassify: a 1 KB two-field message with an e-mail address, every offline signal
@@ -14,9 +16,7 @@ func BenchmarkSpamClassify(b *testing.B) {
 		corpus = append(corpus, tinyCorpus()...)
 	}
 	m, err := Train(context.Background(), corpus, TrainOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	f := testFilter(b, WithModel(m), WithDuplicates(newSpamFakeCounter()))
 	para := "Hello team, I would like to ask about the pricing of your premium plan for our company. " +
 		"We are 25 people and need SSO, see https://example.com/docs for what we use today. "

@@ -1,34 +1,32 @@
 package spam
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestReadSpamTSV(t *testing.T) {
 	in := "Label\tSMS\nham\tGo until jurong point, \"crazy\"\r\nspam\tFREE entry\twith a tab\n\nSPAM\tWin\n"
 	got, err := ReadTSV(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := []Sample{{false, `Go until jurong point, "crazy"`}, {true, "FREE entry\twith a tab"}, {true, "Win"}}
-	if !slices.Equal(got, want) {
-		t.Fatalf("got %+v\nwant %+v", got, want)
-	}
+	require.Equal(t, want, got)
 	// Without a header, the first line is data.
-	if got, err := ReadTSV(strings.NewReader("spam\tx\n")); err != nil || len(got) != 1 {
-		t.Fatalf("no header: %v %v", got, err)
-	}
+	got, err = ReadTSV(strings.NewReader("spam\tx\n"))
+	require.NoError(t, err, "no header")
+	require.Len(t, got, 1, "no header")
 	for _, bad := range []string{"ham\tok\nmaybe\tx\n", "ham\tok\nno tab here\n", "Label\tSMS\nLabel\tSMS\n"} {
-		if _, err := ReadTSV(strings.NewReader(bad)); !errors.Is(err, ErrTSV) || !strings.Contains(err.Error(), "line 2") {
-			t.Errorf("%q: err %v, want ErrTSV at line 2", bad, err)
+		_, err := ReadTSV(strings.NewReader(bad))
+		if assert.ErrorIs(t, err, ErrTSV, "%q", bad) {
+			assert.ErrorContains(t, err, "line 2", "%q", bad)
 		}
 	}
-	if _, err := ReadTSV(strings.NewReader("ham\t" + strings.Repeat("x", tsvMaxLine+1))); !errors.Is(err, ErrTSV) {
-		t.Errorf("over-long line: err %v", err)
-	}
+	_, err = ReadTSV(strings.NewReader("ham\t" + strings.Repeat("x", tsvMaxLine+1)))
+	assert.ErrorIs(t, err, ErrTSV, "over-long line")
 }
 
 func TestSpamDedupAndSplit(t *testing.T) {
@@ -37,13 +35,10 @@ func TestSpamDedupAndSplit(t *testing.T) {
 		s = append(s, Sample{Spam: i%10 == 0, Text: strings.Repeat("x", i%50+1)})
 	}
 	d := Dedup(s)
-	if len(d) != 50 {
-		t.Fatalf("dedup kept %d, want 50", len(d))
-	}
+	require.Len(t, d, 50, "dedup")
 	train, test := Split(slices.Clone(d), 0.2, 7)
-	if len(train)+len(test) != 50 || len(test) != 10 {
-		t.Fatalf("split %d/%d", len(train), len(test))
-	}
+	require.Len(t, train, 40, "split")
+	require.Len(t, test, 10, "split")
 	spam := func(x []Sample) (n int) {
 		for _, v := range x {
 			if v.Spam {
@@ -52,17 +47,14 @@ func TestSpamDedupAndSplit(t *testing.T) {
 		}
 		return n
 	}
-	if spam(test) != 1 || spam(train) != 4 { // stratified: 5 spam → 1 held out
-		t.Errorf("stratification: %d spam in test, %d in train", spam(test), spam(train))
-	}
+	// Stratified: 5 spam → 1 held out.
+	assert.Equal(t, 1, spam(test), "stratification: spam in test")
+	assert.Equal(t, 4, spam(train), "stratification: spam in train")
 	train2, test2 := Split(slices.Clone(d), 0.2, 7)
 	_, test3 := Split(slices.Clone(d), 0.2, 8)
-	if !slices.Equal(test, test2) || !slices.Equal(train, train2) {
-		t.Error("same seed gave a different split")
-	}
-	if slices.Equal(test, test3) {
-		t.Error("different seeds gave the same split")
-	}
+	assert.Equal(t, test, test2, "same seed gave a different split")
+	assert.Equal(t, train, train2, "same seed gave a different split")
+	assert.NotEqual(t, test, test3, "different seeds gave the same split")
 }
 
 func FuzzReadSpamTSV(f *testing.F) {
@@ -77,9 +69,8 @@ func FuzzReadSpamTSV(f *testing.F) {
 		}
 		// Every sample came from one line of input.
 		for _, s := range got {
-			if strings.ContainsAny(s.Text, "\n") || !strings.Contains(in, s.Text) {
-				t.Fatalf("sample %q not from a single input line", s.Text)
-			}
+			require.NotContains(t, s.Text, "\n", "sample not from a single input line")
+			require.Contains(t, in, s.Text, "sample not from a single input line")
 		}
 	})
 }

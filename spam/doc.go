@@ -32,7 +32,7 @@
 // # Failures
 //
 // Building a filter, loading a model, a domain list or labelled data fail with an error that
-// wraps one of the sentinels of errors.go (ErrOptions, ErrModel, ErrDomainList, ErrTSV).
+// wraps one of the sentinels of errors.go (ErrConfig, ErrModel, ErrDomainList, ErrTSV).
 // Classify never fails: a signal whose dependency errs (DNS, the duplicate store) is skipped
 // and logged, and the others still count.
 package spam

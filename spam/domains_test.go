@@ -2,27 +2,23 @@ package spam
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/astracat/astracaph/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestLoadSpamDisposableList(t *testing.T) {
 	in := "# comment\nMailinator.com\n\n  spam.example.  # trailing comment\nnot a domain\nlocalhost\n0-mailer.dynv6.net\n"
 	l, err := LoadDisposableList(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l.Len() != 3 {
-		t.Fatalf("len %d, want 3 (mailinator.com, spam.example, 0-mailer.dynv6.net)", l.Len())
-	}
+	require.NoError(t, err)
+	require.Equal(t, 3, l.Len(), "mailinator.com, spam.example, 0-mailer.dynv6.net")
 	cases := map[string]bool{
 		"mailinator.com": true, "MAILINATOR.COM.": true, "a.b.mailinator.com": true, "spam.example": true,
 		"x.0-mailer.dynv6.net": true, "0-mailer.dynv6.net": true,
@@ -30,57 +26,41 @@ func TestLoadSpamDisposableList(t *testing.T) {
 		"mailinator.com.evil.example": false,
 	}
 	for d, want := range cases {
-		if got := l.Contains(d); got != want {
-			t.Errorf("Contains(%q) = %v, want %v", d, got, want)
-		}
+		assert.Equal(t, want, l.Contains(d), "Contains(%q)", d)
 	}
 }
 
 func TestSpamBuiltinDisposable(t *testing.T) {
 	l := BuiltinDisposable()
-	if l.Len() < 50 {
-		t.Errorf("built-in list has %d entries, want ~50+", l.Len())
-	}
+	assert.GreaterOrEqual(t, l.Len(), 50, "built-in list's entries")
 	for _, d := range []string{"mailinator.com", "guerrillamail.com", "10minutemail.com", "temp-mail.org", "yopmail.com"} {
-		if !l.Contains(d) {
-			t.Errorf("built-in list misses %s", d)
-		}
+		assert.True(t, l.Contains(d), "built-in list misses %s", d)
 	}
 	// Each call returns a fresh copy: merging into one does not leak into the next.
 	l.Merge(NewDomainList("only-here.example"))
-	if BuiltinDisposable().Contains("only-here.example") {
-		t.Error("built-in list is shared mutable state")
-	}
+	assert.False(t, BuiltinDisposable().Contains("only-here.example"), "built-in list is shared mutable state")
 }
 
 // The full upstream list (8,335 entries) loads and matches on eTLD+1 and subdomains.
 func TestSpamDisposableDataset(t *testing.T) {
 	path := testenv.SharedData(t, "disposable-email-domains/"+DisposableFile)
 	l, err := LoadDisposableFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l.Len() != 8335 {
-		t.Errorf("loaded %d entries, README says 8,335", l.Len())
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 8335, l.Len(), "README says 8,335 entries")
 	f := testFilter(t, WithDisposableFile(path))
 	raw, _ := os.ReadFile(path)
 	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
 	for _, d := range []string{lines[0], lines[len(lines)/2], lines[len(lines)-1], "0-mailer.dynv6.net"} {
 		r := f.Classify(context.Background(), Input{Email: "someone@mx.sub." + d})
-		if !slices.Contains(r.Reasons, ReasonEmailDisposable) {
-			t.Errorf("subdomain of listed %s not flagged: %+v", d, r)
-		}
+		assert.Contains(t, r.Reasons, ReasonEmailDisposable, "subdomain of listed %s not flagged", d)
 	}
-	if r := f.Classify(context.Background(), Input{Email: "someone@example.org"}); slices.Contains(r.Reasons, ReasonEmailDisposable) {
-		t.Errorf("example.org flagged: %+v", r)
-	}
+	r := f.Classify(context.Background(), Input{Email: "someone@example.org"})
+	assert.NotContains(t, r.Reasons, ReasonEmailDisposable, "example.org flagged")
 }
 
 func TestLoadSpamDisposableListErrors(t *testing.T) {
-	if _, err := LoadDisposableList(strings.NewReader(strings.Repeat("x", 70*1024))); !errors.Is(err, ErrDomainList) {
-		t.Errorf("over-long line: err %v", err)
-	}
+	_, err := LoadDisposableList(strings.NewReader(strings.Repeat("x", 70*1024)))
+	assert.ErrorIs(t, err, ErrDomainList, "over-long line")
 }
 
 func FuzzLoadSpamDisposableList(f *testing.F) {
@@ -94,31 +74,27 @@ func FuzzLoadSpamDisposableList(f *testing.F) {
 		}
 		// Every entry is normalised and matches itself.
 		for d := range l.set {
-			if n, ok := normDomain(d); !ok || n != d || !l.Contains(d) {
-				t.Fatalf("entry %q not normalised or not found", d)
-			}
+			n, ok := normDomain(d)
+			require.True(t, ok, "entry %q not normalised", d)
+			require.Equal(t, d, n, "entry not normalised")
+			require.True(t, l.Contains(d), "entry %q not found", d)
 		}
 	})
 }
 
 func TestSpamDisposableOptionsMerge(t *testing.T) {
 	path := t.TempDir() + "/list.conf"
-	if err := os.WriteFile(path, []byte("from-file.example\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, []byte("from-file.example\n"), 0o600))
 	mine := NewDomainList("mine.example")
 	f := testFilter(t, WithDisposable(mine), WithDisposableFile(path))
 	for _, d := range []string{"mine.example", "from-file.example"} {
-		if r := f.Classify(context.Background(), Input{Email: "a@" + d}); !slices.Contains(r.Reasons, ReasonEmailDisposable) {
-			t.Errorf("%s not flagged: %+v", d, r)
-		}
+		r := f.Classify(context.Background(), Input{Email: "a@" + d})
+		assert.Contains(t, r.Reasons, ReasonEmailDisposable, "%s not flagged", d)
 	}
-	if mine.Contains("from-file.example") {
-		t.Error("the caller's list was modified")
-	}
-	if f2 := testFilter(t, WithDisposableFile(path)); !f2.disposable.Contains("mailinator.com") || !f2.disposable.Contains("from-file.example") {
-		t.Error("file list must be merged with the built-in list")
-	}
+	assert.False(t, mine.Contains("from-file.example"), "the caller's list was modified")
+	f2 := testFilter(t, WithDisposableFile(path))
+	assert.True(t, f2.disposable.Contains("mailinator.com"), "file list must be merged with the built-in list")
+	assert.True(t, f2.disposable.Contains("from-file.example"), "file list must be merged with the built-in list")
 }
 
 func TestFetchSpamDisposableList(t *testing.T) {
@@ -137,12 +113,11 @@ func TestFetchSpamDisposableList(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 	l, err := FetchDisposableList(ctx, srv.Client(), srv.URL+"/list.conf")
-	if err != nil || l.Len() != 2 || !l.Contains("a.fetched.example") {
-		t.Fatalf("fetch: %v, len %d", err, l.Len())
-	}
+	require.NoError(t, err)
+	require.Equal(t, 2, l.Len())
+	require.True(t, l.Contains("a.fetched.example"))
 	for _, p := range []string{"/missing", "/huge"} {
-		if _, err := FetchDisposableList(ctx, srv.Client(), srv.URL+p); !errors.Is(err, ErrDomainList) {
-			t.Errorf("%s: err %v", p, err)
-		}
+		_, err := FetchDisposableList(ctx, srv.Client(), srv.URL+p)
+		assert.ErrorIs(t, err, ErrDomainList, p)
 	}
 }

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 type fakeCounter struct {
@@ -40,22 +43,16 @@ func TestSpamDuplicate(t *testing.T) {
 	variants := []string{msg, "  GET the best deal, on our new product line today!!", "get THE best deal on our new product line today."}
 	for i, v := range variants {
 		r := f.Classify(ctx, text(v))
-		if want := i == 2; slices.Contains(r.Reasons, ReasonDuplicate) != want {
-			t.Errorf("submission %d: reasons %v, duplicate want %v", i+1, r.Reasons, want)
-		}
+		assert.Equal(t, i == 2, slices.Contains(r.Reasons, ReasonDuplicate), "submission %d: reasons %v", i+1, r.Reasons)
 	}
-	if ctr.window != time.Hour {
-		t.Errorf("window %v, want default 1h", ctr.window)
-	}
+	assert.Equal(t, time.Hour, ctr.window, "the default window")
 	// Short texts are never counted.
 	for range 5 {
-		if r := f.Classify(ctx, text("thanks!")); slices.Contains(r.Reasons, ReasonDuplicate) {
-			t.Fatalf("short text flagged as duplicate: %v", r.Reasons)
-		}
+		r := f.Classify(ctx, text("thanks!"))
+		require.NotContains(t, r.Reasons, ReasonDuplicate, "short text flagged as duplicate")
 	}
-	if DuplicateKey("thanks!") != "" || DuplicateKey(msg) != DuplicateKey(strings.ToUpper(msg)+"...") {
-		t.Error("duplicate key normalisation")
-	}
+	assert.Empty(t, DuplicateKey("thanks!"), "duplicate key normalisation")
+	assert.Equal(t, DuplicateKey(msg), DuplicateKey(strings.ToUpper(msg)+"..."), "duplicate key normalisation")
 }
 
 // A store outage skips the duplicate signal only; the rest of the verdict stands.
@@ -67,10 +64,8 @@ func TestSpamDuplicateStoreError(t *testing.T) {
 		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	r := f.Classify(context.Background(), Input{Email: "x@mailinator.com",
 		Fields: map[string]string{"m": "a perfectly ordinary message of some length"}})
-	if r.Class != Bad || !slices.Contains(r.Reasons, ReasonEmailDisposable) || slices.Contains(r.Reasons, ReasonDuplicate) {
-		t.Fatalf("got %+v", r)
-	}
-	if !strings.Contains(logs.String(), "duplicate counter failed") {
-		t.Errorf("store error not logged: %q", logs.String())
-	}
+	require.Equal(t, Bad, r.Class, "got %+v", r)
+	require.Contains(t, r.Reasons, ReasonEmailDisposable)
+	require.NotContains(t, r.Reasons, ReasonDuplicate)
+	assert.Contains(t, logs.String(), "duplicate counter failed", "store error not logged")
 }

@@ -4,8 +4,8 @@ import "errors"
 
 // Sentinel errors; callers branch on them with errors.Is.
 var (
-	// ErrOptions reports invalid options given to NewFilter.
-	ErrOptions = errors.New("astracaph: spam: invalid options")
+	// ErrConfig reports invalid options given to NewFilter.
+	ErrConfig = errors.New("astracaph: spam: invalid configuration")
 	// ErrModel reports a model file that cannot be used, or training data that cannot make one.
 	ErrModel = errors.New("astracaph: spam: model")
 	// ErrDomainList reports a domain list that cannot be loaded.

@@ -120,7 +120,7 @@ func NewFilter(options ...Option) (*Filter, error) {
 		f.badAt = DefaultBadAt
 	}
 	if !(f.neutralAt > 0 && f.badAt > f.neutralAt) || math.IsInf(f.badAt, 0) {
-		return nil, fmt.Errorf("%w: need 0 < NeutralAt < BadAt, got %v and %v", ErrOptions, f.neutralAt, f.badAt)
+		return nil, fmt.Errorf("%w: need 0 < NeutralAt < BadAt, got %v and %v", ErrConfig, f.neutralAt, f.badAt)
 	}
 	if f.dupMin <= 0 {
 		f.dupMin = 3
@@ -135,7 +135,7 @@ func NewFilter(options ...Option) (*Filter, error) {
 		f.scale = make(map[string]float64, len(opts.scale))
 		for k, v := range opts.scale {
 			if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("%w: scale of %s must be a finite number >= 0", ErrOptions, k)
+				return nil, fmt.Errorf("%w: scale of %s must be a finite number >= 0", ErrConfig, k)
 			}
 			f.scale[k] = v
 		}

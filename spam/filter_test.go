@@ -2,21 +2,21 @@ package spam
 
 import (
 	"context"
-	"errors"
 	"math"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func testFilter(t testing.TB, opts ...Option) *Filter {
 	t.Helper()
 	f, err := NewFilter(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return f
 }
 
@@ -78,17 +78,11 @@ func TestSpamGoldenReasons(t *testing.T) {
 		t.Run(c.code, func(t *testing.T) {
 			for _, in := range c.fire {
 				r := f.Classify(ctx, in)
-				if !slices.Contains(r.Reasons, c.code) {
-					t.Errorf("%+v: reasons %v, want %s", in, r.Reasons, c.code)
-				}
-				if r.Score <= 0 {
-					t.Errorf("%+v: score %v, want > 0", in, r.Score)
-				}
+				assert.Contains(t, r.Reasons, c.code, "%+v", in)
+				assert.Positive(t, r.Score, "%+v", in)
 			}
 			for _, in := range c.clean {
-				if r := f.Classify(ctx, in); slices.Contains(r.Reasons, c.code) {
-					t.Errorf("%+v: reasons %v, did not want %s", in, r.Reasons, c.code)
-				}
+				assert.NotContains(t, f.Classify(ctx, in).Reasons, c.code, "%+v", in)
 			}
 		})
 	}
@@ -96,16 +90,15 @@ func TestSpamGoldenReasons(t *testing.T) {
 
 func TestSpamLowerAndCounts(t *testing.T) {
 	for _, s := range []string{"", "abc", "ABC def", "Ünïcödé ÀÉ", "ǅemal Ⅷ Ⓐ İstanbul", "Привет МИР", "日本語", "x\xffY"} {
-		a := analyze(s)
-		want := strings.ToLower(s)
-		if utf8.ValidString(s) && a.lower != want {
-			t.Errorf("%q: lower %q, want %q", s, a.lower, want)
+		if a := analyze(s); utf8.ValidString(s) {
+			assert.Equal(t, strings.ToLower(s), a.lower, "%q", s)
 		}
 	}
 	a := analyze("HELLO wörld Привет")
-	if a.upper != 6 || a.cased != 16 || a.scripts[latin] != 10 || a.scripts[cyrillic] != 6 {
-		t.Errorf("counts upper %d cased %d scripts %v", a.upper, a.cased, a.scripts)
-	}
+	assert.Equal(t, 6, a.upper, "upper")
+	assert.Equal(t, 16, a.cased, "cased")
+	assert.Equal(t, 10, a.scripts[latin], "Latin")
+	assert.Equal(t, 6, a.scripts[cyrillic], "Cyrillic")
 }
 
 func TestSpamScriptMismatch(t *testing.T) {
@@ -129,18 +122,16 @@ func TestSpamScriptMismatch(t *testing.T) {
 	}
 	for _, c := range cases {
 		r := f.Classify(ctx, Input{Fields: map[string]string{"m": c.text}, Languages: c.langs})
-		if got := slices.Contains(r.Reasons, ReasonScriptMismatch); got != c.want {
-			t.Errorf("%q %v: mismatch=%v, want %v (%v)", c.text, c.langs, got, c.want, r.Reasons)
-		}
+		assert.Equal(t, c.want, slices.Contains(r.Reasons, ReasonScriptMismatch), "%q %v: mismatch (%v)", c.text, c.langs, r.Reasons)
 	}
 }
 
 func TestSpamFreeMailIsInformational(t *testing.T) {
 	f := testFilter(t)
 	r := f.Classify(context.Background(), Input{Email: "someone@gmail.com"})
-	if !slices.Contains(r.Reasons, ReasonEmailFree) || r.Score != 0 || r.Class != Good {
-		t.Fatalf("got %+v, want email.FREE with score 0", r)
-	}
+	require.Contains(t, r.Reasons, ReasonEmailFree)
+	require.Zero(t, r.Score)
+	require.Equal(t, Good, r.Class)
 }
 
 func TestSpamURLPoints(t *testing.T) {
@@ -150,16 +141,12 @@ func TestSpamURLPoints(t *testing.T) {
 	}
 	one, two := score("http://a.example/"), score("http://a.example/ http://b.example/")
 	short, ip := score("https://bit.ly/abc"), score("http://203.0.113.7/login")
-	if !(one > 0 && two > one) {
-		t.Errorf("one URL %v, two URLs %v: more links must cost more", one, two)
-	}
-	if short <= one || ip <= short {
-		t.Errorf("plain %v, shortener %v, IP literal %v: want plain < shortener < IP", one, short, ip)
-	}
+	assert.Positive(t, one, "one URL")
+	assert.Greater(t, two, one, "more links must cost more")
+	assert.Greater(t, short, one, "want plain < shortener < IP")
+	assert.Greater(t, ip, short, "want plain < shortener < IP")
 	many := score(strings.Repeat("http://203.0.113.7/ https://bit.ly/x ", 20))
-	if many > 3.0 {
-		t.Errorf("URL points %v, want capped at 3", many)
-	}
+	assert.LessOrEqual(t, many, 3.0, "URL points, capped at 3")
 }
 
 func TestSpamBandsAndThresholds(t *testing.T) {
@@ -167,29 +154,25 @@ func TestSpamBandsAndThresholds(t *testing.T) {
 	f := testFilter(t)
 	clean := f.Classify(ctx, Input{Fields: map[string]string{"name": "Ann", "message": "Can I change my booking to Friday?"},
 		Email: "ann@example.com", Languages: []string{"en"}})
-	if clean.Class != Good || clean.Score != 0 || len(clean.Reasons) != 0 {
-		t.Errorf("clean submission: %+v", clean)
-	}
-	if r := f.Classify(ctx, text("<script>alert(1)</script> please look")); r.Class != Neutral {
-		t.Errorf("injection alone (1.5): %+v, want NEUTRAL", r)
-	}
+	assert.Equal(t, Good, clean.Class, "clean submission: %+v", clean)
+	assert.Zero(t, clean.Score, "clean submission: %+v", clean)
+	assert.Empty(t, clean.Reasons, "clean submission: %+v", clean)
+	r := f.Classify(ctx, text("<script>alert(1)</script> please look"))
+	assert.Equal(t, Neutral, r.Class, "injection alone (1.5): %+v", r)
 	bad := f.Classify(ctx, Input{Email: "x@mailinator.com", Fields: map[string]string{"m": "Buy viagra and cialis now"}})
-	if bad.Class != Bad || bad.Score < 2 {
-		t.Errorf("disposable + keywords: %+v, want BAD", bad)
-	}
+	assert.Equal(t, Bad, bad.Class, "disposable + keywords: %+v", bad)
+	assert.GreaterOrEqual(t, bad.Score, 2.0, "disposable + keywords: %+v", bad)
 	// Custom thresholds move the bands; a zero scale switches a signal off.
 	strict := testFilter(t, WithBands(0.2, 1.0))
-	if r := strict.Classify(ctx, text("hi")); r.Class != Neutral {
-		t.Errorf("strict thresholds, TOO_SHORT 0.3: %+v", r)
-	}
+	r = strict.Classify(ctx, text("hi"))
+	assert.Equal(t, Neutral, r.Class, "strict thresholds, TOO_SHORT 0.3: %+v", r)
 	off := testFilter(t, WithScale(map[string]float64{ReasonEmailDisposable: 0}))
-	if r := off.Classify(ctx, Input{Email: "x@mailinator.com"}); r.Score != 0 || len(r.Reasons) != 0 {
-		t.Errorf("disposable scaled to 0: %+v", r)
-	}
+	r = off.Classify(ctx, Input{Email: "x@mailinator.com"})
+	assert.Zero(t, r.Score, "disposable scaled to 0: %+v", r)
+	assert.Empty(t, r.Reasons, "disposable scaled to 0: %+v", r)
 	double := testFilter(t, WithScale(map[string]float64{ReasonEmailDisposable: 2}))
-	if r := double.Classify(ctx, Input{Email: "x@mailinator.com"}); r.Score != 4 {
-		t.Errorf("disposable scaled ×2: %+v, want 4", r)
-	}
+	r = double.Classify(ctx, Input{Email: "x@mailinator.com"})
+	assert.Equal(t, 4.0, r.Score, "disposable scaled ×2: %+v", r)
 }
 
 func TestSpamOptionsValidation(t *testing.T) {
@@ -201,16 +184,13 @@ func TestSpamOptionsValidation(t *testing.T) {
 		"NaN scale":         WithScale(map[string]float64{ReasonCaps: math.NaN()}),
 	}
 	for name, o := range bad {
-		if _, err := NewFilter(o); !errors.Is(err, ErrOptions) {
-			t.Errorf("%s: err %v, want ErrOptions", name, err)
-		}
+		_, err := NewFilter(o)
+		assert.ErrorIs(t, err, ErrConfig, name)
 	}
-	if _, err := NewFilter(WithModelFile("/nonexistent/model.json")); err == nil {
-		t.Error("missing model file: want an error")
-	}
-	if _, err := NewFilter(WithDisposableFile("/nonexistent/list.conf")); !errors.Is(err, ErrDomainList) {
-		t.Errorf("missing list file: err %v", err)
-	}
+	_, err := NewFilter(WithModelFile("/nonexistent/model.json"))
+	assert.Error(t, err, "missing model file")
+	_, err = NewFilter(WithDisposableFile("/nonexistent/list.conf"))
+	assert.ErrorIs(t, err, ErrDomainList, "missing list file")
 }
 
 // Field order in the map must not change the verdict or the reason order.
@@ -221,9 +201,8 @@ func TestSpamDeterministicFields(t *testing.T) {
 	first := f.Classify(context.Background(), in)
 	for range 20 {
 		r := f.Classify(context.Background(), in)
-		if r.Score != first.Score || !slices.Equal(r.Reasons, first.Reasons) {
-			t.Fatalf("%+v != %+v", r, first)
-		}
+		require.Equal(t, first.Score, r.Score)
+		require.Equal(t, first.Reasons, r.Reasons)
 	}
 }
 
@@ -255,24 +234,19 @@ func FuzzSpamClassify(f *testing.F) {
 	flt := testFilter(f, WithDuplicates(newSpamFakeCounter()))
 	f.Fuzz(func(t *testing.T, text, email, lang string) {
 		r := flt.Classify(context.Background(), Input{Fields: map[string]string{"m": text, "n": text}, Email: email, Languages: []string{lang}})
-		if r.Score < 0 || math.IsNaN(r.Score) {
-			t.Fatalf("score %v", r.Score)
-		}
+		require.False(t, math.IsNaN(r.Score), "NaN score")
+		require.GreaterOrEqual(t, r.Score, 0.0)
 		want := Good
 		if r.Score >= 2 {
 			want = Bad
 		} else if r.Score >= 1 {
 			want = Neutral
 		}
-		if r.Class != want {
-			t.Fatalf("class %s for score %v", r.Class, r.Score)
-		}
-		if len(slices.Compact(slices.Sorted(slices.Values(r.Reasons)))) != len(r.Reasons) {
-			t.Fatalf("duplicate reasons %v", r.Reasons)
-		}
+		require.Equal(t, want, r.Class, "class for score %v", r.Score)
+		require.Len(t, slices.Compact(slices.Sorted(slices.Values(r.Reasons))), len(r.Reasons), "duplicate reasons %v", r.Reasons)
 		// The fused lower-casing pass agrees with strings.ToLower on valid UTF-8.
-		if a := analyze(text); utf8.ValidString(text) && a.lower != strings.ToLower(text) {
-			t.Fatalf("lower %q, strings.ToLower %q", a.lower, strings.ToLower(text))
+		if a := analyze(text); utf8.ValidString(text) {
+			require.Equal(t, strings.ToLower(text), a.lower)
 		}
 	})
 }

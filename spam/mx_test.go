@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // fakeResolver answers from maps; names in neither map are NXDOMAIN, names in fail time out.
@@ -67,16 +70,14 @@ func TestSpamNoMX(t *testing.T) {
 	}
 	for domain, want := range cases {
 		r := f.Classify(context.Background(), Input{Email: "someone@" + domain})
-		if got := slices.Contains(r.Reasons, ReasonEmailNoMX); got != want {
-			t.Errorf("%s: NO_MX=%v, want %v (%+v)", domain, got, want, r)
-		}
+		assert.Equal(t, want, slices.Contains(r.Reasons, ReasonEmailNoMX), "%s: NO_MX (%+v)", domain, r)
 	}
 	// Off by default: no lookups at all.
 	off := testFilter(t, WithMXLimits(20*time.Millisecond, 0, 0))
 	before := res.calls
-	if r := off.Classify(context.Background(), Input{Email: "x@missing.example"}); slices.Contains(r.Reasons, ReasonEmailNoMX) || res.calls != before {
-		t.Errorf("MX lookup ran while disabled: %+v", r)
-	}
+	r := off.Classify(context.Background(), Input{Email: "x@missing.example"})
+	assert.NotContains(t, r.Reasons, ReasonEmailNoMX, "MX lookup ran while disabled")
+	assert.Equal(t, before, res.calls, "MX lookup ran while disabled")
 }
 
 func TestSpamMXCache(t *testing.T) {
@@ -89,40 +90,30 @@ func TestSpamMXCache(t *testing.T) {
 
 	c.noMail(ctx, "a.example", log)
 	c.noMail(ctx, "a.example", log)
-	if res.calls != 1 {
-		t.Fatalf("cached answer looked up again: %d calls", res.calls)
-	}
+	require.Equal(t, 1, res.calls, "cached answer looked up again")
 	now = now.Add(2 * time.Minute) // past the TTL
 	c.noMail(ctx, "a.example", log)
-	if res.calls != 2 {
-		t.Fatalf("expired entry not refreshed: %d calls", res.calls)
-	}
+	require.Equal(t, 2, res.calls, "expired entry not refreshed")
 	// Inconclusive answers are not cached.
 	c.noMail(ctx, "slow.example", log)
 	c.noMail(ctx, "slow.example", log)
-	if res.calls != 4 {
-		t.Fatalf("timeout was cached: %d calls", res.calls)
-	}
+	require.Equal(t, 4, res.calls, "timeout was cached")
 	// The cache stays bounded.
 	for _, d := range []string{"b.example", "c.example", "d.example", "e.example", "f.example"} {
 		c.noMail(ctx, d, log)
-		if n := len(c.cache); n > 3 {
-			t.Fatalf("cache holds %d entries, bound is 3", n)
-		}
+		require.LessOrEqual(t, len(c.cache), 3, "cache entries, bound is 3")
 	}
 }
 
 func TestSpamNotFound(t *testing.T) {
-	if notFound(errors.New("x")) || !notFound(&net.DNSError{IsNotFound: true}) {
-		t.Fatal("notFound misclassifies errors")
-	}
+	require.False(t, notFound(errors.New("x")), "notFound misclassifies errors")
+	require.True(t, notFound(&net.DNSError{IsNotFound: true}), "notFound misclassifies errors")
 }
 
 func TestSpamNoMXSkipsFreeMail(t *testing.T) {
 	res := &fakeResolver{}
 	f := testFilter(t, WithMXLookup(res))
 	r := f.Classify(context.Background(), Input{Email: "someone@gmail.com"})
-	if res.calls != 0 || slices.Contains(r.Reasons, ReasonEmailNoMX) {
-		t.Errorf("free-mail domain looked up (%d calls): %+v", res.calls, r)
-	}
+	assert.Zero(t, res.calls, "free-mail domain looked up")
+	assert.NotContains(t, r.Reasons, ReasonEmailNoMX, "free-mail domain looked up")
 }

@@ -34,7 +34,7 @@ type config struct {
 }
 
 // WithBands sets the band thresholds: a score ≥ neutralAt is NEUTRAL, ≥ badAt BAD. Zero keeps
-// a default (DefaultNeutralAt, DefaultBadAt); NewFilter fails with ErrOptions unless
+// a default (DefaultNeutralAt, DefaultBadAt); NewFilter fails with ErrConfig unless
 // 0 < neutralAt < badAt.
 func WithBands(neutralAt, badAt float64) Option {
 	return func(c *config) { c.neutralAt, c.badAt = neutralAt, badAt }
@@ -95,7 +95,7 @@ func WithDuplicateThreshold(count int64, window time.Duration) Option {
 }
 
 // WithScale multiplies the default points of reason codes; 0 turns a signal off, codes not
-// present keep a factor of 1. NewFilter fails with ErrOptions on a negative or non-finite
+// present keep a factor of 1. NewFilter fails with ErrConfig on a negative or non-finite
 // factor.
 func WithScale(scale map[string]float64) Option {
 	return func(c *config) { c.scale = scale }

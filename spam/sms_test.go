@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/astracat/astracaph/internal/testenv"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // sMSSeed fixes the 80/20 split used for the acceptance figures.
@@ -14,21 +16,13 @@ const sMSSeed = 1
 func loadSMS(t testing.TB) []Sample {
 	t.Helper()
 	fh, err := os.Open(testenv.SharedData(t, "sms-spam-collection/SMSSpamCollection.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer fh.Close()
 	all, err := ReadTSV(fh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(all) != 5574 {
-		t.Fatalf("read %d messages, README says 5,574", len(all))
-	}
+	require.NoError(t, err)
+	require.Len(t, all, 5574, "README says 5,574 messages")
 	all = Dedup(all)
-	if len(all) != 5171 {
-		t.Fatalf("%d distinct texts, README says 5,171", len(all))
-	}
+	require.Len(t, all, 5171, "README says 5,171 distinct texts")
 	return all
 }
 
@@ -54,9 +48,7 @@ func TestSpamSMSCollection(t *testing.T) {
 			}
 		}
 		m, err := Train(ctx, tr, TrainOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		e := Evaluate(ctx, testFilter(t, WithModel(m)), va)
 		for i := range 2 {
 			for j := range 3 {
@@ -67,22 +59,14 @@ func TestSpamSMSCollection(t *testing.T) {
 	t.Logf("5-fold cross-validation on the training split (%d messages):\n%s", len(train), cv.String())
 
 	m, err := Train(ctx, train, TrainOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	e := Evaluate(ctx, testFilter(t, WithModel(m)), test)
 	t.Logf("held-out test split (%d messages, seed %d):\n%s", len(test), sMSSeed, e.String())
-	if fpr := e.FPRBad(); fpr > 0.01 {
-		t.Errorf("FPR on ham at BAD = %.4f, want ≤ 0.01", fpr)
-	}
-	if rec := e.RecallFlagged(); rec < 0.85 {
-		t.Errorf("spam recall at NEUTRAL-or-BAD = %.4f, want ≥ 0.85", rec)
-	}
+	assert.LessOrEqual(t, e.FPRBad(), 0.01, "FPR on ham at BAD")
+	assert.GreaterOrEqual(t, e.RecallFlagged(), 0.85, "spam recall at NEUTRAL-or-BAD")
 
 	// Without the model the heuristics alone must not block SMS ham (they target web forms).
 	h := Evaluate(ctx, testFilter(t), test)
 	t.Logf("heuristics only:\n%s", h.String())
-	if h.FPRBad() > 0.01 {
-		t.Errorf("heuristics alone: FPR at BAD %.4f", h.FPRBad())
-	}
+	assert.LessOrEqual(t, h.FPRBad(), 0.01, "heuristics alone: FPR at BAD")
 }

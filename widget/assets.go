@@ -7,7 +7,6 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -62,12 +61,6 @@ type asset struct {
 	ctype string
 	page  bool // an HTML page served on its own route, not under /widget/<hash>/
 }
-
-var (
-	errCycle   = errors.New("astracaph: widget: asset placeholders form a cycle or name a missing asset")
-	errModules = errors.New("astracaph: widget: assets/src does not hold exactly the loader's modules")
-	errJSDoc   = errors.New("astracaph: widget: a /** comment block does not end on a line of its own")
-)
 
 // loadAssets reads the files of assets/ (not its subdirectories), joins the loader from
 // assets/src/<modules> when modules is not empty, substitutes the configuration values in

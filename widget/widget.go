@@ -23,7 +23,6 @@ package widget
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -81,10 +80,6 @@ func WithLogger(l *slog.Logger) Option {
 		}
 	}
 }
-
-// ErrPrivacyURL is returned by New for a privacy URL that is neither an absolute http(s) URL
-// nor a root-relative path.
-var ErrPrivacyURL = errors.New("astracaph: widget: the privacy URL must be an absolute http(s) URL or a path starting with /")
 
 // WithPrivacyURL sets where the widget's "Privacy" link points: the operator's privacy policy
 // ("https://example.com/privacy", or a path on the captcha server such as "/privacy"). The

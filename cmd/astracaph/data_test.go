@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/astracat/astracaph/ipintel"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Every default source is redirected to a local server, so the test never reaches the internet.
@@ -47,29 +49,26 @@ func TestDataUpdate(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	code := cmdData(context.Background(), append([]string{"update", "-dir", dir}, args...), nil, &out, &errb)
-	if code != 1 {
-		t.Fatalf("exit %d with one failing source, want 1; stderr: %s", code, errb.String())
-	}
+	require.Equal(t, 1, code, "exit code with one failing source; stderr: %s", errb.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != len(ipintel.DefaultDownloads()) {
-		t.Fatalf("%d output lines, want one per file:\n%s", len(lines), out.String())
-	}
+	require.Len(t, lines, len(ipintel.DefaultDownloads()), "one output line per file:\n%s", out.String())
 	for _, l := range lines {
-		failing := strings.Contains(l, "x4bnet-vpn-ipv6")
-		if failing != strings.HasPrefix(l, "FAIL") || (!failing && !strings.HasPrefix(l, "ok")) {
-			t.Errorf("unexpected line: %q", l)
+		if strings.Contains(l, "x4bnet-vpn-ipv6") {
+			assert.True(t, strings.HasPrefix(l, "FAIL"), "unexpected line: %q", l)
+		} else {
+			assert.True(t, strings.HasPrefix(l, "ok"), "unexpected line: %q", l)
 		}
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, ipintel.FileDisposableEmail)); err != nil || string(b) != "0-mail.com\n" {
-		t.Errorf("disposable list: %q %v", b, err)
+	b, err := os.ReadFile(filepath.Join(dir, ipintel.FileDisposableEmail))
+	if assert.NoError(t, err, "disposable list") {
+		assert.Equal(t, "0-mail.com\n", string(b), "disposable list")
 	}
 
 	// All good now (-only keeps the failing source out) → exit 0.
 	out.Reset()
 	code = cmdData(context.Background(), append([]string{"update", "-dir", dir, "-only", "tor-bulk-exit-list,aws"}, args...), nil, &out, &errb)
-	if code != 0 || strings.Count(out.String(), "\n") != 2 {
-		t.Fatalf("-only: exit %d, output:\n%s", code, out.String())
-	}
+	require.Equal(t, 0, code, "-only: output:\n%s", out.String())
+	require.Equal(t, 2, strings.Count(out.String(), "\n"), "-only: output:\n%s", out.String())
 }
 
 func TestDataUsageErrors(t *testing.T) {
@@ -82,8 +81,6 @@ func TestDataUsageErrors(t *testing.T) {
 		{"update", "-dir", t.TempDir(), "-only", "nosuch"},
 	} {
 		var out, errb bytes.Buffer
-		if code := cmdData(context.Background(), args, nil, &out, &errb); code != 2 {
-			t.Errorf("%q: exit %d, want 2", args, code)
-		}
+		assert.Equal(t, 2, cmdData(context.Background(), args, nil, &out, &errb), "%q: exit code", args)
 	}
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // `astracaph loadtest` drives running servers with internal/loadtest and prints its report:
-// flags → loadtest.Config, loadtest.Report → text or JSON.
+// flags → loadtest.Options, loadtest.Report → text or JSON.
 
 // targetList is the repeatable -target flag.
 type targetList []*url.URL
@@ -38,9 +38,9 @@ func (t *targetList) Set(raw string) error {
 	return nil
 }
 
-// loadFlags is a loadtest.Config plus what only the command does.
+// loadFlags is a loadtest.Options plus what only the command does.
 type loadFlags struct {
-	loadtest.Config
+	loadtest.Options
 	json       bool
 	cpuProfile string
 }
@@ -103,7 +103,7 @@ func cmdLoadtest(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 		defer stop()
 	}
 	cfg.Progress = stderr
-	rep, err := loadtest.Run(ctx, cfg.Config)
+	rep, err := loadtest.Run(ctx, cfg.Options)
 	if err != nil {
 		fmt.Fprintln(stderr, "astracaph: loadtest:", err)
 		return 2

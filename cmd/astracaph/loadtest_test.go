@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
@@ -118,7 +120,7 @@ func TestLoadtestFlow(t *testing.T) {
 // servers sharing a Redis would.
 func startLoadServers(t *testing.T, n int, pow astracaph.PoWConfig) ([]string, []*eventCounter) {
 	t.Helper()
-	st := astracaph.NewMemoryStore(0)
+	st := astracaph.NewMemoryStore(astracaph.MemoryOptions{})
 	var urls []string
 	var ecs []*eventCounter
 	for range n {
@@ -155,17 +157,43 @@ func TestLoadtestRefusesAProductionProofOfWork(t *testing.T) {
 	urls, ecs := startLoadServers(t, 1, astracaph.DefaultPoW)
 	for _, mode := range []string{"flow", "verify"} {
 		var out, errb bytes.Buffer
-		start := time.Now()
 		code := run(context.Background(), []string{"loadtest", "-target", urls[0], "-mode", mode, "-n", "10"}, nil, &out, &errb)
-		require.Equal(t, 2, code, mode)
+		require.Equal(t, 2, code, "%s: stderr: %s", mode, errb.String())
 		require.Contains(t, errb.String(), "takes over 100ms", mode)
 		require.Contains(t, errb.String(), "astracaph serve "+loadtest.ServeFlags, mode)
-		require.Less(t, time.Since(start), 5*time.Second, "refused after one attempt, not after a run")
 	}
 	require.Zero(t, ecs[0].get("redeem 200 pass"), "no flow ran")
 	// The flags it prints are a configuration serve accepts.
 	_, err := parseServeFlags(strings.Fields(loadtest.ServeFlags), nil, io.Discard)
 	require.NoError(t, err)
+}
+
+// Regression (a flake of the test above, about one run in fifty): the preflight timed one
+// solve, so a challenge whose counter happened to sit at the start of its signed range
+// solved within 100ms and a production proof of work was load-tested anyway. A server
+// that always issues such lucky challenges must still be refused: the preflight scales
+// the time per counter tried to the range's mean.
+func TestLoadtestPreflightIsNotFooledByALuckyCounter(t *testing.T) {
+	key := []byte("lucky-counter-altcha-key-0123456789")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lo := astracaph.DefaultPoW.CounterMin
+		ch, err := astracaph.CreateChallenge(astracaph.ChallengeOptions{
+			Algorithm: astracaph.PBKDF2SHA256, Cost: astracaph.DefaultPoW.Cost, Counter: &lo, HMACKey: key,
+			ExpiresAt: time.Now().Add(time.Minute),
+			Data:      map[string]any{"counterMin": lo, "counterMax": astracaph.DefaultPoW.CounterMax},
+		})
+		if !assert.NoError(t, err) {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(ch)
+	}))
+	t.Cleanup(srv.Close)
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"loadtest", "-target", srv.URL, "-mode", "flow", "-n", "1"}, nil, &out, &errb)
+	require.Equal(t, 2, code, "stderr: %s", errb.String())
+	require.Contains(t, errb.String(), "takes over 100ms")
 }
 
 func TestLoadtestDurationAndWarmup(t *testing.T) {
@@ -234,8 +262,8 @@ func BenchmarkServeVerifyHandler(b *testing.B) {
 		req.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		if w.Code != 200 || !bytes.Contains(w.Body.Bytes(), []byte(`"success":true`)) {
-			b.Fatalf("verify %d: %d %s", i, w.Code, w.Body.String())
+		if w.Code != 200 || !bytes.Contains(w.Body.Bytes(), []byte(`"success":true`)) { // guarded: require costs a t.Helper call
+			require.Failf(b, "verify failed", "verify %d: %d %s", i, w.Code, w.Body.String())
 		}
 	}
 }

@@ -23,7 +23,7 @@ func openRedis(ctx context.Context, url string, log *slog.Logger, opts ...rediss
 	defer cancel()
 	st, err := redisstore.Open(pctx, url, append([]redisstore.Option{redisstore.WithLogger(log)}, opts...)...)
 	switch {
-	case errors.Is(err, redisstore.ErrInvalidURL), errors.Is(err, redisstore.ErrInvalidOption):
+	case errors.Is(err, redisstore.ErrInvalidURL), errors.Is(err, redisstore.ErrConfig):
 		return nil, func() {}, fmt.Errorf("REDIS_URL: %w", err)
 	case err != nil:
 		return nil, func() {}, fmt.Errorf("REDIS_URL: cannot reach Redis or it is not serving: %w", err)

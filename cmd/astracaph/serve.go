@@ -120,7 +120,7 @@ func riskConfig(ctx context.Context, c serveConfig, log *slog.Logger) (astracaph
 		asn = strings.Split(c.asnDBs, ",")
 	}
 	if c.dataDir != "" || len(asn) > 0 {
-		cl, err := ipintel.New(ctx, ipintel.Config{Sources: ipintel.DefaultSources(c.dataDir, asn...), Logger: log})
+		cl, err := ipintel.New(ctx, ipintel.Options{Sources: ipintel.DefaultSources(c.dataDir, asn...), Logger: log})
 		if err != nil {
 			return rc, stop, fmt.Errorf("IP intelligence: %w", err)
 		}

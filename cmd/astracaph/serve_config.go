@@ -24,7 +24,7 @@ type serveConfig struct {
 	addr, logFormat, logLevel     string
 	tokenSecret, openSecret       string
 	altchaKey                     string
-	sites                         []astracaph.SiteConfig // parsed ASTRACAPH_SITE_CONFIG
+	sites                         []astracaph.SiteCredentials // parsed ASTRACAPH_SITE_CONFIG
 	redisURL, redisPrefix         string
 	waitReplicas                  int
 	waitTimeout                   time.Duration
@@ -175,7 +175,7 @@ func parseServeFlags(args, environ []string, stderr io.Writer) (serveConfig, err
 				return c, fmt.Errorf("ASTRACAPH_SITE_CONFIG: %w", err)
 			}
 		}
-		if c.sites, err = astracaph.ParseSiteConfig(data); err != nil {
+		if c.sites, err = parseSiteConfig(data); err != nil {
 			return c, err // the error names ASTRACAPH_SITE_CONFIG
 		}
 	}
@@ -288,7 +288,7 @@ func (c *serveConfig) validatePoW(fe flagEnv) error {
 	done := make(chan error, 1)
 	go func() {
 		_, err := astracaph.New(astracaph.WithSecret([]byte("validation-only-master-secret")), astracaph.WithPoW(p),
-			astracaph.WithStore(astracaph.NewMemoryStore(1)))
+			astracaph.WithStore(astracaph.NewMemoryStore(astracaph.MemoryOptions{Spent: 1})))
 		done <- err
 	}()
 	select {

@@ -127,7 +127,7 @@ func startServe(t *testing.T, bin string, env []string, args ...string) *servePr
 		if attempt < 2 && strings.Contains(p.stderr.String(), "address already in use") {
 			continue
 		}
-		t.Fatalf("server did not become healthy: %v\nstderr:\n%s", err, p.stderr.String())
+		require.NoError(t, err, "server did not become healthy; stderr:\n%s", p.stderr.String())
 	}
 }
 
@@ -309,7 +309,7 @@ func TestServeBinary(t *testing.T) {
 		select {
 		case <-p.done:
 		case <-time.After(10 * time.Second):
-			t.Fatalf("no exit 10 s after SIGTERM; stderr:\n%s", p.stderr.String())
+			require.Failf(t, "no exit 10 s after SIGTERM", "stderr:\n%s", p.stderr.String())
 		}
 		require.Less(t, time.Since(termAt), 5*time.Second, "exit within a few seconds, not at the shutdown timeout")
 		require.NoError(t, p.err, "exit code 0; stderr:\n%s", p.stderr.String())

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/astracat/astracaph/spam"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // spamFixture is a small hand-written corpus (not from any third-party dataset): the spam
@@ -45,70 +47,51 @@ func spamRun(t *testing.T, stdin string, args ...string) (code int, stdout, stde
 func TestSpamTrainEvalCLI(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "fixture.tsv")
-	if err := os.WriteFile(data, []byte(spamFixture), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(data, []byte(spamFixture), 0o600))
 	model := filepath.Join(dir, "model.json")
 
 	code, out, errs := spamRun(t, "", "train", "-data", data, "-out", model)
-	if code != 0 {
-		t.Fatalf("train: exit %d, stderr %q", code, errs)
-	}
-	if !strings.Contains(out, "trained on 8 ham + 6 spam") {
-		t.Errorf("train output %q (duplicate must be dropped: 6 distinct spam)", out)
-	}
+	require.Equal(t, 0, code, "train: stderr %q", errs)
+	assert.Contains(t, out, "trained on 8 ham + 6 spam", "train output (duplicate must be dropped: 6 distinct spam)")
 	fh, err := os.Open(model)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	m, err := spam.LoadModel(fh)
 	fh.Close()
-	if err != nil {
-		t.Fatalf("written model does not load: %v", err)
-	}
-	if m.Docs != [2]int{8, 6} || m.SpamProbability("claim your prize now") < 0.9 {
-		t.Errorf("model: docs %v, P(spam|prize) %v", m.Docs, m.SpamProbability("claim your prize now"))
-	}
+	require.NoError(t, err, "written model does not load")
+	assert.Equal(t, [2]int{8, 6}, m.Docs, "model's docs")
+	assert.GreaterOrEqual(t, m.SpamProbability("claim your prize now"), 0.9, "P(spam|prize)")
 
 	code, out, errs = spamRun(t, "", "eval", "-data", data, "-model", model)
-	if code != 0 {
-		t.Fatalf("eval: exit %d, stderr %q", code, errs)
-	}
+	require.Equal(t, 0, code, "eval: stderr %q", errs)
 	t.Log("\n" + out)
 	ham, spam := spamRow(t, out, "ham"), spamRow(t, out, "spam")
-	if ham[0]+ham[1]+ham[2] != 8 || spam[0]+spam[1]+spam[2] != 6 {
-		t.Fatalf("confusion rows ham %v spam %v, want 8 and 6 messages", ham, spam)
-	}
+	require.Equal(t, 8, ham[0]+ham[1]+ham[2], "confusion row ham %v: 8 messages", ham)
+	require.Equal(t, 6, spam[0]+spam[1]+spam[2], "confusion row spam %v: 6 messages", spam)
 	// On its own training data the model must separate this easy fixture.
-	if ham[2] != 0 || spam[2] < 5 {
-		t.Errorf("ham %v spam %v: want no ham BAD and ≥5 spam BAD", ham, spam)
-	}
+	assert.Zero(t, ham[2], "ham %v spam %v: want no ham BAD", ham, spam)
+	assert.GreaterOrEqual(t, spam[2], 5, "ham %v spam %v: want ≥5 spam BAD", ham, spam)
 	for _, want := range []string{"precision", "recall", "FPR(ham)", "GOOD", "NEUTRAL", "BAD"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("eval output lacks %q", want)
-		}
+		assert.Contains(t, out, want, "eval output")
 	}
 
 	// Without a model: heuristics only, the output names it.
-	if code, out, _ := spamRun(t, "", "eval", "-data", data); code != 0 || !strings.Contains(out, "model: none") {
-		t.Errorf("eval without model: exit %d, %q", code, out)
-	}
+	code, out, _ = spamRun(t, "", "eval", "-data", data)
+	assert.Equal(t, 0, code, "eval without model: %q", out)
+	assert.Contains(t, out, "model: none", "eval without model")
 	// -holdout: train and eval see disjoint parts.
-	if code, out, errs := spamRun(t, "", "train", "-data", data, "-out", model, "-holdout", "0.5", "-seed", "3"); code != 0 || !strings.Contains(out, "trained on 4 ham + 3 spam") {
-		t.Errorf("train -holdout: exit %d %q %q", code, out, errs)
-	}
-	if code, out, _ := spamRun(t, "", "eval", "-data", data, "-model", model, "-holdout", "0.5", "-seed", "3"); code != 0 || !strings.HasPrefix(out, "7 messages") {
-		t.Errorf("eval -holdout: exit %d %q", code, out)
-	}
+	code, out, errs = spamRun(t, "", "train", "-data", data, "-out", model, "-holdout", "0.5", "-seed", "3")
+	assert.Equal(t, 0, code, "train -holdout: %q %q", out, errs)
+	assert.Contains(t, out, "trained on 4 ham + 3 spam", "train -holdout")
+	code, out, _ = spamRun(t, "", "eval", "-data", data, "-model", model, "-holdout", "0.5", "-seed", "3")
+	assert.Equal(t, 0, code, "eval -holdout: %q", out)
+	assert.True(t, strings.HasPrefix(out, "7 messages"), "eval -holdout: %q", out)
 }
 
 // spamRow parses one row of the confusion table.
 func spamRow(t *testing.T, out, label string) [3]int {
 	t.Helper()
 	m := regexp.MustCompile(`(?m)^` + label + `\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+$`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no %s row in %q", label, out)
-	}
+	require.NotNil(t, m, "no %s row in %q", label, out)
 	var r [3]int
 	for i := range r {
 		r[i], _ = strconv.Atoi(m[i+1])
@@ -118,16 +101,11 @@ func spamRow(t *testing.T, out, label string) [3]int {
 
 func TestSpamCheckCLI(t *testing.T) {
 	code, out, errs := spamRun(t, "Buy viagra now at our online pharmacy", "check", "-email", "x@mailinator.com", "-lang", "en-US,en")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
+	require.Equal(t, 0, code, "stderr: %s", errs)
 	var r spam.Result
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("%q: %v", out, err)
-	}
-	if r.Class != spam.Bad || len(r.Reasons) < 2 {
-		t.Errorf("got %+v", r)
-	}
+	require.NoError(t, json.Unmarshal([]byte(out), &r), "%q", out)
+	assert.Equal(t, spam.Bad, r.Class, "got %+v", r)
+	assert.GreaterOrEqual(t, len(r.Reasons), 2, "got %+v", r)
 }
 
 func TestSpamCLIErrors(t *testing.T) {
@@ -154,11 +132,9 @@ func TestSpamCLIErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		code, _, errs := spamRun(t, "", c.args...)
-		if code != c.code || !strings.Contains(errs, c.msg) {
-			t.Errorf("%v: exit %d stderr %q, want exit %d containing %q", c.args, code, errs, c.code, c.msg)
-		}
+		assert.Equal(t, c.code, code, "%v: exit code", c.args)
+		assert.Contains(t, errs, c.msg, "%v: stderr", c.args)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "m.json")); !os.IsNotExist(err) {
-		t.Error("a failed train left a model file behind")
-	}
+	_, err := os.Stat(filepath.Join(dir, "m.json"))
+	assert.True(t, os.IsNotExist(err), "a failed train left a model file behind")
 }

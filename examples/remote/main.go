@@ -1,6 +1,6 @@
 // Command remote is a site whose backend does not embed AstraCaph: the page loads the widget
 // from a separate AstraCaph server, and the backend verifies each token with one HTTP call to
-// that server (middleware.Remote posts it to {server}/public/api/v1/verify with the site
+// that server (middleware.WithRemote posts it to {server}/public/api/v1/verify with the site
 // secret). Backends in other languages make the same call.
 //
 // 1. Run an AstraCaph server (API and widget on :8080):
@@ -69,7 +69,7 @@ func newMux(api, siteKey, secret string, client *http.Client) *http.ServeMux {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = page.Execute(w, map[string]string{"API": api, "SiteKey": siteKey})
 	})
-	protect := middleware.Protect(nil, middleware.Remote(api, secret, client))
+	protect := middleware.Protect(nil, middleware.WithRemote(api, secret, client))
 	mux.Handle("POST /comment", protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res, _ := middleware.ResultFromContext(r.Context())
 		fmt.Fprintf(w, "comment accepted (human score %.2f)\n", res.Score)

@@ -21,14 +21,6 @@ import (
 	"unicode/utf8"
 )
 
-// ErrSyntax is returned for text that JSON.parse would reject.
-var ErrSyntax = errors.New("astracaph: jsjson: invalid JSON")
-
-// ErrDuplicateKey is returned by ParseStrict for an object that names a member twice.
-// JSON.parse keeps the last value; a verifier should not have to guess which one the
-// signer meant.
-var ErrDuplicateKey = errors.New("astracaph: jsjson: duplicate object key")
-
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 64
 
@@ -182,19 +174,12 @@ func (p *parser) object(depth int) (any, error) {
 		} else {
 			o.Set(k, v)
 		}
-		p.ws()
-		if p.i >= len(p.b) {
-			return nil, ErrSyntax
-		}
-		if p.b[p.i] == ',' {
-			p.i++
-			continue
-		}
-		if p.b[p.i] == '}' {
-			p.i++
+		if done, err := p.sep('}'); err != nil || done {
+			if err != nil {
+				return nil, err
+			}
 			return o, nil
 		}
-		return nil, ErrSyntax
 	}
 }
 
@@ -213,20 +198,30 @@ func (p *parser) array(depth int) (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		p.ws()
-		if p.i >= len(p.b) {
-			return nil, ErrSyntax
-		}
-		if p.b[p.i] == ',' {
-			p.i++
-			continue
-		}
-		if p.b[p.i] == ']' {
-			p.i++
+		if done, err := p.sep(']'); err != nil || done {
+			if err != nil {
+				return nil, err
+			}
 			return a, nil
 		}
-		return nil, ErrSyntax
 	}
+}
+
+// sep reads what follows a member or element: ',' (more follow) or end (done).
+func (p *parser) sep(end byte) (done bool, err error) {
+	p.ws()
+	if p.i >= len(p.b) {
+		return false, ErrSyntax
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		return false, nil
+	case end:
+		p.i++
+		return true, nil
+	}
+	return false, ErrSyntax
 }
 
 // number validates the JSON number grammar, then converts like JavaScript (nearest

@@ -77,16 +77,10 @@ func FuzzCanonical(f *testing.F) {
 		out := Canonical(v)
 		// Canonical output parses back to a value with the same canonical form (fixed point).
 		v2, err := Parse(out)
-		if err != nil {
-			t.Fatalf("canonical output does not parse: %q -> %q: %v", data, out, err)
-		}
-		if out2 := Canonical(v2); string(out2) != string(out) {
-			t.Fatalf("not a fixed point: %q -> %q -> %q", data, out, out2)
-		}
+		require.NoError(t, err, "canonical output does not parse: %q -> %q", data, out)
+		require.Equal(t, string(out), string(Canonical(v2)), "not a fixed point: %q -> %q", data, out)
 		// Valid UTF-8 output without lone surrogates must be accepted by encoding/json too.
-		if json.Valid(out) == false {
-			t.Fatalf("encoding/json rejects canonical output %q", out)
-		}
+		require.True(t, json.Valid(out), "encoding/json rejects canonical output %q", out)
 	})
 }
 

@@ -8,8 +8,8 @@
 //	flow       GET challenge → solve in-process → POST redeem → POST verify
 //	challenge  GET /api/v1/challenge
 //
-// Each worker loops until the duration ends or the request budget (Config.N) is spent, so
-// every run stops by itself. It talks only to Config.Targets (worker i uses target i mod n,
+// Each worker loops until the duration ends or the request budget (Options.N) is spent, so
+// every run stops by itself. It talks only to Options.Targets (worker i uses target i mod n,
 // so several servers sharing one store are loaded evenly).
 //
 // Before a flow run it solves one challenge: when that alone takes over MaxFlowSolve, the
@@ -46,8 +46,8 @@ const MaxFlowSolve = 100 * time.Millisecond
 // browser).
 const ServeFlags = "-pow-cost 1 -pow-counter-min 1 -pow-counter-max 10 -limit-challenge 0 -limit-redeem 0 -risk=false"
 
-// Config describes one run.
-type Config struct {
+// Options describes one run.
+type Options struct {
 	Targets     []*url.URL    // base URLs of the servers under test (ParseTarget)
 	Mode        string        // "verify", "flow" or "challenge"
 	Concurrency int           // workers (and keep-alive connections), 1..4096
@@ -65,7 +65,7 @@ type Config struct {
 	Progress                io.Writer     // where minting is reported; nil discards it
 }
 
-// ParseTarget parses a base URL for Config.Targets: http(s)://host[:port], without a
+// ParseTarget parses a base URL for Options.Targets: http(s)://host[:port], without a
 // trailing slash.
 func ParseTarget(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(raw, "/"))
@@ -83,7 +83,7 @@ func checkTarget(u *url.URL) error {
 }
 
 // Validate reports what makes c unusable.
-func (c Config) Validate() error {
+func (c Options) Validate() error {
 	if len(c.Targets) == 0 {
 		return errors.New("no target")
 	}
@@ -108,7 +108,7 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) targets() string {
+func (c Options) targets() string {
 	s := make([]string, len(c.Targets))
 	for i, u := range c.Targets {
 		s[i] = u.String()
@@ -158,12 +158,12 @@ func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())) 
 
 // loadClient is the HTTP side shared by all workers.
 type loadClient struct {
-	cfg    Config
+	cfg    Options
 	client *http.Client
 	urls   []map[string]string // per target: step → URL
 }
 
-func newLoadClient(cfg Config) *loadClient {
+func newLoadClient(cfg Options) *loadClient {
 	tr := &http.Transport{
 		Proxy:               nil, // only ever -url, never an environment proxy
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -411,7 +411,7 @@ func runPhase(ctx context.Context, concurrency int, d time.Duration, budget int,
 	return p
 }
 
-func (p *phase) report(cfg Config) Report {
+func (p *phase) report(cfg Options) Report {
 	r := Report{Mode: cfg.Mode, URL: cfg.targets(), Concurrency: cfg.Concurrency, Elapsed: p.elapsed.Seconds(),
 		Requests: p.requests.Load(), Errors: p.errors}
 	for _, n := range p.errors {
@@ -473,9 +473,9 @@ func (lc *loadClient) fullFlow(ctx context.Context, target int, rec func(string,
 
 // Run performs one load test: an optional warm-up, then the measured phase, whose report
 // it returns. A report with errors is not an error: Run fails only when the run cannot
-// start (an invalid Config, a flow that would measure the generator, no token to verify)
+// start (invalid Options, a flow that would measure the generator, no token to verify)
 // or ctx ends.
-func Run(ctx context.Context, cfg Config) (Report, error) {
+func Run(ctx context.Context, cfg Options) (Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return Report{}, err
 	}
@@ -531,7 +531,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 }
 
 // mintTokens prepares the verify bodies: offline with the open secret, else by full flows.
-func (lc *loadClient) mintTokens(ctx context.Context, cfg Config) ([][]byte, error) {
+func (lc *loadClient) mintTokens(ctx context.Context, cfg Options) ([][]byte, error) {
 	n := cfg.Tokens
 	offline := cfg.TokenSecret != ""
 	if n == 0 {
@@ -586,6 +586,17 @@ func (lc *loadClient) mintTokens(ctx context.Context, cfg Config) ([][]byte, err
 	return bodies, nil
 }
 
+// signedRange is the counter range a challenge signs in data.counterMin/counterMax.
+func signedRange(ch astracaph.Challenge) (lo, hi uint32, ok bool) {
+	num := func(k string) (uint32, bool) {
+		f, isNum := ch.Parameters.Data[k].(float64)
+		return uint32(f), isNum && f >= 0 && f <= math.MaxUint32 && f == math.Trunc(f)
+	}
+	lo, okLo := num("counterMin")
+	hi, okHi := num("counterMax")
+	return lo, hi, okLo && okHi && hi >= lo
+}
+
 // preflight solves one challenge of each target the way the workers do (one goroutine)
 // and refuses the run when that takes over MaxFlowSolve: with a production proof of work
 // a load test measures the generator's CPU, reports almost no flows and says nothing about
@@ -600,13 +611,22 @@ func (lc *loadClient) preflight(ctx context.Context) error {
 			continue
 		}
 		sctx, cancel := context.WithTimeout(ctx, MaxFlowSolve)
-		_, err = astracaph.SolveChallenge(sctx, ch, astracaph.SolveOptions{Workers: 1})
+		start := time.Now()
+		sol, err := astracaph.SolveChallenge(sctx, ch, astracaph.SolveOptions{Workers: 1})
+		took := time.Since(start)
 		cancel()
-		if err != nil && sctx.Err() != nil && ctx.Err() == nil {
+		slow := err != nil && sctx.Err() != nil && ctx.Err() == nil
+		if lo, hi, ok := signedRange(ch); err == nil && ok && sol.Counter >= lo {
+			// A counter at the start of its range solves at once: that is luck, not the
+			// cost of a flow. Scale the time per counter tried to the range's mean.
+			per := took / time.Duration(sol.Counter-lo+1)
+			slow = per*time.Duration((hi-lo)/2+1) > MaxFlowSolve
+		}
+		if slow {
 			p := ch.Parameters
 			return fmt.Errorf("solving one challenge of %s takes over %v here (%s, cost %d), so one flow would too: the run would measure this "+
 				"machine's hashing, not the server. Start the servers under test with\n  astracaph serve %s\n"+
-				"(or the matching ASTRACAPH_* variables), or pass -allow-slow (Config.AllowSlow) to measure anyway",
+				"(or the matching ASTRACAPH_* variables), or pass -allow-slow (Options.AllowSlow) to measure anyway",
 				t, MaxFlowSolve, p.Algorithm, p.Cost, ServeFlags)
 		}
 	}

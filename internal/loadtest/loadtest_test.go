@@ -39,9 +39,9 @@ func FuzzClassifyFailure(f *testing.F) {
 	f.Add(429, []byte("\xff"))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		k := classifyFailure("verify", status, body)
-		if !strings.HasPrefix(k, "verify ") || len(k) > 7+20+1+40 || strings.ContainsAny(k, "\n\t") {
-			t.Fatalf("bad key %q", k)
-		}
+		require.True(t, strings.HasPrefix(k, "verify "), "bad key %q", k)
+		require.LessOrEqual(t, len(k), 7+20+1+40, "bad key %q", k)
+		require.False(t, strings.ContainsAny(k, "\n\t"), "bad key %q", k)
 	})
 }
 
@@ -58,17 +58,17 @@ func TestParseTarget(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	target, err := ParseTarget("http://127.0.0.1:8080")
 	require.NoError(t, err)
-	good := Config{Targets: []*url.URL{target}, Mode: "verify", Concurrency: 4, N: 10, Origin: "https://load.example"}
+	good := Options{Targets: []*url.URL{target}, Mode: "verify", Concurrency: 4, N: 10, Origin: "https://load.example"}
 	require.NoError(t, good.Validate())
-	for name, edit := range map[string]func(*Config){
-		"no target":       func(c *Config) { c.Targets = nil },
-		"bad target":      func(c *Config) { c.Targets = []*url.URL{{Scheme: "ftp", Host: "x"}} },
-		"bad mode":        func(c *Config) { c.Mode = "bogus" },
-		"no workers":      func(c *Config) { c.Concurrency = 0 },
-		"too many":        func(c *Config) { c.Concurrency = 5000 },
-		"negative budget": func(c *Config) { c.N = -1 },
-		"endless":         func(c *Config) { c.N, c.Duration = 0, 0 },
-		"bad origin":      func(c *Config) { c.Origin = "nope" },
+	for name, edit := range map[string]func(*Options){
+		"no target":       func(c *Options) { c.Targets = nil },
+		"bad target":      func(c *Options) { c.Targets = []*url.URL{{Scheme: "ftp", Host: "x"}} },
+		"bad mode":        func(c *Options) { c.Mode = "bogus" },
+		"no workers":      func(c *Options) { c.Concurrency = 0 },
+		"too many":        func(c *Options) { c.Concurrency = 5000 },
+		"negative budget": func(c *Options) { c.N = -1 },
+		"endless":         func(c *Options) { c.N, c.Duration = 0, 0 },
+		"bad origin":      func(c *Options) { c.Origin = "nope" },
 	} {
 		c := good
 		edit(&c)
@@ -87,7 +87,7 @@ func TestRunChallenges(t *testing.T) {
 	defer srv.Close()
 	target, err := ParseTarget(srv.URL)
 	require.NoError(t, err)
-	rep, err := Run(context.Background(), Config{Targets: []*url.URL{target}, Mode: "challenge", Concurrency: 2, N: 20,
+	rep, err := Run(context.Background(), Options{Targets: []*url.URL{target}, Mode: "challenge", Concurrency: 2, N: 20,
 		Origin: "https://load.example", Timeout: 10 * time.Second})
 	require.NoError(t, err)
 	require.EqualValues(t, 20, rep.Requests)

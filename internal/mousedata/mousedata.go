@@ -14,7 +14,6 @@ package mousedata
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -40,9 +39,6 @@ type Approach struct {
 
 // WidgetFloorMs is the widget's minimum interval between kept pointer samples.
 const WidgetFloorMs = 20
-
-// ErrNoData reports a directory without SapiMouse sessions.
-var ErrNoData = errors.New("mousedata: no SapiMouse sessions found")
 
 // SapiMouseEnv names the environment variable that points at the SapiMouse directory (the
 // one holding user1/, user2/, …).

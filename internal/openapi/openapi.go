@@ -45,15 +45,6 @@ type Operation struct {
 	spec         *Spec
 }
 
-var (
-	// ErrNoOperation means the description has no operation for a method and path.
-	ErrNoOperation = errors.New("openapi: no operation")
-	// ErrNoResponse means the operation does not describe a status code (nor "default").
-	ErrNoResponse = errors.New("openapi: response status not described")
-	// ErrInvalid is wrapped by every validation failure.
-	ErrInvalid = errors.New("openapi: invalid")
-)
-
 var methods = []string{"get", "head", "post", "put", "patch", "delete", "options"}
 
 var schemaKeywords = map[string]bool{

@@ -160,13 +160,9 @@ func TestLoadRejects(t *testing.T) {
 // JSON.
 func FuzzValidateResponse(f *testing.F) {
 	s, err := Load([]byte(testSpec))
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	op, err := s.Find("POST", "/items")
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	for _, seed := range []string{`{"name":"abc"}`, `{"both":{"a":1}}`, `[1,2]`, `null`, `{"name":"a","tags":[[[]]]}`, `1e999`} {
 		f.Add(seed)
 	}

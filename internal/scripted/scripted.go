@@ -169,3 +169,10 @@ func Raw(t *risk.Telemetry) json.RawMessage {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ProofAnswer is the environment check's answer for binding id, as a browser computes it
+// (Captcha.EnvProof); "" for an id the engine refuses.
+func ProofAnswer(c *astracaph.Captcha, id string) string {
+	_, answer, _ := c.EnvProof(id)
+	return answer
+}

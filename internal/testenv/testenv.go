@@ -39,15 +39,25 @@ func RepoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// SharedData returns the absolute path of shared/data/<rel> in the directory that holds the
-// repository (the project's dataset directory, outside version control), or
-// skips the test with a clear message when it is absent. Datasets are never copied into the
-// repository.
+// SharedData returns the absolute path of shared/data/<rel> in the nearest directory above the
+// repository that has one (the project's dataset directory, outside version control; a git
+// worktree nested deeper than the main checkout still finds it), or skips the test with a
+// clear message when it is absent. Datasets are never copied into the repository.
 func SharedData(t testing.TB, rel string) string {
 	t.Helper()
-	p := filepath.Join(RepoRoot(), "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("dataset not present: %s (the shared/data directory beside the repository)", p)
+	first := ""
+	for dir := filepath.Dir(RepoRoot()); ; dir = filepath.Dir(dir) {
+		p := filepath.Join(dir, "shared", "data", rel)
+		if first == "" {
+			first = p
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		if filepath.Dir(dir) == dir {
+			break
+		}
 	}
-	return p
+	t.Skipf("dataset not present: %s (the shared/data directory beside the repository)", first)
+	return ""
 }

@@ -270,22 +270,19 @@ func FuzzRender(f *testing.F) {
 		err := RenderPNG(&img, code, seed, opt)
 		switch {
 		case !valid:
-			if err == nil {
-				t.Fatalf("RenderPNG accepted %q", code)
-			}
+			require.Error(t, err, "RenderPNG accepted %q", code)
 		case sizeErr != nil:
-			if err == nil {
-				t.Fatalf("RenderPNG accepted %+v", opt)
-			}
-		case err != nil:
-			t.Fatalf("RenderPNG(%q, %+v): %v", code, opt, err)
+			require.Error(t, err, "RenderPNG accepted %+v", opt)
 		default:
+			require.NoError(t, err, "RenderPNG(%q, %+v)", code, opt)
 			decodePNG(t, img.Bytes())
 		}
 		var wav bytes.Buffer
 		err = RenderWAV(&wav, code, seed)
-		if valid != (err == nil) {
-			t.Fatalf("RenderWAV(%q): valid=%v err=%v", code, valid, err)
+		if valid {
+			require.NoError(t, err, "RenderWAV(%q)", code)
+		} else {
+			require.Error(t, err, "RenderWAV accepted %q", code)
 		}
 		if valid {
 			wavInfo(t, wav.Bytes())
@@ -301,9 +298,7 @@ func BenchmarkRenderWAV(b *testing.B) {
 	for b.Loop() {
 		seed[0]++
 		var buf bytes.Buffer
-		if err := RenderWAV(&buf, "HK3M9W", seed); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, RenderWAV(&buf, "HK3M9W", seed))
 		n = buf.Len()
 	}
 	cpu.report()

@@ -299,14 +299,11 @@ func (s *imageScratch) layoutGlyphs(rng *rand.Rand, set glyphSet, code string, w
 // fillOutline rasterises a transformed glyph into its bounding box only.
 func (s *imageScratch) fillOutline(o *outline, pts []vec, c color.RGBA) {
 	s.keepInside(pts)
-	r, ok := s.bbox(pts)
+	r, ox, oy, ok := s.rasterFor(pts)
 	if !ok {
 		return
 	}
 	z := &s.z
-	z.Reset(r.Dx(), r.Dy())
-	z.DrawOp = draw.Over
-	ox, oy := float32(r.Min.X), float32(r.Min.Y)
 	k := 0
 	next := func() (float32, float32) { p := pts[k]; k++; return p.x - ox, p.y - oy }
 	for _, sg := range o.segs {
@@ -516,15 +513,23 @@ func withAlpha(c color.RGBA, a float32) color.RGBA {
 	}
 }
 
+// rasterFor readies the rasteriser for a shape with points pts: its bounding box r, whose
+// corner (ox, oy) the points are drawn relative to; ok is false for an empty box.
+func (s *imageScratch) rasterFor(pts []vec) (r image.Rectangle, ox, oy float32, ok bool) {
+	if r, ok = s.bbox(pts); !ok {
+		return r, 0, 0, false
+	}
+	s.z.Reset(r.Dx(), r.Dy())
+	s.z.DrawOp = draw.Over
+	return r, float32(r.Min.X), float32(r.Min.Y), true
+}
+
 func (s *imageScratch) fillPolygon(pts []vec, c color.RGBA) {
-	r, ok := s.bbox(pts)
+	r, ox, oy, ok := s.rasterFor(pts)
 	if !ok {
 		return
 	}
 	z := &s.z
-	z.Reset(r.Dx(), r.Dy())
-	z.DrawOp = draw.Over
-	ox, oy := float32(r.Min.X), float32(r.Min.Y)
 	z.MoveTo(pts[0].x-ox, pts[0].y-oy)
 	for _, p := range pts[1:] {
 		z.LineTo(p.x-ox, p.y-oy)

@@ -174,9 +174,7 @@ func BenchmarkRenderPNG(b *testing.B) {
 	cpu := startCPUTimer(b)
 	for b.Loop() {
 		seed[0]++
-		if err := r.RenderPNG(io.Discard, "HK3M9W", seed, ImageOptions{}); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, r.RenderPNG(io.Discard, "HK3M9W", seed, ImageOptions{}))
 	}
 	cpu.report()
 }
@@ -186,9 +184,7 @@ func BenchmarkRenderPNGPackage(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		seed[0]++
-		if err := RenderPNG(io.Discard, "HK3M9W", seed, ImageOptions{}); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, RenderPNG(io.Discard, "HK3M9W", seed, ImageOptions{}))
 	}
 }
 

@@ -34,8 +34,6 @@
 // samples. Always offer the no-cognitive-test path next to them.
 package visual
 
-import "errors"
-
 // Alphabet is the set of characters codes are drawn from, in upper case. It
 // excludes characters that look alike (0/O/Q/D, 1/I/L, 2/Z, 5/S, 8/B, 6/G,
 // U/V) and letters whose English names rhyme, so that the image and the audio
@@ -48,18 +46,6 @@ const Alphabet = "34679HKMRWY"
 const (
 	MinCodeLen = 4
 	MaxCodeLen = 8
-)
-
-// Sentinel errors.
-var (
-	// ErrInvalidCode reports a code that is empty, too long or contains a
-	// character outside [Alphabet].
-	ErrInvalidCode = errors.New("astracaph: visual: invalid code")
-	// ErrCodeLength reports a requested code length outside
-	// [MinCodeLen, MaxCodeLen].
-	ErrCodeLength = errors.New("astracaph: visual: code length out of range")
-	// ErrImageSize reports image dimensions outside the supported range.
-	ErrImageSize = errors.New("astracaph: visual: image size out of range")
 )
 
 // alphabetIndex returns the position of c in Alphabet, or -1.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -46,9 +45,6 @@ type Step struct {
 	Length   int    `json:"length"`
 	Attempts int    `json:"attempts"`
 }
-
-// ErrNoStep reports a redemption that did not answer with a visual step.
-var ErrNoStep = errors.New("attack: redemption did not step up")
 
 func (c *Client) do(ctx context.Context, method, path string, body any) (int, []byte, error) {
 	var rd io.Reader

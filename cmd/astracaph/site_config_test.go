@@ -1,4 +1,4 @@
-package astracaph_test
+package main
 
 import (
 	"testing"
@@ -12,7 +12,7 @@ import (
 // of an array gave a raw Go unmarshalling error.
 func TestParseSiteConfigIsStrict(t *testing.T) {
 	ok := `[{"name":"Blog","siteKey":"pk_live_x","secret":"sk_live_0123456789abcdef","domain":"blog.example","origins":["https://blog.example"],"createdAt":"2026-01-01T00:00:00Z"}]`
-	sites, err := astracaph.ParseSiteConfig([]byte("  \n" + ok + "\n"))
+	sites, err := parseSiteConfig([]byte("  \n" + ok + "\n"))
 	require.NoError(t, err)
 	require.Len(t, sites, 1)
 	require.Equal(t, "Blog", sites[0].Name)
@@ -20,7 +20,7 @@ func TestParseSiteConfigIsStrict(t *testing.T) {
 	for doc, want := range map[string]string{
 		`[{"nmae":"Blog"}]`:                 `unknown field "nmae" in a site (did you mean "name"?)`,
 		`[{"site_key":"pk"}]`:               `did you mean "siteKey"?`,
-		`[{"colour":"red"}]`:                `unknown field "colour" in a site (known fields: name, siteKey, secret, domain, origins, createdAt`,
+		`[{"colour":"red"}]`:                `unknown field "colour" in a site (known fields: siteKey, domain, name, origins, createdAt, powVersion, allowAltchaWidget, secret)`,
 		`{"name":"Blog","siteKey":"pk"}`:    "expected a JSON array of sites ([{…}, …]), got a single object; wrap it in [ ]",
 		`"[]"`:                              "got a string",
 		`[{"origins":"https://a.example"}]`: `field "origins" of a site must be an array of strings, got a JSON string`,
@@ -31,10 +31,26 @@ func TestParseSiteConfigIsStrict(t *testing.T) {
 		`[{"name":"a"}`:                     "the JSON ends early",
 		`[{"name":"a"},]`:                   "invalid JSON at byte",
 		``:                                  "empty document",
+		`{`:                                 "got a single object",
 	} {
-		_, err := astracaph.ParseSiteConfig([]byte(doc))
-		require.ErrorIs(t, err, astracaph.ErrSiteConfig, doc)
+		_, err := parseSiteConfig([]byte(doc))
+		require.ErrorIs(t, err, errSiteConfig, doc)
 		require.Contains(t, err.Error(), want, doc)
 		require.NotContains(t, err.Error(), "json: cannot unmarshal", doc)
 	}
+}
+
+func FuzzParseSiteConfig(f *testing.F) {
+	f.Add(`[{"name":"Blog","siteKey":"pk_live_x","secret":"sk_live_0123456789abcdef","origins":["https://blog.example"],"createdAt":"2026-01-01T00:00:00Z"}]`)
+	f.Add(`[]`)
+	f.Add(`{`)
+	f.Fuzz(func(t *testing.T, s string) {
+		sites, err := parseSiteConfig([]byte(s))
+		if err != nil {
+			return
+		}
+		c, err := astracaph.New(astracaph.WithSecret([]byte("0123456789abcdef0123456789abcdef")))
+		require.NoError(t, err)
+		_ = c.SeedSites(t.Context(), sites) // must not panic; errors are fine
+	})
 }

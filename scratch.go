@@ -7,13 +7,52 @@ import (
 	"crypto/subtle"
 	"encoding"
 	"hash"
+	"sync"
+
+	"github.com/astracat/astracaph/internal/wire"
 )
+
+// The per-verification working memory. A verification decodes its payload into a pooled
+// scratch, hashes with the scratch's keyed HMAC states and cuts its results from the
+// scratch's arena, so that it allocates only what it returns (docs/protocol.md,
+// "Verification cost").
+
+// scratch is the per-verification working memory: the decoded payload and the keyed HMAC
+// states. Pooled, so a verification allocates only what it returns.
+type scratch struct {
+	buf   []byte // the decoded payload
+	hash  []byte // bytes to hash that are not in buf
+	macs  macCache
+	arena wire.Arena // where results are cut from
+	// tmp holds HMAC inputs built during verification. Hash writes go through an
+	// interface, so a stack array passed to one would be moved to the heap on every call.
+	tmp [1024]byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 2048)} }}
+
+func getScratch() *scratch  { return scratchPool.Get().(*scratch) }
+func putScratch(s *scratch) { s.buf = s.buf[:0]; scratchPool.Put(s) }
+
+// decode base64-decodes payload into the scratch buffer, like atob, and reports whether
+// any decoded byte is ≥ 0x80 (the text then has two possible readings: wire.Readings).
+func (sc *scratch) decode(payload string) ([]byte, bool, error) {
+	if len(payload) > maxPayloadLen {
+		return nil, false, ErrMalformedPayload
+	}
+	b, high, ok := wire.DecodeBase64(sc.buf, payload)
+	if !ok {
+		return nil, false, ErrMalformedPayload
+	}
+	sc.buf = b[:0]
+	return b, high, nil
+}
 
 // Keyed HMAC states. HMAC(k, m) = H(k⊕opad ‖ H(k⊕ipad ‖ m)); the two padded-key blocks
 // depend only on the key, and a server verifies with the same one or two secrets over and
 // over. A macCache keeps the hash states after those blocks for the last few keys, so a
 // verification hashes only its message: for HMAC-SHA-256 of a 32-byte digest that is 2
-// compression rounds instead of 4. Each pooled scratch (payload.go) carries one cache, so
+// compression rounds instead of 4. Each pooled scratch carries one cache, so
 // there is one per verification in flight (docs/protocol.md, "Verification cost").
 
 // macKeys is how many keys one cache remembers: the v2 signature and key-signature
@@ -115,4 +154,13 @@ func (a Algorithm) newHash() hash.Hash {
 		return sha512.New()
 	}
 	panic("astracaph: HMAC of unsupported algorithm " + string(a))
+}
+
+// hmacSum computes HMAC-alg(key, msg) with keyed states from the scratch pool;
+// the MAC is returned by value with its length.
+func hmacSum(alg Algorithm, key, msg []byte) (mac [64]byte, n int) {
+	sc := getScratch()
+	n = copy(mac[:], sc.macs.sum(alg, key, msg))
+	putScratch(sc)
+	return mac, n
 }

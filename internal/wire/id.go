@@ -1,4 +1,4 @@
-package astracaph
+package wire
 
 import (
 	"crypto/rand"
@@ -8,12 +8,12 @@ import (
 	"time"
 )
 
-// Identifiers this server issues — challenge ids (PoW v2 data.challengeId, the PoW v1 salt
-// parameter challengeId) and token ids — begin with their issue time, so that the store
-// can refuse anything issued before its epoch (see ReplayStore) without a clock in the
-// signed payload formats. An id is "A" followed by the unpadded base64url of 6 bytes of
-// Unix milliseconds and 10 random bytes (80 bits: ids are also signed, uniqueness is all
-// they need). Ids are opaque to clients.
+// Identifiers AstraCaph issues — challenge ids (PoW v2 data.challengeId, the PoW v1 salt
+// parameter challengeId) and token ids — begin with their issue time, so that a store can
+// refuse anything issued before its epoch without a clock in the signed payload formats.
+// An id is "A" followed by the unpadded base64url of 6 bytes of Unix milliseconds and 10
+// random bytes (80 bits: ids are also signed, uniqueness is all they need). Ids are
+// opaque to clients.
 
 const (
 	idTag     = 'A'
@@ -21,8 +21,8 @@ const (
 	idTextLen = 1 + 22 // "A" + base64url(16 bytes)
 )
 
-// newID returns a fresh id issued at now.
-func newID(r io.Reader, now time.Time) string {
+// NewID returns a fresh id issued at now, with randomness from r (nil: crypto/rand).
+func NewID(r io.Reader, now time.Time) string {
 	var b [idRawLen]byte
 	ms := uint64(now.UnixMilli())
 	b[0], b[1] = byte(ms>>40), byte(ms>>32)
@@ -39,8 +39,8 @@ func newID(r io.Reader, now time.Time) string {
 	return string(out)
 }
 
-// idIssued returns the issue time of an id made by newID.
-func idIssued(id string) (time.Time, bool) {
+// IDIssued returns the issue time of an id made by NewID.
+func IDIssued(id string) (time.Time, bool) {
 	if len(id) != idTextLen || id[0] != idTag {
 		return time.Time{}, false
 	}

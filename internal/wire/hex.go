@@ -1,4 +1,4 @@
-package astracaph
+package wire
 
 import "encoding/binary"
 
@@ -16,8 +16,8 @@ var hexPairs = func() (t [256]uint16) {
 	return t
 }()
 
-// ctEqual reports a == b in time that depends only on the lengths.
-func ctEqual(a, b []byte) bool {
+// CTEqual reports a == b in time that depends only on the lengths.
+func CTEqual(a, b []byte) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -32,9 +32,9 @@ func ctEqual(a, b []byte) bool {
 	return x == 0
 }
 
-// hexEqual reports whether h is the lower-case hex of mac, in time that depends only on
+// HexEqual reports whether h is the lower-case hex of mac, in time that depends only on
 // the lengths: the hex is built four bytes at a time and compared as words.
-func hexEqual(mac, h []byte) bool {
+func HexEqual(mac, h []byte) bool {
 	if len(h) != 2*len(mac) {
 		return false
 	}
@@ -63,9 +63,9 @@ var lowerHexVal = func() (t [256]byte) {
 	return t
 }()
 
-// decodeLowerHex decodes non-empty, even-length, lower-case hex into dst (which must have
+// DecodeLowerHex decodes non-empty, even-length, lower-case hex into dst (which must have
 // room), reporting false for anything else; validation and decoding are one pass.
-func decodeLowerHex(dst, src []byte) (int, bool) {
+func DecodeLowerHex(dst, src []byte) (int, bool) {
 	if len(src) == 0 || len(src)%2 != 0 || len(dst) < len(src)/2 {
 		return 0, false
 	}
@@ -76,4 +76,17 @@ func decodeLowerHex(dst, src []byte) (int, bool) {
 		dst[i] = hi<<4 | lo&0x0F
 	}
 	return len(src) / 2, bad&0xF0 == 0
+}
+
+// IsLowerHex reports whether b is non-empty lower-case hex of any length.
+func IsLowerHex(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if lowerHexVal[c] == 0xFF {
+			return false
+		}
+	}
+	return true
 }

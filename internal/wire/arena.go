@@ -1,4 +1,4 @@
-package astracaph
+package wire
 
 import "strings"
 
@@ -19,14 +19,16 @@ const (
 	listSlab  = 128     // strings per list block
 )
 
-type arena struct {
+// Arena cuts results from append-only blocks; the zero value is ready. It is not safe for
+// concurrent use (each pooled scratch has its own).
+type Arena struct {
 	strs  strings.Builder
 	bytes []byte
 	lists []string
 }
 
-// keep returns b as a string cut from the arena.
-func (a *arena) keep(b []byte) string {
+// Keep returns b as a string cut from the arena.
+func (a *Arena) Keep(b []byte) string {
 	if len(b) > arenaSize/4 {
 		return string(b) // too big to share a block
 	}
@@ -39,8 +41,8 @@ func (a *arena) keep(b []byte) string {
 	return a.strs.String()[start:]
 }
 
-// keepBytes returns a copy of b cut from the arena, with capacity len(b).
-func (a *arena) keepBytes(b []byte) []byte {
+// KeepBytes returns a copy of b cut from the arena, with capacity len(b).
+func (a *Arena) KeepBytes(b []byte) []byte {
 	if len(b) > arenaSize/4 {
 		return append([]byte(nil), b...)
 	}
@@ -52,8 +54,8 @@ func (a *arena) keepBytes(b []byte) []byte {
 	return a.bytes[start:len(a.bytes):len(a.bytes)]
 }
 
-// list returns n empty strings cut from the arena, with capacity n.
-func (a *arena) list(n int) []string {
+// List returns n empty strings cut from the arena, with capacity n.
+func (a *Arena) List(n int) []string {
 	if n > listSlab/4 {
 		return make([]string, n)
 	}
