@@ -195,7 +195,7 @@ function pickLang(pref) {
   var i, c;
   for (i = 0; i < cands.length; i++) {
     c = String(cands[i] || '').toLowerCase().replace('_', '-');
-    if (STR[c]) return c;
+    if (Object.prototype.hasOwnProperty.call(STR, c)) return c; // not "constructor"
   }
   for (i = 0; i < cands.length; i++) {
     c = String(cands[i] || '').toLowerCase().split(/[-_]/)[0];
