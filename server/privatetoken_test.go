@@ -1,16 +1,15 @@
 package server_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
-	"sync"
 	"testing"
 
+	"github.com/astracat/astracaph/internal/testenv"
 	"github.com/stretchr/testify/require"
 
 	"github.com/astracat/astracaph"
@@ -120,7 +119,7 @@ func TestPrivateTokenFlow(t *testing.T) {
 // another origin, one from an unknown issuer and a malformed credential all get the same
 // answer, the reason is logged, and the challenge's proof of work still earns a token.
 func TestAttackPrivateTokenRefusalsAreGeneric(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	e, iss, _ := newPATEnv(t, server.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
 	rogue := pattest.Start(t, pattest.Rogue)
 	cases := map[string]func(t *testing.T, first resp) reqMod{
@@ -225,22 +224,4 @@ func TestPrivateTokenOperations(t *testing.T) {
 	requireError(t, limited.do(http.MethodGet, u, nil, withOrigin(patPage)), http.StatusTooManyRequests, "rate-limited")
 	_, m := limited.redeem("", patPage)
 	require.Equal(t, true, m["success"], "the proof of work has its own budget: %v", m)
-}
-
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -192,7 +192,7 @@ func TestServePrivacyPassIssuers(t *testing.T) {
 	dir, err := pattest.Directory(&pattest.Key(0).PublicKey)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(keys, dir, 0o600))
-	var logs syncBuffer
+	var logs testenv.SyncBuffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	is, stop, err := privacyPass(context.Background(), []privacypass.IssuerConfig{{Name: "issuer.internal.example", StaticFile: keys}, {Name: "unreachable.invalid"}}, log)
 	require.NoError(t, err)

@@ -51,24 +51,6 @@ func buildServeBinary(t *testing.T) string {
 	return bin
 }
 
-// syncBuffer collects a process's stderr while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serveEnv is the test process's environment without any AstraCaph or Redis setting, so
 // the developer's own configuration never leaks in, plus env.
 func serveEnv(env ...string) []string {
@@ -87,7 +69,7 @@ type serveProc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	base   string
-	stderr *syncBuffer
+	stderr *testenv.SyncBuffer
 	done   chan struct{}
 	err    error // from Wait, once done is closed
 }
@@ -105,7 +87,7 @@ func startServe(t *testing.T, bin string, env []string, args ...string) *servePr
 	t.Helper()
 	for attempt := 0; ; attempt++ {
 		addr := freeAddr(t)
-		p := &serveProc{t: t, base: "http://" + addr, stderr: &syncBuffer{}, done: make(chan struct{})}
+		p := &serveProc{t: t, base: "http://" + addr, stderr: &testenv.SyncBuffer{}, done: make(chan struct{})}
 		p.cmd = exec.Command(bin, append([]string{"serve"}, args...)...)
 		p.cmd.Env = serveEnv(append(env, "ASTRACAPH_ADDR="+addr)...)
 		p.cmd.Stderr = p.stderr
