@@ -36,11 +36,12 @@ func TestTypeCheck(t *testing.T) {
 	}
 
 	// Negative control: a module that misuses another module's helper (h returns an
-	// HTMLInputElement for "input") and a translation that lacks a key.
+	// HTMLInputElement for "input"), a translation that lacks a key, and a lookup used without
+	// a null check (strictNullChecks).
 	abs, err := filepath.Abs(".")
 	require.NoError(t, err)
 	tmp := t.TempDir()
-	bad := "// @ts-check\nh('input', {}).valu = 'x';\nSTR.xx = { label: 'x' };\n"
+	bad := "// @ts-check\nh('input', {}).valu = 'x';\nSTR.xx = { label: 'x' };\nD.getElementById('x').id = 'y';\n"
 	require.NoError(t, os.WriteFile(filepath.Join(tmp, "bad.js"), []byte(bad), 0o600))
 	cfg := `{"extends": "` + filepath.ToSlash(filepath.Join(abs, "tsconfig.json")) + `", "include": ["` +
 		filepath.ToSlash(filepath.Join(abs, "assets", "src")) + `/*", "bad.js"]}`
@@ -50,6 +51,8 @@ func TestTypeCheck(t *testing.T) {
 	require.Contains(t, out, "bad.js(2,")
 	require.Contains(t, out, "'valu' does not exist on type 'HTMLInputElement'")
 	require.Contains(t, out, "bad.js(3,")
+	require.Contains(t, out, "bad.js(4,")
+	require.Contains(t, out, "is possibly 'null'")
 }
 
 // TestScriptsTypeChecked: every widget script asks for checking and is in a tsc project.

@@ -28,13 +28,20 @@
     if (parentOrigin) parentWin.postMessage(msg, parentOrigin);
     else if (!secret) parentWin.postMessage(msg, '*'); // never broadcast a token
   }
-  var el = document.getElementById('astracaph-frame');
-  var theme = q.get('theme');
-  var id = window.astracaph.render(el, {
+  /**
+   * fail stops the page when a part of it is missing (a blocked widget.js, a changed frame.html).
+   * @param {string} what
+   * @returns {never}
+   */
+  function fail(what) { throw new Error('astracaph: frame: ' + what + ' missing'); }
+  var A = window.astracaph || fail('widget.js');
+  var el = document.getElementById('astracaph-frame') || fail('#astracaph-frame');
+  var theme = q.get('theme'), size = q.get('size') || '';
+  var id = A.render(el, {
     sitekey: q.get('siteKey') || q.get('sitekey') || '',
     theme: theme === 'dark' || theme === 'light' ? theme : 'auto',
     lang: q.get('lang') || q.get('hl') || '',
-    size: /^(compact|flexible)$/.test(q.get('size') || '') ? q.get('size') : 'normal',
+    size: /^(compact|flexible)$/.test(size) ? size : 'normal',
     api: location.origin,
     origin: parentOrigin || undefined,
     names: []
@@ -51,12 +58,12 @@
   window.addEventListener('message', function (e) {
     if (!parentOrigin || e.origin !== parentOrigin || e.source !== parentWin) return;
     var d = e.data || {};
-    if (d.type === 'astracaph-reset') window.astracaph.reset(id);
-    else if (d.type === 'astracaph-execute') window.astracaph.execute(id).catch(function () { /* error message already posted */ });
+    if (d.type === 'astracaph-reset') A.reset(id);
+    else if (d.type === 'astracaph-execute') A.execute(id).catch(function () { /* error message already posted */ });
   });
   // The parent sizes the frame to the widget: 300×65 (normal), 150×140 (compact), its own
   // width × 65 (flexible); the visual step and error messages make it taller.
-  var root = el.querySelector('.astracaph'), last = '';
+  var root = el.querySelector('.astracaph') || fail('.astracaph'), last = '';
   function resize() {
     var r = root.getBoundingClientRect(), w = Math.ceil(r.width), hgt = Math.ceil(r.height);
     if (w + 'x' + hgt === last || !hgt) return;

@@ -3,22 +3,30 @@
  * server's decisions (EventSource /sandbox/events) and token verification (/api/v1/verify). */
 (function () {
   'use strict';
-  var D = document, $ = function (/** @type {string} */ id) { return D.getElementById(id); };
+  /**
+   * fail stops the page when a part of it is missing (a blocked widget.js, a changed sandbox.html).
+   * @param {string} what
+   * @returns {never}
+   */
+  function fail(what) { throw new Error('astracaph: sandbox: ' + what + ' missing'); }
+  var D = document, A = window.astracaph || fail('widget.js');
+  /** @param {string} id an element of sandbox.html */
+  function $(id) { return D.getElementById(id) || fail('#' + id); }
   var tokenBox = /** @type {HTMLTextAreaElement} */ ($('token'));
   /** @param {any} t a token, or what the form holds */
   function setToken(t) { tokenBox.value = t || ''; }
 
   // Inline widget.
-  /** @type {string | null} */
-  var inlineId = null;
+  /** @type {string | undefined} */
+  var inlineId;
   function renderInline() {
-    if (inlineId) window.astracaph.remove(inlineId);
-    inlineId = window.astracaph.render($('inline-widget'), { theme: /** @type {HTMLSelectElement} */ ($('inline-theme')).value, size: /** @type {HTMLSelectElement} */ ($('inline-size')).value, fields: 'true' });
+    if (inlineId) A.remove(inlineId);
+    inlineId = A.render($('inline-widget'), { theme: /** @type {HTMLSelectElement} */ ($('inline-theme')).value, size: /** @type {HTMLSelectElement} */ ($('inline-size')).value, fields: 'true' });
   }
   $('inline-widget').addEventListener('astracaph:verified', function (e) { setToken(e.detail.token); });
   $('inline-theme').addEventListener('change', renderInline);
   $('inline-size').addEventListener('change', renderInline);
-  $('inline-reset').addEventListener('click', function () { window.astracaph.reset(inlineId); });
+  $('inline-reset').addEventListener('click', function () { A.reset(inlineId); });
   $('inline-form').addEventListener('submit', function (e) {
     e.preventDefault();
     setToken(new FormData(/** @type {HTMLFormElement} */ (e.target)).get('astracaph-response') || '');
@@ -38,7 +46,7 @@
     else if (d.type === 'astracaph-verified' && d.detail) setToken(d.detail.token);
   });
   /** @param {string} type */
-  function toFrame(type) { frame.contentWindow.postMessage({ type: type }, location.origin); }
+  function toFrame(type) { var w = frame.contentWindow; if (w) w.postMessage({ type: type }, location.origin); }
   $('frame-reset').addEventListener('click', function () { toFrame('astracaph-reset'); });
   $('frame-execute').addEventListener('click', function () { toFrame('astracaph-execute'); });
 
@@ -63,7 +71,7 @@
   });
 
   // Live log.
-  var log = $('log'), status = $('log-status');
+  var log = /** @type {HTMLTableSectionElement} */ ($('log')), status = $('log-status');
   $('clear').addEventListener('click', function () { log.textContent = ''; });
   /**
    * @param {HTMLTableRowElement} tr
@@ -89,7 +97,7 @@
     cell(tr, (ev.reasons || []).join(', '));
     cell(tr, ev.path);
     log.insertBefore(tr, log.firstChild);
-    while (log.childNodes.length > 200) log.removeChild(log.lastChild);
+    while (log.rows.length > 200) log.deleteRow(-1);
   }
   if (window.EventSource) {
     var es = new EventSource('/sandbox/events');

@@ -52,19 +52,20 @@
 
   // kernel returns {derive(counter) → Promise<Uint8Array>, match(bytes) → bool}.
   /**
-   * @typedef {{match: (k: Uint8Array) => boolean, derive: (c: number) => Promise<Uint8Array>, v1?: boolean, max?: number}} Kernel
+   * @typedef {{match: (k: Uint8Array) => boolean, derive: (c: number) => Promise<Uint8Array>, max?: number}} Kernel
+   * max: v1's last counter; v2 has none (the whole 32-bit space)
    */
   /**
    * @param {Challenge} ch
    * @returns {Kernel}
    */
   function kernel(ch) {
-    if (ch && typeof ch.challenge === 'string') return kernelV1(ch);
+    if (ch && typeof ch.challenge === 'string') return kernelV1(ch, ch.challenge);
     var p = ch && ch.parameters;
     if (!p) throw new Error('malformed challenge');
     var alg = String(p.algorithm);
-    var cost = Math.max(1, p.cost | 0);
-    var keyLength = p.keyLength > 0 ? p.keyLength | 0 : 32;
+    var cost = Math.max(1, Number(p.cost) | 0), kl = Number(p.keyLength);
+    var keyLength = kl > 0 ? kl | 0 : 32;
     var nonce = hexToBytes(p.nonce);
     var salt = hexToBytes(p.salt);
     var match = matcher(p.keyPrefix);
@@ -120,16 +121,16 @@
 
   /**
    * @param {Challenge} ch
+   * @param {string} challenge ch.challenge
    * @returns {Kernel}
    */
-  function kernelV1(ch) {
+  function kernelV1(ch, challenge) {
     var alg = String(ch.algorithm || 'SHA-256').toUpperCase();
     if (!HASHES[alg]) throw new Error('unsupported algorithm ' + alg);
-    var target = hexToBytes(ch.challenge.toLowerCase());
+    var target = hexToBytes(challenge.toLowerCase());
     var enc = new TextEncoder();
     var salt = String(ch.salt);
     return {
-      v1: true,
       max: ch.maxnumber || ch.maxNumber || 1e7,
       /** @param {Uint8Array} k */
       match: function (k) {
@@ -157,7 +158,7 @@
   function run(ch, start, step, depth, emit, live) {
     var t0 = performance.now();
     var k = kernel(ch);
-    var max = k.v1 ? k.max : 0xffffffff;
+    var max = k.max === undefined ? 0xffffffff : k.max;
     var next = start, tried = 0, inflight = 0, done = false, lastReport = t0;
     /** @param {PowMessage} msg */
     function finish(msg) {

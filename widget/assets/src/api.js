@@ -1,7 +1,7 @@
 // @ts-check
 /** The public API, window.astracaph (docs/widget.md, "JavaScript API"). */
 /**
- * @param {string | Element} el an element, or its id (with or without #) or a selector
+ * @param {string | Element | null} el an element, or its id (with or without #) or a selector; null throws
  * @returns {Element}
  */
 function resolveEl(el) {
@@ -22,18 +22,25 @@ function find(id) {
   return instances.filter(function (i) { return i.id === id; })[0];
 }
 /**
+ * mount returns the widget rendered into el, rendering it first if there is none.
  * @param {string | Element} el
  * @param {WidgetOptions} [opts]
+ * @returns {Instance}
  */
-function render(el, opts) {
+function mount(el, opts) {
   el = resolveEl(el);
-  if (el.__astracaph) return el.__astracaph.id;
+  if (el.__astracaph) return el.__astracaph;
   ensureCSS();
   var inst = new Instance(el, opts);
   el.__astracaph = inst;
   instances.push(inst);
-  return inst.id;
+  return inst;
 }
+/**
+ * @param {string | Element} el
+ * @param {WidgetOptions} [opts]
+ */
+function render(el, opts) { return mount(el, opts).id; }
 var api = {
   version: '1',
   render: render,

@@ -2,10 +2,12 @@
 /** Compatibility shims for pages written for Turnstile, hCaptcha or reCAPTCHA
  * (docs/widget.md, "Compatibility shims"). */
 var compatSel = '';
+/** @type {Shim | null} the shim installed for COMPAT; it renders the elements compatSel matches */
+var shim = null;
 /**
  * optsFrom maps another CAPTCHA's options and data- attributes to AstraCaph's.
  * @param {Element} el
- * @param {Object<string, any>} o
+ * @param {Object<string, any> | undefined} o
  * @param {string[]} fields the hidden inputs the other CAPTCHA fills
  * @returns {WidgetOptions}
  */
@@ -21,7 +23,8 @@ function optsFrom(el, o, fields) {
 }
 if (COMPAT === 'turnstile') {
   compatSel = '.cf-turnstile';
-  W.turnstile = {
+  /** @type {Shim} */
+  var ts = shim = W.turnstile = {
     render: function (el, o) {
       el = resolveEl(el);
       var name = (o && o['response-field-name']) || el.getAttribute('data-response-field-name') || 'cf-turnstile-response';
@@ -34,7 +37,7 @@ if (COMPAT === 'turnstile') {
      * @param {Object<string, any>} [o]
      */
     execute: function (el, o) {
-      var i = find(el) || (el && el.nodeType !== 1 ? null : find(W.turnstile.render(el, o)));
+      var i = find(el) || (el && el.nodeType !== 1 ? null : find(ts.render(el, o)));
       return i ? i.execute() : undefined;
     },
     /** @param {() => void} f */
@@ -42,7 +45,7 @@ if (COMPAT === 'turnstile') {
   };
 } else if (COMPAT === 'hcaptcha') {
   compatSel = '.h-captcha';
-  W.hcaptcha = {
+  shim = W.hcaptcha = {
     render: function (el, o) { el = resolveEl(el); return render(el, optsFrom(el, o, ['h-captcha-response', 'g-recaptcha-response'])); },
     reset: api.reset, remove: api.remove, getResponse: api.getResponse,
     /** @param {string | number | Element} [id] */
@@ -54,7 +57,7 @@ if (COMPAT === 'turnstile') {
     execute: function (id, o) {
       var i = find(id);
       if (!i) return o && o.async ? Promise.reject(new Error('challenge-error')) : undefined;
-      var p = i.execute().then(function (t) { return { response: t, key: i.id }; });
+      var key = i.id, p = i.execute().then(function (t) { return { response: t, key: key }; });
       if (o && o.async) return p;
       p.catch(function () { /* reported through error-callback */ });
     }
@@ -64,8 +67,8 @@ if (COMPAT === 'turnstile') {
   /** @type {Object<string, Instance>} an invisible widget per site key (v3) */
   var v3 = {};
   /** @type {Shim} */
-  var g = W.grecaptcha = {
-    render: function (el, o) { el = resolveEl(el); render(el, optsFrom(el, o, ['g-recaptcha-response'])); return el.__astracaph.n; },
+  var g = shim = W.grecaptcha = {
+    render: function (el, o) { el = resolveEl(el); return mount(el, optsFrom(el, o, ['g-recaptcha-response'])).n; },
     reset: api.reset, getResponse: api.getResponse,
     /**
      * @param {string | number | Element} [id] a widget, or v3's site key
@@ -78,8 +81,7 @@ if (COMPAT === 'turnstile') {
         if (!i) {
           var host = h('div', { class: 'astracaph-v3' });
           D.body.appendChild(host);
-          render(host, { sitekey: id, size: 'invisible', names: [] });
-          i = v3[id] = host.__astracaph;
+          i = v3[id] = mount(host, { sitekey: id, size: 'invisible', names: [] });
         }
         i.reset();
       }

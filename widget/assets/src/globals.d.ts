@@ -100,7 +100,8 @@ interface Env {
   mtp: number;
   touchEv: boolean;
   win: number[];
-  scr: number[];
+  /** width, height, availWidth, availHeight: undefined (null in JSON) where the page has no screen */
+  scr: Array<number | undefined>;
   dpr: number;
   focused: boolean;
   tz: string;

@@ -35,6 +35,8 @@ function shown(el) { return !!el && !el.closest('[hidden]') && el.getClientRects
 
 class Instance {
   /**
+   * The constructor builds the widget's elements itself, so that they exist, by construction,
+   * for every method.
    * @param {Element} el the container
    * @param {WidgetOptions} [opts] render() options; they override the data- attributes
    */
@@ -45,7 +47,7 @@ class Instance {
     /** @type {WidgetOptions} */
     var o = {};
     ATTRS.forEach(function (a) { var v = el.getAttribute('data-' + a); if (v !== null) o[a] = v; });
-    Object.keys(opts || {}).forEach(function (k) { o[k] = opts[k]; });
+    Object.assign(o, opts);
     this.o = o;
     this.api = String(o.api || SRC.origin).replace(/\/+$/, '');
     this.lang = pickLang(o.lang || o.language);
@@ -64,27 +66,16 @@ class Instance {
     this.pat = null;
     this.answering = false; // see visualBusy
     this.visTimer = 0;
+    this.pval = this.milestone = 0; // see showProgress
+    this.pint = -1;
     this.pendingSubmit = false; // auto=onsubmit: submit the form once verified
     /** @type {(HTMLElement & {form?: HTMLFormElement | null}) | null} the control that submitted */
     this.submitter = null;
     /** @type {HTMLElement | null} where focus goes back when an invisible widget hides */
     this.returnTo = null;
-    this.build();
-    this.tele = new Telemetry(this.root, D); // document-wide: a Tab into the form counts too
-    this.wire();
-    this.set('idle');
-  }
-
-  privacyURL() {
-    var u = this.o['privacy-url'] || PRIVACY_URL || '/captcha/privacy', x;
-    try { x = new URL(u, this.api + '/'); } catch (e) { return this.api + '/captcha/privacy'; }
-    return /^https?:$/.test(x.protocol) ? x.href : this.api + '/captcha/privacy';
-  }
-
-  build() {
-    var t = this.t, id = this.id, o = this.o;
-    var theme = /^(light|dark)$/.test(o.theme) ? o.theme : 'auto';
-    var size = SIZES.test(o.size) ? o.size : 'normal';
+    var t = this.t, id = this.id, theme = String(o.theme), size = String(o.size);
+    theme = /^(light|dark)$/.test(theme) ? theme : 'auto';
+    size = SIZES.test(size) ? size : 'normal';
     this.size = size;
     this.theme = theme;
     this.check = h('button', { type: 'button', class: 'astracaph__check', role: 'checkbox', 'aria-checked': 'false', id: id + '-cb', 'aria-describedby': id + '-st' }, [
@@ -126,6 +117,15 @@ class Instance {
       this.visual, this.progress, this.live
     ]);
     this.el.appendChild(this.root);
+    this.tele = new Telemetry(this.root, D); // document-wide: a Tab into the form counts too
+    this.wire();
+    this.set('idle');
+  }
+
+  privacyURL() {
+    var u = this.o['privacy-url'] || PRIVACY_URL || '/captcha/privacy', x;
+    try { x = new URL(u, this.api + '/'); } catch (e) { return this.api + '/captcha/privacy'; }
+    return /^https?:$/.test(x.protocol) ? x.href : this.api + '/captcha/privacy';
   }
 
   wire() {
@@ -303,7 +303,7 @@ class Instance {
     var err = { error: code, message: message || '', reasons: reasons || [] };
     emit(this.el, 'error', err);
     call(this.o['error-callback'], code);
-    this.settle(null, err);
+    this.settle('', err);
   }
 
   /**
@@ -363,14 +363,14 @@ class Instance {
   }
 
   /**
-   * settle resolves or rejects the promises execute() returned.
-   * @param {string | null} token
+   * settle resolves the promises execute() returned, or rejects them with err.
+   * @param {string} token
    * @param {WidgetError} [err]
    */
   settle(token, err) {
     var ws = this.waiters;
     this.waiters = [];
-    ws.forEach(function (w) { token ? w[0](token) : w[1](err); });
+    ws.forEach(function (w) { err ? w[1](err) : w[0](token); });
   }
 
   /** @returns {Promise<string>} */
@@ -395,7 +395,7 @@ class Instance {
   remove() {
     this.reset();
     this.tele.destroy();
-    if (this.onSubmit) this.form.removeEventListener('submit', this.onSubmit);
+    if (this.onSubmit && this.form) this.form.removeEventListener('submit', this.onSubmit);
     if (this.onFocus) (this.form || this.el).removeEventListener('focusin', this.onFocus);
     this.root.remove();
     delete this.el.__astracaph;

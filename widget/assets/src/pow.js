@@ -12,8 +12,8 @@
 /** @param {any} x @returns {number} a finite non-negative number, or NaN */
 function num(x) { x = Number(x); return x >= 0 && isFinite(x) ? x : NaN; }
 /**
- * @typedef {{w?: number, mean?: number, soft?: boolean}} WorkModel w: counters in a uniform
- * range (soft: only a guess at it); mean: expected attempts of a memoryless search
+ * @typedef {{w: number, soft?: boolean} | {mean: number}} WorkModel w: counters in a uniform
+ * range (soft: only a guess at it); mean: expected attempts of a memoryless search (always > 0)
  */
 /**
  * @param {Challenge} ch
@@ -41,7 +41,7 @@ function workModel(ch) {
  * @param {number} n
  */
 function workDone(m, n) {
-  var r = m.mean ? m.mean : m.soft ? Math.max((m.w - n) / 2, m.w / 4) : Math.max(0, (m.w - n) / 2);
+  var r = 'mean' in m ? m.mean : m.soft ? Math.max((m.w - n) / 2, m.w / 4) : Math.max(0, (m.w - n) / 2);
   return n + r > 0 ? n / (n + r) : 0;
 }
 /** @type {Promise<PowSolver> | null} */

@@ -8,10 +8,8 @@ function autoRender() {
       /** @param {Element} el */
       function (el) {
       if (el.__astracaph) return;
-      if (compatSel && el.matches(compatSel)) {
-        var c = COMPAT === 'turnstile' ? W.turnstile : COMPAT === 'hcaptcha' ? W.hcaptcha : W.grecaptcha;
-        c.render(el);
-      } else render(el);
+      if (shim && el.matches(compatSel)) shim.render(el);
+      else render(el);
     });
   }
   if (ONLOAD) call(ONLOAD);

@@ -124,7 +124,7 @@ function Telemetry(root, scope) {
       c.dx = round1(ev.clientX - (r.left + r.width / 2));
       c.dy = round1(ev.clientY - (r.top + r.height / 2));
       if (last.down) c.mdu = Math.round((last.up || now()) - last.down);
-      c.dwell = ptr.length ? Math.max(0, Math.round(last.down - t0 - ptr[ptr.length - 1][2])) : null;
+      c.dwell = ptr.length && last.down ? Math.max(0, Math.round(last.down - t0 - ptr[ptr.length - 1][2])) : null;
     }
     clicks.push(c);
   };

@@ -140,16 +140,20 @@ function visualResult(me, res) {
 
 // visualWait trades the code for a heavier proof of work; the code part of the step is
 // hidden meanwhile (it can no longer be answered from this widget).
-/** @param {Instance} me */
+/**
+ * The callbacks keep the checked id and challenge: a var's check does not reach into them.
+ * @param {Instance} me
+ */
 function visualWait(me) {
   var v = me.vis, ep = me.epoch;
   if (!v || !v.wait) return;
+  var id = v.id, ch = v.wait;
   me.set('waiting');
   me.showProgress(0, true);
-  me.work = solve(me.api, v.wait, function (x) { if (ep === me.epoch && me.state === 'waiting') me.showProgress(x); });
+  me.work = solve(me.api, ch, function (x) { if (ep === me.epoch && me.state === 'waiting') me.showProgress(x); });
   me.work.promise.then(function (r) {
     if (ep !== me.epoch) return;
-    return request(me.api, '/api/v1/challenge/visual', { id: v.id, payload: payloadFor(v.wait, r) }).then(function (res) {
+    return request(me.api, '/api/v1/challenge/visual', { id: id, payload: payloadFor(ch, r) }).then(function (res) {
       if (ep === me.epoch) visualResult(me, res);
     });
   }).catch(function (e) { if (ep === me.epoch && e.message !== 'aborted') me.fail('solve-failed', e.message); });
