@@ -113,11 +113,41 @@ func normalizeDomain(s string) (string, error) {
 	if ip := net.ParseIP(strings.Trim(s, "[]")); ip != nil {
 		return ip.String(), nil
 	}
+	if plainHost(s) {
+		return s, nil // what IDNA would return, without its cost on every verification
+	}
 	a, err := idna.Lookup.ToASCII(s)
 	if err != nil || a == "" || len(a) > 253 || !strings.Contains(a, ".") && a != "localhost" || !validLabels(a) {
 		return "", fmt.Errorf("%w: %q", ErrInvalidDomain, s)
 	}
 	return a, nil
+}
+
+// plainHost reports whether s is a host name that IDNA lookup maps to itself: at most 253
+// bytes, a dot (or "localhost"), and labels of 1–63 characters from [a-z0-9-] that neither
+// start nor end with a hyphen nor carry one at both the third and fourth places (which
+// includes the punycode "xn--" labels, left to IDNA). FuzzPlainHostIsIDNA checks it
+// against the IDNA path.
+func plainHost(s string) bool {
+	if len(s) > 253 || !strings.Contains(s, ".") && s != "localhost" {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != '.' {
+			c := s[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+			continue
+		}
+		l := s[start:i]
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' || len(l) >= 4 && l[2] == '-' && l[3] == '-' {
+			return false
+		}
+		start = i + 1
+	}
+	return true
 }
 
 // validLabels checks the punycode result: non-empty labels of at most 63 characters
