@@ -240,7 +240,11 @@ func foreignChallenge(t *testing.T, key []byte, o astracaph.ChallengeOptions) as
 func TestAttackForeignChallengeKDFBurn(t *testing.T) {
 	ctx := context.Background()
 	key := []byte("shared-altcha-hmac-key")
-	c := newCaptcha(t, astracaph.WithALTCHAKey(key))
+	// A fixed clock on a whole second: the engine's store starts its epoch then, so a
+	// foreign challenge expiring 11 minutes later (the challenge lifetime plus the skew
+	// allowed) is dated at that very second and redeems (see the test below).
+	now := time.Unix(time.Now().Unix(), 0)
+	c := newCaptcha(t, astracaph.WithALTCHAKey(key), astracaph.WithClock(func() time.Time { return now }))
 	junk := func(ch astracaph.Challenge) string {
 		return astracaph.EncodePayload(ch, astracaph.Solution{Counter: 3, DerivedKey: strings.Repeat("ab", ch.Parameters.KeyLength)})
 	}
@@ -253,10 +257,8 @@ func TestAttackForeignChallengeKDFBurn(t *testing.T) {
 	require.Less(t, time.Since(start), 10*time.Second, "sanity: a 1 GiB argon2id derivation was not attempted")
 
 	// Within limits: one junk answer costs one derivation, then the challenge is burnt.
-	// (Its issue time is estimated conservatively as expiry minus this server's challenge
-	// lifetime, 10 minutes; a later expiry keeps it after this fresh store's epoch.)
 	light := foreignChallenge(t, key, astracaph.ChallengeOptions{Algorithm: astracaph.PBKDF2SHA256, Cost: 10, Mode: astracaph.Probabilistic,
-		KeyPrefix: "0", ExpiresAt: time.Now().Add(11 * time.Minute)})
+		KeyPrefix: "0", ExpiresAt: now.Add(11 * time.Minute)})
 	_, err = c.Redeem(ctx, astracaph.RedeemRequest{Payload: junk(light), Origin: "https://x.example"})
 	require.ErrorIs(t, err, astracaph.ErrInvalidSolution)
 	sol, err := astracaph.SolveChallenge(ctx, light, astracaph.SolveOptions{})
@@ -317,4 +319,51 @@ func TestTokenIDsCarryMintProof(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, raw, 16)
 	require.NotEqual(t, hex.EncodeToString(raw), strings.Repeat("0", 32))
+}
+
+// TestAttackLongLivedForeignChallengeReplayAfterRestart: a foreign ALTCHA challenge (signed
+// with the shared key) carries no issue time, so the store's epoch check dated it at its
+// expiry minus this server's challenge lifetime. A partner challenge living an hour was
+// thereby dated 50 minutes in the future: solved and redeemed once, then redeemed again
+// after a restart (or a Redis flush), it passed the epoch check and earned a second token.
+// A foreign challenge may now live at most the challenge lifetime plus a minute of clock
+// skew, which keeps that date at or before its first possible redemption.
+func TestAttackLongLivedForeignChallengeReplayAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	key := []byte("shared-altcha-hmac-key")
+	ch := foreignChallenge(t, key, astracaph.ChallengeOptions{Algorithm: astracaph.PBKDF2SHA256, Cost: 2, Mode: astracaph.Probabilistic,
+		KeyPrefix: "0", ExpiresAt: time.Now().Add(time.Hour)})
+	sol, err := astracaph.SolveChallenge(ctx, ch, astracaph.SolveOptions{})
+	require.NoError(t, err)
+	payload := astracaph.EncodePayload(ch, sol)
+	tokens := 0
+	for range 2 { // the second engine is the restarted server: same secrets, fresh store
+		time.Sleep(2 * time.Millisecond)
+		d, err := newCaptcha(t, astracaph.WithALTCHAKey(key)).Redeem(ctx, astracaph.RedeemRequest{Payload: payload, Origin: "https://x.example"})
+		if err == nil && d.Token != "" {
+			tokens++
+			continue
+		}
+		require.ErrorIs(t, err, astracaph.ErrLifetimeTooLong)
+	}
+	require.Zero(t, tokens, "a challenge living longer than this server's challenges earns no token, so none twice")
+
+	// Within the lifetime plus skew it redeems once, and not again after a restart: it is
+	// dated at the earliest moment it could have been redeemed, its expiry minus 11 minutes.
+	// Fixed clocks on whole seconds play the two servers.
+	t0 := time.Unix(time.Now().Unix(), 0)
+	at := func(d time.Duration) astracaph.Option {
+		return astracaph.WithClock(func() time.Time { return t0.Add(d) })
+	}
+	ok := foreignChallenge(t, key, astracaph.ChallengeOptions{Algorithm: astracaph.PBKDF2SHA256, Cost: 2, Mode: astracaph.Probabilistic,
+		KeyPrefix: "0", ExpiresAt: t0.Add(11 * time.Minute)})
+	sol, err = astracaph.SolveChallenge(ctx, ok, astracaph.SolveOptions{})
+	require.NoError(t, err)
+	payload = astracaph.EncodePayload(ok, sol)
+	_, err = newCaptcha(t, astracaph.WithALTCHAKey(key), at(0)).Redeem(ctx, astracaph.RedeemRequest{Payload: payload, Origin: "https://x.example"})
+	require.NoError(t, err)
+	// Restarted a second later: before the fix it was dated at its expiry minus 10
+	// minutes, a minute after this restart, and redeemed again.
+	_, err = newCaptcha(t, astracaph.WithALTCHAKey(key), at(time.Second)).Redeem(ctx, astracaph.RedeemRequest{Payload: payload, Origin: "https://x.example"})
+	require.ErrorIs(t, err, astracaph.ErrChallengeExpired, "redeemed before the restart: not again")
 }

@@ -20,6 +20,10 @@ var (
 	ErrOpenModeDisabled = errors.New("astracaph: a site key is required")
 	ErrPoWV1Disabled    = errors.New("astracaph: legacy PoW v1 is not enabled on this server")
 	ErrNoExpiry         = errors.New("astracaph: challenge has no expiry")
+	// ErrLifetimeTooLong: a foreign challenge expires later than this server's challenges
+	// live (WithExpiry) plus a minute; set a challenge lifetime at least as long as the
+	// other server's.
+	ErrLifetimeTooLong = errors.New("astracaph: challenge lives longer than this server's challenges")
 	// ErrBadProofID reports a binding id the environment check is not served for.
 	ErrBadProofID = errors.New("astracaph: bad environment-check id")
 

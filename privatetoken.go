@@ -157,6 +157,8 @@ func (c *Captcha) privateTokenTarget(ctx context.Context, req PrivateTokenReques
 		return t, ErrNoExpiry
 	case t.sol.Expired:
 		return t, ErrChallengeExpired
+	case c.checkLifetime(t.sol) != nil:
+		return t, ErrLifetimeTooLong
 	case isTestSiteKey(site):
 		return t, fmt.Errorf("%w: test site key", ErrPrivateTokenUnavailable)
 	}

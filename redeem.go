@@ -92,6 +92,9 @@ func (c *Captcha) verifyAndConsume(ctx context.Context, req RedeemRequest) (Solu
 	case sol.ExpiresAt.IsZero() && !c.noExpiryOK:
 		return sol, binding{}, ErrNoExpiry
 	}
+	if err := c.checkLifetime(sol); err != nil {
+		return sol, binding{}, err
+	}
 	b, err := c.bindChallenge(ctx, sol, req.SiteKey, req.Origin)
 	if err != nil {
 		return sol, binding{}, err
@@ -145,21 +148,46 @@ func (c *Captcha) replayTTL(sol SolutionResult) time.Duration {
 	return max(sol.ExpiresAt.Sub(c.now()), 0) + time.Minute
 }
 
+// foreignSkew is how far a foreign challenge's expiry may lie beyond this server's
+// challenge lifetime: the clocks of the server that made it and of this one differ.
+const foreignSkew = time.Minute
+
 // issuedAt is when a challenge was issued, for the store's epoch check: the time inside
-// its challenge id when this server made it, else its expiry minus the challenge
-// lifetime; zero (no check) for a foreign challenge without expiry.
+// its challenge id when this server made it; for a foreign challenge, which carries no
+// issue time, the earliest moment it can have been redeemed here (checkLifetime);
+// zero (no check) for a foreign challenge without expiry.
 func (c *Captcha) issuedAt(sol SolutionResult) time.Time {
+	if t, ok := ownIssued(sol); ok {
+		return t
+	}
+	if !sol.ExpiresAt.IsZero() {
+		return sol.ExpiresAt.Add(-c.challengeTTL - foreignSkew)
+	}
+	return time.Time{}
+}
+
+// ownIssued reads the issue time from the challenge id this server puts in its challenges.
+func ownIssued(sol SolutionResult) (time.Time, bool) {
 	id := sol.ChallengeID
 	if sol.Version == 1 {
 		id = sol.saltParams().Get("challengeId")
 	}
-	if t, ok := wire.IDIssued(id); ok {
-		return t
+	return wire.IDIssued(id)
+}
+
+// checkLifetime refuses a foreign challenge whose expiry lies further ahead than this
+// server's challenges live (plus foreignSkew). That bound is what dates it for the
+// store's epoch check: any redemption of it, here or before a restart, happened at or
+// after its expiry minus the lifetime and skew, so a store that starts after that date
+// cannot have forgotten one (docs/security.md, attack 5b).
+func (c *Captcha) checkLifetime(sol SolutionResult) error {
+	if _, own := ownIssued(sol); own || sol.ExpiresAt.IsZero() {
+		return nil
 	}
-	if !sol.ExpiresAt.IsZero() {
-		return sol.ExpiresAt.Add(-c.challengeTTL)
+	if sol.ExpiresAt.After(c.now().Add(c.challengeTTL + foreignSkew)) {
+		return ErrLifetimeTooLong
 	}
-	return time.Time{}
+	return nil
 }
 
 // challengeSiteKey reads the site key a challenge was issued for (signed data.site for

@@ -22,6 +22,9 @@ import (
 // challenge; rng, when non-nil, adds counterMin/counterMax to the signed data. Redeeming
 // goes to the engine as usual.
 func mintedChallenges(t *testing.T, s *site, key []byte, cost int, counter func() uint32, rng func() (lo, hi uint32)) {
+	// The engine was just started: its store remembers spent items from then on, so it
+	// refuses foreign challenges dated before that (ExpiresAt below).
+	time.Sleep(2 * time.Second)
 	s.mux.HandleFunc("GET /api/v1/challenge", func(w http.ResponseWriter, r *http.Request) {
 		id := make([]byte, 12)
 		_, _ = rand.Read(id)
@@ -33,10 +36,11 @@ func mintedChallenges(t *testing.T, s *site, key []byte, cost int, counter func(
 		}
 		ch, err := astracaph.CreateChallenge(astracaph.ChallengeOptions{
 			Algorithm: astracaph.PBKDF2SHA256, Cost: cost, Counter: &n, HMACKey: key,
-			// The engine dates a foreign challenge from its expiry (whole seconds) minus its own
-			// challenge lifetime (10 minutes by default) for the store's epoch check: keep that
-			// date after the engine's start.
-			ExpiresAt: time.Now().Add(10*time.Minute + 2*time.Second), Data: data,
+			// A foreign challenge may expire at most the engine's challenge lifetime (10
+			// minutes) plus a minute ahead, and is dated that long before its expiry (whole
+			// seconds) for the store's epoch check: the date falls at most two seconds before
+			// now, after the engine's start (see the wait below).
+			ExpiresAt: time.Now().Add(10*time.Minute + 59*time.Second), Data: data,
 		})
 		if !assert.NoError(t, err, "minting a challenge") {
 			http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -106,6 +106,8 @@ func (s *Server) flowError(r *http.Request, err error) (int, string) {
 		return http.StatusBadRequest, "pow-v1-disabled"
 	case errors.Is(err, astracaph.ErrNoExpiry):
 		return http.StatusBadRequest, "no-expiry"
+	case errors.Is(err, astracaph.ErrLifetimeTooLong):
+		return http.StatusBadRequest, "lifetime-too-long"
 	case errors.Is(err, astracaph.ErrInvalidSolution):
 		return http.StatusForbidden, "invalid-solution"
 	case errors.Is(err, astracaph.ErrChallengeExpired):

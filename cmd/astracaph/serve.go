@@ -38,7 +38,7 @@ func newLogger(c serveConfig, w io.Writer) *slog.Logger {
 func buildEngine(ctx context.Context, c serveConfig, log *slog.Logger) (*astracaph.Captcha, func(), error) {
 	cleanup := func() {}
 	opts := []astracaph.Option{astracaph.WithLogger(log), astracaph.WithPoW(c.pow),
-		astracaph.WithPoWV1(c.powV1), astracaph.WithUnexpiringChallenges(c.allowNoExpiry)}
+		astracaph.WithPoWV1(c.powV1), astracaph.WithUnexpiringChallenges(c.allowNoExpiry), astracaph.WithExpiry(c.challengeTTL, c.tokenTTL)}
 	if c.tokenSecret != "" {
 		opts = append(opts, astracaph.WithSecret([]byte(c.tokenSecret)))
 	}

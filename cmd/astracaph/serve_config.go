@@ -38,6 +38,7 @@ type serveConfig struct {
 	adminToken                    string
 	limits                        server.Limits
 	shutdownTimeout               time.Duration
+	challengeTTL, tokenTTL        time.Duration
 	cpuProfile                    string
 	privacyURL                    string                     // the widget's "Privacy" link
 	patIssuers                    []privacypass.IssuerConfig // Private Access Token issuers
@@ -96,6 +97,8 @@ func newServeFlags(c *serveConfig, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.sitesAPI, "sites", true, "Serve the site registry API (POST and DELETE /api/v1/sites).")
 	fs.BoolVar(&c.dev, "dev", false, "Development: show risk scores and reason codes in the sandbox event stream.")
 	fs.StringVar(&c.privacyURL, "privacy-url", "", "Where the widget's Privacy link points: an absolute http(s) URL or a path; empty keeps the server's own /captcha/privacy page.")
+	fs.DurationVar(&c.challengeTTL, "challenge-ttl", 10*time.Minute, "How long a challenge lives; also the longest life accepted, plus a minute, for challenges signed with ASTRACAPH_ALTCHA_HMAC_KEY by another deployment.")
+	fs.DurationVar(&c.tokenTTL, "token-ttl", 5*time.Minute, "How long a token lives between the widget and the form's verification.")
 	fs.BoolVar(&c.allowNoExpiry, "allow-unexpiring-challenges", false, "Accept challenges without an expiry, signed with ASTRACAPH_ALTCHA_HMAC_KEY by another deployment.")
 	fs.IntVar(&c.limits.Challenge, "limit-challenge", server.DefaultLimits.Challenge, "Challenges per client prefix per minute; 0 means unlimited.")
 	fs.IntVar(&c.limits.Redeem, "limit-redeem", server.DefaultLimits.Redeem, "Redemptions per client prefix per minute; 0 means unlimited.")
@@ -208,6 +211,14 @@ func (c *serveConfig) validate(fe flagEnv) error {
 	if c.privacyURL != "" {
 		if _, err := widget.New(widget.WithPrivacyURL(c.privacyURL)); err != nil {
 			return fmt.Errorf("%s: %w", fe.setting("privacy-url"), err)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"challenge-ttl", c.challengeTTL}, {"token-ttl", c.tokenTTL}} {
+		if d.v < time.Second {
+			return fmt.Errorf("%s must be at least 1s, not %v", fe.setting(d.name), d.v)
 		}
 	}
 	if c.shutdownTimeout < 0 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/internal/pattest"
 	"github.com/astracat/astracaph/internal/testenv"
 	"github.com/astracat/astracaph/privacypass"
@@ -169,6 +170,8 @@ func TestServeValidation(t *testing.T) {
 		{env: []string{"ASTRACAPH_SITE_CONFIG=@/nonexistent/sites.json"}, want: "ASTRACAPH_SITE_CONFIG: open /nonexistent/sites.json"},
 		{env: []string{"ASTRACAPH_PAT_ISSUERS=a.example,A.example"}, want: `ASTRACAPH_PAT_ISSUERS must be valid: astracaph: invalid privacy pass configuration: issuer "a.example" listed twice`},
 		{args: []string{"-pat-issuers", "has space.example"}, want: `-pat-issuers: astracaph: invalid privacy pass configuration: issuer name "has space.example"`},
+		{args: []string{"-challenge-ttl", "0s"}, want: "-challenge-ttl (ASTRACAPH_CHALLENGE_TTL) must be at least 1s"},
+		{env: []string{"ASTRACAPH_TOKEN_TTL=500ms"}, want: "-token-ttl (ASTRACAPH_TOKEN_TTL) must be at least 1s"},
 	} {
 		_, err := parseServe(t, tc.args, tc.env...)
 		require.Error(t, err, "%v %v", tc.args, tc.env)
@@ -232,4 +235,33 @@ func TestServeCountriesFromDataDir(t *testing.T) {
 	require.NotNil(t, rc.Country)
 	require.Equal(t, "FR", rc.Country(netip.MustParseAddr("198.51.100.9")))
 	require.Empty(t, rc.Country(netip.MustParseAddr("203.0.113.9")))
+}
+
+// ASTRACAPH_CHALLENGE_TTL sets how long challenges live, and with it how long the foreign
+// ALTCHA challenges accepted with ASTRACAPH_ALTCHA_HMAC_KEY may live: an hour-long one is
+// refused by default (docs/security.md, 5b) and admitted with a longer lifetime — though
+// not by a server started after the earliest moment it could have been redeemed, which for
+// this just-built engine is every such challenge.
+func TestServeChallengeTTLAdmitsLongerForeignChallenges(t *testing.T) {
+	ctx := context.Background()
+	key := "foreign-altcha-key-0123456789"
+	ch, err := astracaph.CreateChallenge(astracaph.ChallengeOptions{Algorithm: astracaph.PBKDF2SHA256, Cost: 2, Mode: astracaph.Probabilistic,
+		KeyPrefix: "0", HMACKey: []byte(key), ExpiresAt: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	sol, err := astracaph.SolveChallenge(ctx, ch, astracaph.SolveOptions{})
+	require.NoError(t, err)
+	payload := astracaph.EncodePayload(ch, sol)
+	redeem := func(env ...string) error {
+		c, err := parseServe(t, nil, append(env, "ASTRACAPH_TOKEN_SECRET=0123456789abcdef0123", "ASTRACAPH_ALTCHA_HMAC_KEY="+key, "ASTRACAPH_RISK=false")...)
+		require.NoError(t, err)
+		eng, cleanup, err := buildEngine(ctx, c, slog.New(slog.DiscardHandler))
+		require.NoError(t, err)
+		t.Cleanup(cleanup)
+		_, err = eng.Redeem(ctx, astracaph.RedeemRequest{Payload: payload, Origin: "https://shop.example"})
+		return err
+	}
+	require.ErrorIs(t, redeem(), astracaph.ErrLifetimeTooLong)
+	err = redeem("ASTRACAPH_CHALLENGE_TTL=1h")
+	require.NotErrorIs(t, err, astracaph.ErrLifetimeTooLong)
+	require.ErrorIs(t, err, astracaph.ErrChallengeExpired, "dated an hour and a minute before its expiry: before this fresh store's epoch")
 }
