@@ -367,3 +367,29 @@ func TestAttackLongLivedForeignChallengeReplayAfterRestart(t *testing.T) {
 	_, err = newCaptcha(t, astracaph.WithALTCHAKey(key), at(time.Second)).Redeem(ctx, astracaph.RedeemRequest{Payload: payload, Origin: "https://x.example"})
 	require.ErrorIs(t, err, astracaph.ErrChallengeExpired, "redeemed before the restart: not again")
 }
+
+// TestAttackLookalikeDomainIsNotTheSite: a site's domain covers its subdomains, so a
+// suffix test without the label boundary would let a squatter's evilshop.example or
+// shop.example.evil solve for shop.example, and a token solved there verify for it.
+func TestAttackLookalikeDomainIsNotTheSite(t *testing.T) {
+	c := newCaptcha(t)
+	ctx := context.Background()
+	site, err := c.RegisterSite(ctx, astracaph.SiteRequest{Domain: "shop.example"})
+	require.NoError(t, err)
+	for _, o := range []string{"https://evilshop.example", "https://shop.example.evil", "https://xshop.example", "https://shop.examplex"} {
+		payload := solve(t, c, "", "")
+		_, err := c.Redeem(ctx, astracaph.RedeemRequest{Payload: solve(t, c, site.SiteKey, ""), SiteKey: site.SiteKey, Origin: o})
+		require.ErrorIs(t, err, astracaph.ErrOriginNotAllowed, o)
+		// An open-mode token from the look-alike does not verify as the site's domain.
+		d, err := c.Redeem(ctx, astracaph.RedeemRequest{Payload: payload, Origin: o})
+		require.NoError(t, err)
+		res, err := c.Verify(ctx, d.Token, astracaph.VerifyTokenOptions{Domain: "shop.example"})
+		require.NoError(t, err)
+		require.False(t, res.Success, o)
+	}
+	// The real subdomain is the site's.
+	d := redeem(t, c, site.SiteKey, "https://www.shop.example")
+	res, err := c.Verify(ctx, d.Token, astracaph.VerifyTokenOptions{Secret: site.Secret})
+	require.NoError(t, err)
+	require.True(t, res.Success)
+}
