@@ -185,6 +185,7 @@ func TestRedeemExpiredChallenge(t *testing.T) {
 	v := e.do(http.MethodPost, "/api/v1/verify", map[string]any{"token": tok, "origin": "https://x.example"}).JSON(t)
 	require.Equal(t, false, v["success"])
 	require.Equal(t, []any{astracaph.CodeTimeoutDuplicate}, v["error-codes"])
+	require.Equal(t, astracaph.CodeTimeoutDuplicate, v["error"], "the error shape of the rest of the API, beside the siteverify codes")
 }
 
 func TestRedeemOriginHeaderWins(t *testing.T) {

@@ -64,7 +64,7 @@ func (s *Server) postVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	if !res.Success {
 		code := res.ErrorCodes[0]
-		writeJSON(w, http.StatusOK, map[string]any{"success": false, "message": codeMessages[code], "error-codes": res.ErrorCodes})
+		writeJSON(w, http.StatusOK, map[string]any{"success": false, "error": code, "message": codeMessages[code], "error-codes": res.ErrorCodes})
 		s.emit(r, start, Event{Kind: "verify", Status: http.StatusOK, Decision: "fail", Error: code})
 		return
 	}
