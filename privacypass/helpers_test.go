@@ -18,23 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/astracat/astracaph/internal/testenv"
 	"github.com/cloudflare/circl/blindsign/blindrsa"
 	"github.com/stretchr/testify/require"
 )
-
-// testRSAKeys are generated once per test binary: 2048-bit key generation is slow on a
-// loaded machine, and the tests only need a few distinct keys.
-var testRSAKeys = sync.OnceValue(func() []*rsa.PrivateKey {
-	keys := make([]*rsa.PrivateKey, 4)
-	for i := range keys {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		keys[i] = k
-	}
-	return keys
-})
 
 // testKey is one issuer key pair with its published encoding.
 type testKey struct {
@@ -44,7 +31,7 @@ type testKey struct {
 
 func newTestKey(t testing.TB, i int) testKey {
 	t.Helper()
-	sk := testRSAKeys()[i]
+	sk := testenv.RSAKey(i)
 	raw, err := MarshalTokenKey(&sk.PublicKey)
 	require.NoError(t, err)
 	return testKey{sk: sk, raw: raw}

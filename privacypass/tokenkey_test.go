@@ -11,6 +11,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/astracat/astracaph/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/cryptobyte"
@@ -53,7 +54,7 @@ func TestTokenKeyRFC9578Vector(t *testing.T) {
 }
 
 func TestParseTokenKeyAcceptsLegacyRSAEncryption(t *testing.T) {
-	sk := testRSAKeys()[0]
+	sk := testenv.RSAKey(0)
 	der, err := x509.MarshalPKIXPublicKey(&sk.PublicKey)
 	require.NoError(t, err)
 	pub, err := ParseTokenKey(der)
@@ -93,7 +94,7 @@ func TestParseTokenKeyRejects(t *testing.T) {
 		"truncated":        v.PKS[:len(v.PKS)-1],
 		"empty":            nil,
 		"not DER":          []byte("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"),
-		"PKCS#1 not SPKI":  x509.MarshalPKCS1PublicKey(&testRSAKeys()[0].PublicKey),
+		"PKCS#1 not SPKI":  x509.MarshalPKCS1PublicKey(&testenv.RSAKey(0).PublicKey),
 		"RSA-PSS 1024-bit": pss1024,
 	}
 	for name, der := range cases {
@@ -106,7 +107,7 @@ func TestParseTokenKeyRejects(t *testing.T) {
 
 // The RSASSA-PSS OID without parameters leaves them open; the token type fixes them.
 func TestParseTokenKeyAcceptsPSSWithoutParameters(t *testing.T) {
-	sk := testRSAKeys()[0]
+	sk := testenv.RSAKey(0)
 	var b cryptobyte.Builder
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {

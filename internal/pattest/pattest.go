@@ -23,6 +23,7 @@ import (
 	"github.com/cloudflare/circl/blindsign/blindrsa"
 	"github.com/stretchr/testify/require"
 
+	"github.com/astracat/astracaph/internal/testenv"
 	"github.com/astracat/astracaph/privacypass"
 )
 
@@ -34,22 +35,8 @@ const (
 	Rogue = "rogue-issuer.example.com"
 )
 
-// testKeys are generated once per test binary: 2048-bit generation is slow on a loaded
-// machine, and tests need only a few distinct keys.
-var testKeys = sync.OnceValue(func() []*rsa.PrivateKey {
-	keys := make([]*rsa.PrivateKey, 4)
-	for i := range keys {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		keys[i] = k
-	}
-	return keys
-})
-
 // Key returns test key i (0–3).
-func Key(i int) *rsa.PrivateKey { return testKeys()[i] }
+func Key(i int) *rsa.PrivateKey { return testenv.RSAKey(i) }
 
 // Server is a loopback issuer server: every host it is asked for gets its directory, or an
 // error while Fail is in force.
