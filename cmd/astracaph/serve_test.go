@@ -24,6 +24,7 @@ import (
 
 	"github.com/astracat/astracaph"
 	"github.com/astracat/astracaph/internal/pattest"
+	"github.com/astracat/astracaph/internal/scripted"
 	"github.com/astracat/astracaph/internal/testenv"
 )
 
@@ -152,16 +153,13 @@ func postJSON(t *testing.T, url, origin string, body any) (int, map[string]any) 
 	return resp.StatusCode, out
 }
 
-// browserHeaders makes a request look like the widget's fetch() in a browser, so the
-// default risk engine scores it as one.
+// browserHeaders makes a request look like the widget's fetch() in a browser (a
+// cross-site one from origin), so the default risk engine scores it as one.
 func browserHeaders(h http.Header, origin string) {
+	for k, v := range scripted.ChromeHeader() {
+		h[k] = v
+	}
 	h.Set("Origin", origin)
-	h.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
-	h.Set("Accept", "*/*")
-	h.Set("Accept-Language", "en-US,en;q=0.5")
-	h.Set("Accept-Encoding", "gzip, deflate, br, zstd")
-	h.Set("Sec-Fetch-Dest", "empty")
-	h.Set("Sec-Fetch-Mode", "cors")
 	h.Set("Sec-Fetch-Site", "cross-site")
 }
 
