@@ -489,3 +489,19 @@ func BenchmarkRedeemPrivateToken(b *testing.B) {
 		}
 	}
 }
+
+// TestAttackLongLivedForeignChallengeViaPrivateToken: the private-token path accepts the
+// same challenges as a redemption, foreign ones signed with the shared ALTCHA key included,
+// so it refuses the same over-long ones (docs/security.md, 5b): otherwise a token for an
+// hour-long foreign challenge, dated in the future, could be earned again after a restart.
+func TestAttackLongLivedForeignChallengeViaPrivateToken(t *testing.T) {
+	key := []byte("shared-altcha-hmac-key")
+	e := newPATEnv(t, astracaph.WithALTCHAKey(key))
+	ch, err := astracaph.CreateChallenge(astracaph.ChallengeOptions{Algorithm: astracaph.PBKDF2SHA256, Cost: 2, Mode: astracaph.Probabilistic,
+		KeyPrefix: "0", HMACKey: key, ExpiresAt: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	js, err := json.Marshal(ch)
+	require.NoError(t, err)
+	_, err = e.c.PrivateTokenChallenge(context.Background(), e.request(string(js), ""))
+	require.ErrorIs(t, err, astracaph.ErrLifetimeTooLong)
+}
